@@ -1,0 +1,15 @@
+package org.llmplatform.inference;
+
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
+
+/** Entry point of the inference service (port 8082). */
+@SpringBootApplication
+@ConfigurationPropertiesScan
+public class InferenceApplication {
+
+  public static void main(String[] args) {
+    SpringApplication.run(InferenceApplication.class, args);
+  }
+}

@@ -1,0 +1,15 @@
+package org.llmplatform.tokenizer;
+
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
+
+/** Entry point of the tokenizer service (port 8081). */
+@SpringBootApplication
+@ConfigurationPropertiesScan
+public class TokenizerApplication {
+
+  public static void main(String[] args) {
+    SpringApplication.run(TokenizerApplication.class, args);
+  }
+}
