@@ -1,0 +1,160 @@
+"""The project's small random-weight models: committed test fixtures and larger benchmark models.
+
+    /usr/bin/python3 -m llmtools.fixtures test-models [--out ../test-models]
+    /usr/bin/python3 -m llmtools.fixtures bench-models [--out ../build-models] [--only bench-30m]
+
+Same arguments, same files, byte for byte: every random draw comes from a seeded generator.
+"""
+
+import argparse
+import os
+import sys
+
+import torch
+
+from .bpe import ByteLevelBpe
+from .export import write_model_folder
+from .llama import LlamaConfig, LlamaForCausalLM
+
+PAD, EOT, IM_START, IM_END = "<|pad|>", "<|endoftext|>", "<|im_start|>", "<|im_end|>"
+SPECIALS = [PAD, EOT, IM_START, IM_END]
+
+# ChatML, as Qwen and many others render it.
+CHAT_TEMPLATE = (
+    "{% for message in messages %}"
+    "{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n' }}"
+    "{% endfor %}"
+    "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}"
+)
+
+# A small fixed corpus: the fixtures' weights are random, the tokenizer only needs plausible merges.
+CORPUS = """
+Once upon a time there was a little robot who loved to count. Every morning it counted the birds on the
+roof: one, two, three, four, five. The robot said hello to the cat and the dog, and they played together.
+What is 12 plus 34? It is 46. What is 98 minus 15? It is 83. My name is Ada and I live in Paris.
+Hello! How are you today? I am fine, thank you. Can you spell the word "cat"? Sure: c, a, t.
+The quick brown fox jumps over the lazy dog. She sells sea shells by the sea shore.
+def add(a, b):
+    return a + b
+Ünïcödé tëxt, 日本語のテキスト, emoji 🙂 and more: the tokenizer falls back to bytes for all of them.
+The user asked a question and the assistant answered it politely. I don't know the answer to that.
+"""
+
+REFERENCE_PROMPTS = [
+    "Once upon a time",
+    "Hello! How are you today?",
+    "What is 12 plus 34?",
+]
+CHAT_PROMPT = ("<|im_start|>user\nHello! What is your name?<|im_end|>\n<|im_start|>assistant\n")
+
+
+def build_tokenizer(vocab_size: int, split_digits: bool = False) -> ByteLevelBpe:
+    texts = [line for line in CORPUS.splitlines() if line.strip()] * 4
+    texts += [CHAT_PROMPT]
+    return ByteLevelBpe.train(texts, vocab_size, SPECIALS, split_digits)
+
+
+def tokenizer_config(max_length: int) -> dict:
+    return {
+        "add_bos_token": False,
+        "add_eos_token": False,
+        "bos_token": None,
+        "eos_token": IM_END,
+        "pad_token": PAD,
+        "unk_token": None,
+        "chat_template": CHAT_TEMPLATE,
+        "clean_up_tokenization_spaces": False,
+        "model_max_length": max_length,
+        "tokenizer_class": "PreTrainedTokenizerFast",
+        "added_tokens_decoder": {
+            str(i): {"content": s, "lstrip": False, "normalized": False, "rstrip": False,
+                     "single_word": False, "special": True}
+            for i, s in enumerate(SPECIALS)
+        },
+    }
+
+
+def make_model(cfg: LlamaConfig, seed: int, fp16: bool) -> LlamaForCausalLM:
+    generator = torch.Generator().manual_seed(seed)
+    model = LlamaForCausalLM(cfg, torch.float16 if fp16 else torch.float32)
+    model.init_weights(generator)
+    with torch.no_grad():
+        # Like a trained model, a random one should rarely pick a special token: the references then run
+        # their full length instead of stopping at an eos id.
+        model.output_weight()[: len(SPECIALS)] *= 0.05
+    if fp16:
+        for p in model.parameters():
+            p.data = p.data.half()
+    return model.eval()
+
+
+FIXTURES = {
+    # name: (config, seed, fp16)
+    "tiny-llama-gqa": (LlamaConfig(vocab_size=384, hidden_size=64, intermediate_size=160, num_hidden_layers=2,
+                                   num_attention_heads=4, num_key_value_heads=2, tie_word_embeddings=True,
+                                   init_std=0.35), 1, False),
+    "tiny-llama-mha": (LlamaConfig(vocab_size=384, hidden_size=48, intermediate_size=128, num_hidden_layers=3,
+                                   num_attention_heads=4, num_key_value_heads=4, tie_word_embeddings=False,
+                                   init_std=0.35), 2, False),
+    "tiny-llama-fp16": (LlamaConfig(vocab_size=384, hidden_size=64, intermediate_size=160, num_hidden_layers=2,
+                                    num_attention_heads=4, num_key_value_heads=2, tie_word_embeddings=True,
+                                    init_std=0.35), 3, True),
+}
+
+BENCH = {
+    "bench-30m": (LlamaConfig(vocab_size=8192, hidden_size=512, intermediate_size=1408, num_hidden_layers=8,
+                              num_attention_heads=8, num_key_value_heads=4, max_position_embeddings=1024,
+                              tie_word_embeddings=True), 30),
+    "bench-125m": (LlamaConfig(vocab_size=32000, hidden_size=768, intermediate_size=2048, num_hidden_layers=12,
+                               num_attention_heads=12, num_key_value_heads=4, max_position_embeddings=1024,
+                               tie_word_embeddings=False), 125),
+}
+
+
+def generation_config(eos_ids) -> dict:
+    return {"bos_token_id": None, "eos_token_id": list(eos_ids), "pad_token_id": 0, "do_sample": False,
+            "max_new_tokens": 256}
+
+
+def write_fixture(out_root, name, cfg, seed, fp16, with_reference=True):
+    torch.manual_seed(seed)
+    tokenizer = build_tokenizer(cfg.vocab_size if cfg.vocab_size <= 4096 else 1024)
+    model = make_model(cfg, seed, fp16)
+    eos_ids = [tokenizer.vocab[IM_END], tokenizer.vocab[EOT]]
+    prompts = (REFERENCE_PROMPTS + [CHAT_PROMPT]) if with_reference else None
+    out = os.path.join(out_root, name)
+    write_model_folder(out, model, tokenizer, tokenizer_config(cfg.max_position_embeddings),
+                       generation_config(eos_ids), "float16" if fp16 else "float32", prompts, 40,
+                       bos_id=None, eos_ids=eos_ids)
+    if with_reference:
+        import json
+        for case in json.load(open(os.path.join(out, "reference.json")))["cases"]:
+            if set(case["greedy_ids"]) & set(eos_ids):
+                raise SystemExit(f"{name}: reference for {case['prompt']!r} reaches an eos id; pick another seed")
+    print(f"wrote {out} ({sum(p.numel() for p in model.parameters()):,} parameters)")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("what", choices=["test-models", "bench-models"])
+    parser.add_argument("--out", help="output folder")
+    parser.add_argument("--only", help="one model name")
+    args = parser.parse_args(argv)
+    torch.use_deterministic_algorithms(True)
+    torch.set_num_threads(1)
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    if args.what == "test-models":
+        out = args.out or os.path.join(here, "..", "test-models")
+        for name, (cfg, seed, fp16) in FIXTURES.items():
+            if args.only in (None, name):
+                write_fixture(out, name, cfg, seed, fp16)
+    else:
+        out = args.out or os.path.join(here, "..", "build-models")
+        for name, (cfg, seed) in BENCH.items():
+            if args.only in (None, name):
+                write_fixture(out, name, cfg, seed, False, with_reference=False)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,237 @@
+"""A Llama-architecture decoder in plain PyTorch.
+
+RMSNorm, rotary position embeddings (rotate-half form, as in Hugging Face's LlamaModel), SwiGLU MLP,
+grouped-query attention (kv_heads <= heads) and tied or untied embeddings.
+
+The forward pass takes and returns the tensors of the Hugging Face / optimum decoder layout, so that it
+exports to ONNX as is:
+  input_ids       [batch, seq]                 int64
+  attention_mask  [batch, past_len + seq]      int64 (1 = attend, 0 = padding)
+  position_ids    [batch, seq]                 int64
+  past (k, v)     [batch, kv_heads, past_len, head_dim] per layer
+returns logits [batch, seq, vocab] and present (k, v) [batch, kv_heads, past_len + seq, head_dim].
+
+With ``storage_dtype=torch.float16`` the weights, the KV cache and the logits are float16 at the
+boundary while the arithmetic runs in float32 (PyTorch 1.13 has no float16 matmul on CPU): the exported
+graph holds float16 initializers and casts them up where they are used.
+"""
+
+import dataclasses
+import json
+import math
+
+import torch
+from torch import nn
+
+
+@dataclasses.dataclass(frozen=True)
+class LlamaConfig:
+    vocab_size: int = 384
+    hidden_size: int = 64
+    intermediate_size: int = 128
+    num_hidden_layers: int = 2
+    num_attention_heads: int = 4
+    num_key_value_heads: int = 2
+    max_position_embeddings: int = 512
+    rms_norm_eps: float = 1e-5
+    rope_theta: float = 10000.0
+    tie_word_embeddings: bool = True
+    init_std: float = 0.02
+    dropout: float = 0.0
+
+    def __post_init__(self):
+        if self.hidden_size % self.num_attention_heads:
+            raise ValueError("hidden_size must be a multiple of num_attention_heads")
+        if self.num_attention_heads % self.num_key_value_heads:
+            raise ValueError("num_attention_heads must be a multiple of num_key_value_heads")
+
+    @property
+    def head_dim(self) -> int:
+        return self.hidden_size // self.num_attention_heads
+
+    def hf_config(self, dtype: str, bos_id: int, eos_ids) -> dict:
+        """config.json as transformers writes it for LlamaForCausalLM."""
+        eos = eos_ids[0] if len(eos_ids) == 1 else list(eos_ids)
+        return {
+            "architectures": ["LlamaForCausalLM"],
+            "model_type": "llama",
+            "hidden_size": self.hidden_size,
+            "intermediate_size": self.intermediate_size,
+            "num_hidden_layers": self.num_hidden_layers,
+            "num_attention_heads": self.num_attention_heads,
+            "num_key_value_heads": self.num_key_value_heads,
+            "head_dim": self.head_dim,
+            "vocab_size": self.vocab_size,
+            "max_position_embeddings": self.max_position_embeddings,
+            "rms_norm_eps": self.rms_norm_eps,
+            "rope_theta": self.rope_theta,
+            "hidden_act": "silu",
+            "tie_word_embeddings": self.tie_word_embeddings,
+            "attention_bias": False,
+            "bos_token_id": bos_id,
+            "eos_token_id": eos,
+            "torch_dtype": dtype,
+            "use_cache": True,
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(dataclasses.asdict(self), indent=2, sort_keys=True)
+
+
+class RMSNorm(nn.Module):
+    def __init__(self, size: int, eps: float):
+        super().__init__()
+        self.weight = nn.Parameter(torch.ones(size))
+        self.eps = eps
+
+    def forward(self, x):
+        variance = x.pow(2).mean(-1, keepdim=True)
+        return x * torch.rsqrt(variance + self.eps) * self.weight.float()
+
+
+def rotate_half(x):
+    half = x.shape[-1] // 2
+    return torch.cat((-x[..., half:], x[..., :half]), dim=-1)
+
+
+class Rotary(nn.Module):
+    def __init__(self, head_dim: int, theta: float):
+        super().__init__()
+        inv_freq = 1.0 / (theta ** (torch.arange(0, head_dim, 2, dtype=torch.float32) / head_dim))
+        self.register_buffer("inv_freq", inv_freq, persistent=False)
+
+    def forward(self, position_ids):
+        # [batch, seq, head_dim / 2]
+        freqs = position_ids.float().unsqueeze(-1) * self.inv_freq
+        emb = torch.cat((freqs, freqs), dim=-1)
+        # [batch, 1, seq, head_dim]
+        return emb.cos().unsqueeze(1), emb.sin().unsqueeze(1)
+
+
+class Attention(nn.Module):
+    def __init__(self, cfg: LlamaConfig):
+        super().__init__()
+        self.heads = cfg.num_attention_heads
+        self.kv_heads = cfg.num_key_value_heads
+        self.head_dim = cfg.head_dim
+        self.q_proj = nn.Linear(cfg.hidden_size, self.heads * self.head_dim, bias=False)
+        self.k_proj = nn.Linear(cfg.hidden_size, self.kv_heads * self.head_dim, bias=False)
+        self.v_proj = nn.Linear(cfg.hidden_size, self.kv_heads * self.head_dim, bias=False)
+        self.o_proj = nn.Linear(self.heads * self.head_dim, cfg.hidden_size, bias=False)
+        self.dropout = nn.Dropout(cfg.dropout)
+
+    def forward(self, x, cos, sin, mask_bias, past_k, past_v, storage_dtype):
+        b, s, _ = x.shape
+        q = _linear(x, self.q_proj).view(b, s, self.heads, self.head_dim).transpose(1, 2)
+        k = _linear(x, self.k_proj).view(b, s, self.kv_heads, self.head_dim).transpose(1, 2)
+        v = _linear(x, self.v_proj).view(b, s, self.kv_heads, self.head_dim).transpose(1, 2)
+        q = q * cos + rotate_half(q) * sin
+        k = k * cos + rotate_half(k) * sin
+        # present: [batch, kv_heads, past_len + seq, head_dim], in the storage dtype
+        present_k = torch.cat((past_k, k.to(storage_dtype)), dim=2)
+        present_v = torch.cat((past_v, v.to(storage_dtype)), dim=2)
+        k_all = present_k.float()
+        v_all = present_v.float()
+        groups = self.heads // self.kv_heads
+        if groups > 1:
+            k_all = k_all.repeat_interleave(groups, dim=1)
+            v_all = v_all.repeat_interleave(groups, dim=1)
+        scores = torch.matmul(q, k_all.transpose(2, 3)) / math.sqrt(self.head_dim) + mask_bias
+        probs = self.dropout(torch.softmax(scores, dim=-1))
+        out = torch.matmul(probs, v_all).transpose(1, 2).reshape(b, s, self.heads * self.head_dim)
+        return _linear(out, self.o_proj), present_k, present_v
+
+
+class Mlp(nn.Module):
+    def __init__(self, cfg: LlamaConfig):
+        super().__init__()
+        self.gate_proj = nn.Linear(cfg.hidden_size, cfg.intermediate_size, bias=False)
+        self.up_proj = nn.Linear(cfg.hidden_size, cfg.intermediate_size, bias=False)
+        self.down_proj = nn.Linear(cfg.intermediate_size, cfg.hidden_size, bias=False)
+
+    def forward(self, x):
+        gate = _linear(x, self.gate_proj)
+        return _linear(gate * torch.sigmoid(gate) * _linear(x, self.up_proj), self.down_proj)
+
+
+class Block(nn.Module):
+    def __init__(self, cfg: LlamaConfig):
+        super().__init__()
+        self.input_layernorm = RMSNorm(cfg.hidden_size, cfg.rms_norm_eps)
+        self.self_attn = Attention(cfg)
+        self.post_attention_layernorm = RMSNorm(cfg.hidden_size, cfg.rms_norm_eps)
+        self.mlp = Mlp(cfg)
+        self.dropout = nn.Dropout(cfg.dropout)
+
+    def forward(self, x, cos, sin, mask_bias, past_k, past_v, storage_dtype):
+        attn, pk, pv = self.self_attn(
+            self.input_layernorm(x), cos, sin, mask_bias, past_k, past_v, storage_dtype)
+        x = x + self.dropout(attn)
+        x = x + self.dropout(self.mlp(self.post_attention_layernorm(x)))
+        return x, pk, pv
+
+
+def _linear(x, layer: nn.Linear):
+    return torch.nn.functional.linear(x, layer.weight.float())
+
+
+class LlamaForCausalLM(nn.Module):
+    def __init__(self, cfg: LlamaConfig, storage_dtype=torch.float32):
+        super().__init__()
+        self.cfg = cfg
+        self.storage_dtype = storage_dtype
+        self.embed_tokens = nn.Embedding(cfg.vocab_size, cfg.hidden_size)
+        self.layers = nn.ModuleList(Block(cfg) for _ in range(cfg.num_hidden_layers))
+        self.norm = RMSNorm(cfg.hidden_size, cfg.rms_norm_eps)
+        self.lm_head = None if cfg.tie_word_embeddings else nn.Linear(
+            cfg.hidden_size, cfg.vocab_size, bias=False)
+        self.rotary = Rotary(cfg.head_dim, cfg.rope_theta)
+        self.dropout = nn.Dropout(cfg.dropout)
+
+    def init_weights(self, generator: torch.Generator):
+        """Normal(0, init_std) for matrices, ones for norms; output projections scaled by depth (GPT-2)."""
+        for name, p in self.named_parameters():
+            if p.dim() == 1:
+                nn.init.ones_(p)
+                continue
+            std = self.cfg.init_std
+            if name.endswith("o_proj.weight") or name.endswith("down_proj.weight"):
+                std = std / math.sqrt(2 * self.cfg.num_hidden_layers)
+            with torch.no_grad():
+                p.copy_(torch.randn(p.shape, generator=generator) * std)
+
+    def output_weight(self):
+        return self.embed_tokens.weight if self.lm_head is None else self.lm_head.weight
+
+    def forward(self, input_ids, attention_mask, position_ids, past):
+        """past: a flat list [k0, v0, k1, v1, ...]; returns (logits, flat list of presents)."""
+        b, s = input_ids.shape
+        past_len = past[0].shape[2]
+        x = self.dropout(self.embed_tokens.weight.float()[input_ids])
+        cos, sin = self.rotary(position_ids)
+        mask_bias = _mask_bias(attention_mask, s, past_len)
+        presents = []
+        for i, layer in enumerate(self.layers):
+            x, pk, pv = layer(x, cos, sin, mask_bias, past[2 * i], past[2 * i + 1], self.storage_dtype)
+            presents += [pk, pv]
+        x = self.norm(x)
+        logits = torch.matmul(x, self.output_weight().float().t())
+        return logits.to(self.storage_dtype), presents
+
+    def empty_past(self, batch: int):
+        shape = (batch, self.cfg.num_key_value_heads, 0, self.cfg.head_dim)
+        return [torch.zeros(shape, dtype=self.storage_dtype) for _ in range(2 * self.cfg.num_hidden_layers)]
+
+
+def _mask_bias(attention_mask, seq: int, past_len):
+    """Additive bias [batch, 1, seq, past_len + seq]: 0 where a query may attend, a large negative elsewhere.
+
+    Query i sits at cache index past_len + i and sees keys 0..past_len + i that the mask marks as real.
+    """
+    total = attention_mask.shape[1]
+    q_index = torch.arange(seq, device=attention_mask.device).unsqueeze(1) + past_len
+    k_index = torch.arange(total, device=attention_mask.device).unsqueeze(0)
+    causal = k_index <= q_index  # [seq, total]
+    allowed = causal.unsqueeze(0) & attention_mask.bool().unsqueeze(1)  # [batch, seq, total]
+    bias = (~allowed).float() * torch.tensor(-1e9)
+    return bias.unsqueeze(1)
