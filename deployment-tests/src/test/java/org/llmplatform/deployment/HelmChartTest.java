@@ -1,0 +1,298 @@
+package org.llmplatform.deployment;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.marcnuri.helm.Helm;
+import com.marcnuri.helm.LintResult;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.junit.jupiter.api.Test;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+
+/** Renders helm/llm-platform with the bundled Helm (offline) and checks the objects it produces. */
+class HelmChartTest {
+
+  private static final Path CHART = RepoPaths.root().resolve("helm/llm-platform");
+  private static final String PREFIX = "demo-llm-platform-";
+  private static final List<String> SERVICES =
+      List.of("gateway", "tokenizer", "inference", "session");
+
+  @Test
+  void lintPasses() {
+    LintResult result = new Helm(CHART).lint().strict().call();
+    assertThat(result.isFailed()).as("lint: %s", result.getMessages()).isFalse();
+  }
+
+  @Test
+  void defaultsRenderTheFourServicesRedisAndPolicies() {
+    Rendered out = render();
+
+    for (String service : SERVICES) {
+      Map<String, Object> deployment = out.one("Deployment", PREFIX + service);
+      Map<String, Object> container = out.container(deployment);
+      assertThat(Rendered.path(container, "readinessProbe.httpGet.path"))
+          .isEqualTo("/actuator/health/readiness");
+      assertThat(Rendered.path(container, "livenessProbe.httpGet.path"))
+          .isEqualTo("/actuator/health/liveness");
+      assertThat(Rendered.path(container, "startupProbe.httpGet.path"))
+          .isEqualTo("/actuator/health/liveness");
+      assertThat((String) container.get("image"))
+          .isEqualTo("ghcr.io/llm-platform/" + service + "-service:0.1.0");
+      assertThat(Rendered.path(container, "resources.requests")).isNotNull();
+      assertThat(Rendered.path(deployment, "spec.template.spec.securityContext.runAsNonRoot"))
+          .isEqualTo(true);
+      out.one("Service", PREFIX + service);
+      out.one("PodDisruptionBudget", PREFIX + service);
+      out.one("ConfigMap", PREFIX + service);
+    }
+    assertThat(out.names("HorizontalPodAutoscaler"))
+        .containsExactlyInAnyOrder(PREFIX + "gateway", PREFIX + "tokenizer");
+    out.one("StatefulSet", PREFIX + "redis");
+    assertThat(
+            Rendered.path(
+                out.one("StatefulSet", PREFIX + "redis"),
+                "spec.volumeClaimTemplates.0.spec.resources.requests.storage"))
+        .isEqualTo("1Gi");
+    assertThat(out.names("Ingress")).isEmpty();
+    assertThat(out.names("ServiceMonitor")).isEmpty();
+
+    // The model comes from a volume, never from the image.
+    Map<String, Object> inference = out.one("Deployment", PREFIX + "inference");
+    assertThat(Rendered.path(inference, "spec.template.spec.volumes"))
+        .asString()
+        .contains("claimName=llm-model");
+    assertThat(out.configFile(PREFIX + "inference")).contains("device: cpu");
+    assertThat(Rendered.path(out.container(inference), "resources.limits"))
+        .asString()
+        .doesNotContain("nvidia.com/gpu");
+  }
+
+  @Test
+  void networkPoliciesLetOnlyTheGatewayInAndRedisOnlyFromSessionAndGateway() {
+    Rendered out = render();
+
+    Map<String, Object> deny = out.one("NetworkPolicy", PREFIX + "default-deny");
+    assertThat(Rendered.path(deny, "spec.ingress")).isNull();
+    assertThat(Rendered.path(deny, "spec.podSelector.matchLabels"))
+        .isEqualTo(Map.of("app.kubernetes.io/instance", "demo"));
+
+    Map<String, Object> gateway = out.one("NetworkPolicy", PREFIX + "gateway");
+    assertThat(Rendered.path(gateway, "spec.ingress.0.from")).as("open to all").isNull();
+    assertThat(Rendered.path(gateway, "spec.ingress.0.ports.0.port")).isEqualTo(8080);
+
+    for (String internal : List.of("tokenizer", "inference", "session")) {
+      Map<String, Object> policy = out.one("NetworkPolicy", PREFIX + internal);
+      assertThat(Rendered.path(policy, "spec.podSelector.matchLabels.[app.kubernetes.io/name]"))
+          .isEqualTo(internal);
+      assertThat(Rendered.path(policy, "spec.ingress.0.from"))
+          .isEqualTo(List.of(Map.of("podSelector", Map.of("matchLabels", selector("gateway")))));
+    }
+    Map<String, Object> redis = out.one("NetworkPolicy", PREFIX + "redis");
+    assertThat(Rendered.path(redis, "spec.ingress.0.from"))
+        .isEqualTo(
+            List.of(
+                Map.of("podSelector", Map.of("matchLabels", selector("session"))),
+                Map.of("podSelector", Map.of("matchLabels", selector("gateway")))));
+  }
+
+  @Test
+  void gpuValuesScheduleInferenceOnNvidiaGpusWithTheCudaImage() {
+    Rendered out = render("gpu.yaml");
+
+    Map<String, Object> inference = out.one("Deployment", PREFIX + "inference");
+    Map<String, Object> container = out.container(inference);
+    assertThat(Rendered.path(container, "resources.limits.[nvidia.com/gpu]")).isEqualTo(2);
+    assertThat((String) container.get("image")).endsWith("inference-service:0.1.0-cuda");
+    assertThat(Rendered.path(inference, "spec.template.spec.runtimeClassName")).isEqualTo("nvidia");
+    assertThat(Rendered.path(inference, "spec.template.spec.nodeSelector"))
+        .isEqualTo(Map.of("nvidia.com/gpu.present", "true"));
+    assertThat(Rendered.path(inference, "spec.template.spec.tolerations.0.key"))
+        .isEqualTo("nvidia.com/gpu");
+    assertThat(out.configFile(PREFIX + "inference")).contains("device: cuda");
+
+    for (String other : List.of("gateway", "tokenizer", "session")) {
+      Map<String, Object> deployment = out.one("Deployment", PREFIX + other);
+      assertThat(Rendered.path(out.container(deployment), "resources.limits").toString())
+          .doesNotContain("nvidia.com/gpu");
+      assertThat(Rendered.path(deployment, "spec.template.spec.runtimeClassName")).isNull();
+    }
+  }
+
+  @Test
+  void externalRedisReplacesTheStatefulSet() {
+    Rendered out = render("external-redis.yaml");
+
+    assertThat(out.names("StatefulSet")).isEmpty();
+    assertThat(out.names("NetworkPolicy")).doesNotContain(PREFIX + "redis");
+    assertThat(out.configFile(PREFIX + "session"))
+        .contains("url: rediss://redis.example.internal:6380");
+    for (String user : List.of("session", "gateway")) {
+      Map<String, Object> env =
+          out.env(out.one("Deployment", PREFIX + user), "SPRING_DATA_REDIS_PASSWORD");
+      assertThat(Rendered.path(env, "valueFrom.secretKeyRef"))
+          .isEqualTo(Map.of("name", "shared-redis", "key", "password"));
+    }
+    assertThat(out.names("Secret")).doesNotContain(PREFIX + "redis");
+  }
+
+  @Test
+  void ingressAndServiceMonitorAreOptional() {
+    Rendered out = render("ingress.yaml");
+
+    Map<String, Object> ingress = out.one("Ingress", "demo-llm-platform");
+    assertThat(Rendered.path(ingress, "spec.ingressClassName")).isEqualTo("nginx");
+    assertThat(Rendered.path(ingress, "spec.rules.0.host")).isEqualTo("api.llm.example.com");
+    assertThat(Rendered.path(ingress, "spec.rules.0.http.paths.0.backend.service.name"))
+        .isEqualTo(PREFIX + "gateway");
+    assertThat(Rendered.path(ingress, "spec.tls.0.secretName")).isEqualTo("llm-tls");
+    Map<String, Object> monitor = out.one("ServiceMonitor", "demo-llm-platform");
+    assertThat(Rendered.path(monitor, "spec.endpoints.0.path")).isEqualTo("/actuator/prometheus");
+  }
+
+  @Test
+  void secretsStayOutOfConfigMaps() {
+    Rendered out = render("api-keys.yaml");
+
+    String hash = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+    Map<String, Object> keys = out.one("Secret", PREFIX + "api-keys");
+    assertThat(Rendered.path(keys, "stringData.[application.yaml]"))
+        .asString()
+        .contains(hash)
+        .contains("tenant: \"acme\"")
+        .contains("tokens-per-minute: 200000");
+    assertThat(Rendered.path(out.one("Secret", PREFIX + "redis"), "data.[redis-password]"))
+        .isEqualTo(
+            java.util.Base64.getEncoder().encodeToString("s3cret-redis-password".getBytes()));
+    for (Map<String, Object> configMap : out.all("ConfigMap")) {
+      assertThat(configMap.toString())
+          .doesNotContain(hash)
+          .doesNotContain("s3cret-redis-password")
+          .doesNotContainIgnoringCase("password:");
+    }
+    Map<String, Object> gateway = out.one("Deployment", PREFIX + "gateway");
+    assertThat(Rendered.path(gateway, "spec.template.spec.volumes").toString())
+        .contains("secretName=" + PREFIX + "api-keys");
+  }
+
+  @Test
+  void aModelUrlIsFetchedByAnInitContainer() {
+    Rendered out = render("model-url.yaml");
+
+    for (String user : List.of("inference", "tokenizer")) {
+      Map<String, Object> deployment = out.one("Deployment", PREFIX + user);
+      assertThat(Rendered.path(deployment, "spec.template.spec.initContainers.0.name"))
+          .isEqualTo("fetch-model");
+      assertThat(Rendered.path(deployment, "spec.template.spec.volumes").toString())
+          .contains("emptyDir")
+          .doesNotContain("persistentVolumeClaim");
+    }
+    assertThat(
+            Rendered.path(
+                out.one("Deployment", PREFIX + "gateway"), "spec.template.spec.initContainers"))
+        .isNull();
+  }
+
+  @Test
+  void aValueOfTheWrongTypeFailsWithAClearMessage() {
+    assertThatThrownBy(() -> render("wrong-type.yaml"))
+        .hasMessageContaining("replicas")
+        .hasMessageContaining("integer");
+  }
+
+  private static Map<String, String> selector(String component) {
+    return Map.of("app.kubernetes.io/name", component, "app.kubernetes.io/instance", "demo");
+  }
+
+  private static Rendered render(String... valuesFiles) {
+    var command = new Helm(CHART).template().withName("demo").withNamespace("llm");
+    for (String file : valuesFiles) {
+      command = command.withValuesFile(RepoPaths.testResource("values/" + file));
+    }
+    return new Rendered(command.call());
+  }
+
+  /** The objects of one `helm template` output. */
+  private static final class Rendered {
+    private final List<Map<String, Object>> objects = new ArrayList<>();
+
+    @SuppressWarnings("unchecked")
+    Rendered(String manifest) {
+      LoaderOptions strict = new LoaderOptions();
+      strict.setAllowDuplicateKeys(false);
+      for (Object doc : new Yaml(strict).loadAll(manifest)) {
+        if (doc instanceof Map<?, ?> map) {
+          objects.add((Map<String, Object>) map);
+        }
+      }
+    }
+
+    List<Map<String, Object>> all(String kind) {
+      return objects.stream().filter(o -> kind.equals(o.get("kind"))).toList();
+    }
+
+    List<String> names(String kind) {
+      return all(kind).stream().map(o -> (String) path(o, "metadata.name")).toList();
+    }
+
+    Map<String, Object> one(String kind, String name) {
+      List<Map<String, Object>> found =
+          all(kind).stream().filter(o -> name.equals(path(o, "metadata.name"))).toList();
+      assertThat(found).as("%s %s among %s", kind, name, names(kind)).hasSize(1);
+      return found.getFirst();
+    }
+
+    @SuppressWarnings("unchecked")
+    Map<String, Object> container(Map<String, Object> deployment) {
+      return (Map<String, Object>) path(deployment, "spec.template.spec.containers.0");
+    }
+
+    @SuppressWarnings("unchecked")
+    Map<String, Object> env(Map<String, Object> deployment, String name) {
+      List<Map<String, Object>> env = (List<Map<String, Object>>) container(deployment).get("env");
+      return env.stream().filter(e -> name.equals(e.get("name"))).findFirst().orElseThrow();
+    }
+
+    String configFile(String configMap) {
+      return (String) path(one("ConfigMap", configMap), "data.[application.yaml]");
+    }
+
+    /** Walks a dotted path; a segment in brackets may contain dots, a number indexes a list. */
+    static Object path(Object node, String path) {
+      List<String> segments = new ArrayList<>();
+      StringBuilder current = new StringBuilder();
+      boolean bracket = false;
+      for (char c : path.toCharArray()) {
+        if (c == '[') {
+          bracket = true;
+        } else if (c == ']') {
+          bracket = false;
+        } else if (c == '.' && !bracket) {
+          segments.add(current.toString());
+          current.setLength(0);
+        } else {
+          current.append(c);
+        }
+      }
+      segments.add(current.toString());
+      for (String segment : segments) {
+        if (node instanceof Map<?, ?> map) {
+          node = map.get(segment);
+        } else if (node instanceof List<?> list && segment.chars().allMatch(Character::isDigit)) {
+          int index = Integer.parseInt(segment);
+          node = index < list.size() ? list.get(index) : null;
+        } else {
+          return null;
+        }
+        if (Objects.isNull(node)) {
+          return null;
+        }
+      }
+      return node;
+    }
+  }
+}
