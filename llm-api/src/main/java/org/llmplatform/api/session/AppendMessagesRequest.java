@@ -1,0 +1,48 @@
+package org.llmplatform.api.session;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.util.List;
+
+/**
+ * Body of {@code POST /v1/sessions/{id}/messages}.
+ *
+ * @param messages the messages to append, in order (1 to {@value #MAX_MESSAGES})
+ * @param expectedSeq the last seq the caller saw (0 for an empty session); when given and stale the
+ *     append is refused with 409 and nothing is written
+ * @param idempotencyKey caller's key for this append (1 to 128 characters); a retry with the same
+ *     key writes nothing and answers the first attempt's seq
+ */
+public record AppendMessagesRequest(
+    @JsonProperty("messages") List<NewMessage> messages,
+    @JsonProperty("expected_seq") Long expectedSeq,
+    @JsonProperty("idempotency_key") String idempotencyKey) {
+
+  /** Most messages one append may carry. */
+  public static final int MAX_MESSAGES = 1000;
+
+  /** Longest idempotency key, in characters. */
+  public static final int MAX_IDEMPOTENCY_KEY_LENGTH = 128;
+
+  public AppendMessagesRequest {
+    if (messages == null || messages.isEmpty()) {
+      throw new InvalidFieldException("messages", "must hold at least one message");
+    }
+    if (messages.size() > MAX_MESSAGES) {
+      throw new InvalidFieldException("messages", "holds more than " + MAX_MESSAGES + " messages");
+    }
+    for (int i = 0; i < messages.size(); i++) {
+      if (messages.get(i) == null) {
+        throw new InvalidFieldException("messages[" + i + "]", "must be an object");
+      }
+    }
+    messages = List.copyOf(messages);
+    if (expectedSeq != null && expectedSeq < 0) {
+      throw new InvalidFieldException("expected_seq", "must not be negative");
+    }
+    if (idempotencyKey != null
+        && (idempotencyKey.isEmpty() || idempotencyKey.length() > MAX_IDEMPOTENCY_KEY_LENGTH)) {
+      throw new InvalidFieldException(
+          "idempotency_key", "must be 1 to " + MAX_IDEMPOTENCY_KEY_LENGTH + " characters");
+    }
+  }
+}

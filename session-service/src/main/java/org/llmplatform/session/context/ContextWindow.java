@@ -1,0 +1,101 @@
+package org.llmplatform.session.context;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.llmplatform.api.session.Message;
+
+/**
+ * Picks the part of a conversation that fits a token budget: the system prompt and every {@code
+ * system} message are always kept, then the longest suffix of the other messages that fits what is
+ * left. Messages without a token count are {@linkplain #estimateTokens estimated}.
+ */
+public final class ContextWindow {
+
+  private ContextWindow() {}
+
+  /**
+   * The chosen messages, in seq order.
+   *
+   * @param messages kept messages
+   * @param totalTokens tokens of the system prompt plus the kept messages
+   * @param truncated true when older messages were left out
+   */
+  public record Fit(List<Message> messages, long totalTokens, boolean truncated) {
+    public Fit {
+      messages = List.copyOf(messages);
+    }
+  }
+
+  /**
+   * Fits a conversation into {@code maxTokens}.
+   *
+   * @param systemPrompt the session's system prompt, or null
+   * @param messages all messages in seq order
+   * @param maxTokens the budget, or null for no limit
+   */
+  public static Fit fit(String systemPrompt, List<Message> messages, Integer maxTokens) {
+    long alwaysKept = systemPrompt == null ? 0 : estimateTokens(systemPrompt);
+    for (Message message : messages) {
+      if (isSystem(message)) {
+        alwaysKept += tokens(message);
+      }
+    }
+    long budget = maxTokens == null ? Long.MAX_VALUE : maxTokens - alwaysKept;
+    // Walk back from the newest message; the first one that does not fit ends the suffix.
+    int firstKept = messages.size();
+    long suffixTokens = 0;
+    while (firstKept > 0) {
+      Message candidate = messages.get(firstKept - 1);
+      if (!isSystem(candidate)) {
+        long cost = tokens(candidate);
+        if (suffixTokens + cost > budget) {
+          break;
+        }
+        suffixTokens += cost;
+      }
+      firstKept--;
+    }
+    List<Message> kept = new ArrayList<>(messages.size());
+    boolean truncated = false;
+    for (int i = 0; i < messages.size(); i++) {
+      Message message = messages.get(i);
+      if (i >= firstKept || isSystem(message)) {
+        kept.add(message);
+      } else {
+        truncated = true;
+      }
+    }
+    return new Fit(kept, alwaysKept + suffixTokens, truncated);
+  }
+
+  /** Tokens a message counts for: its token count when known, else an estimate of its content. */
+  public static long tokens(Message message) {
+    return message.tokenCount() != null ? message.tokenCount() : estimateTokens(message.content());
+  }
+
+  /**
+   * Estimated tokens of a text whose count is unknown: one per 4 UTF-8 bytes, rounded up
+   * (byte-level BPE vocabularies average 3.5–4.5 bytes a token on English).
+   */
+  public static long estimateTokens(String text) {
+    long bytes = 0;
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (c < 0x80) {
+        bytes += 1;
+      } else if (c < 0x800) {
+        bytes += 2;
+      } else if (Character.isHighSurrogate(c)) {
+        bytes += 4;
+        i++;
+      } else {
+        bytes += 3;
+      }
+    }
+    return (bytes + 3) / 4;
+  }
+
+  private static boolean isSystem(Message message) {
+    return "system".equals(message.role());
+  }
+}
