@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import org.junit.jupiter.api.Test;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
@@ -35,16 +34,16 @@ class HelmChartTest {
     for (String service : SERVICES) {
       Map<String, Object> deployment = out.one("Deployment", PREFIX + service);
       Map<String, Object> container = out.container(deployment);
-      assertThat(Rendered.path(container, "readinessProbe.httpGet.path"))
+      assertThat(YamlPath.get(container, "readinessProbe.httpGet.path"))
           .isEqualTo("/actuator/health/readiness");
-      assertThat(Rendered.path(container, "livenessProbe.httpGet.path"))
+      assertThat(YamlPath.get(container, "livenessProbe.httpGet.path"))
           .isEqualTo("/actuator/health/liveness");
-      assertThat(Rendered.path(container, "startupProbe.httpGet.path"))
+      assertThat(YamlPath.get(container, "startupProbe.httpGet.path"))
           .isEqualTo("/actuator/health/liveness");
       assertThat((String) container.get("image"))
           .isEqualTo("ghcr.io/llm-platform/" + service + "-service:0.1.0");
-      assertThat(Rendered.path(container, "resources.requests")).isNotNull();
-      assertThat(Rendered.path(deployment, "spec.template.spec.securityContext.runAsNonRoot"))
+      assertThat(YamlPath.get(container, "resources.requests")).isNotNull();
+      assertThat(YamlPath.get(deployment, "spec.template.spec.securityContext.runAsNonRoot"))
           .isEqualTo(true);
       out.one("Service", PREFIX + service);
       out.one("PodDisruptionBudget", PREFIX + service);
@@ -54,7 +53,7 @@ class HelmChartTest {
         .containsExactlyInAnyOrder(PREFIX + "gateway", PREFIX + "tokenizer");
     out.one("StatefulSet", PREFIX + "redis");
     assertThat(
-            Rendered.path(
+            YamlPath.get(
                 out.one("StatefulSet", PREFIX + "redis"),
                 "spec.volumeClaimTemplates.0.spec.resources.requests.storage"))
         .isEqualTo("1Gi");
@@ -63,11 +62,11 @@ class HelmChartTest {
 
     // The model comes from a volume, never from the image.
     Map<String, Object> inference = out.one("Deployment", PREFIX + "inference");
-    assertThat(Rendered.path(inference, "spec.template.spec.volumes"))
+    assertThat(YamlPath.get(inference, "spec.template.spec.volumes"))
         .asString()
         .contains("claimName=llm-model");
     assertThat(out.configFile(PREFIX + "inference")).contains("device: cpu");
-    assertThat(Rendered.path(out.container(inference), "resources.limits"))
+    assertThat(YamlPath.get(out.container(inference), "resources.limits"))
         .asString()
         .doesNotContain("nvidia.com/gpu");
   }
@@ -77,23 +76,23 @@ class HelmChartTest {
     Rendered out = render();
 
     Map<String, Object> deny = out.one("NetworkPolicy", PREFIX + "default-deny");
-    assertThat(Rendered.path(deny, "spec.ingress")).isNull();
-    assertThat(Rendered.path(deny, "spec.podSelector.matchLabels"))
+    assertThat(YamlPath.get(deny, "spec.ingress")).isNull();
+    assertThat(YamlPath.get(deny, "spec.podSelector.matchLabels"))
         .isEqualTo(Map.of("app.kubernetes.io/instance", "demo"));
 
     Map<String, Object> gateway = out.one("NetworkPolicy", PREFIX + "gateway");
-    assertThat(Rendered.path(gateway, "spec.ingress.0.from")).as("open to all").isNull();
-    assertThat(Rendered.path(gateway, "spec.ingress.0.ports.0.port")).isEqualTo(8080);
+    assertThat(YamlPath.get(gateway, "spec.ingress.0.from")).as("open to all").isNull();
+    assertThat(YamlPath.get(gateway, "spec.ingress.0.ports.0.port")).isEqualTo(8080);
 
     for (String internal : List.of("tokenizer", "inference", "session")) {
       Map<String, Object> policy = out.one("NetworkPolicy", PREFIX + internal);
-      assertThat(Rendered.path(policy, "spec.podSelector.matchLabels.[app.kubernetes.io/name]"))
+      assertThat(YamlPath.get(policy, "spec.podSelector.matchLabels.[app.kubernetes.io/name]"))
           .isEqualTo(internal);
-      assertThat(Rendered.path(policy, "spec.ingress.0.from"))
+      assertThat(YamlPath.get(policy, "spec.ingress.0.from"))
           .isEqualTo(List.of(Map.of("podSelector", Map.of("matchLabels", selector("gateway")))));
     }
     Map<String, Object> redis = out.one("NetworkPolicy", PREFIX + "redis");
-    assertThat(Rendered.path(redis, "spec.ingress.0.from"))
+    assertThat(YamlPath.get(redis, "spec.ingress.0.from"))
         .isEqualTo(
             List.of(
                 Map.of("podSelector", Map.of("matchLabels", selector("session"))),
@@ -106,20 +105,20 @@ class HelmChartTest {
 
     Map<String, Object> inference = out.one("Deployment", PREFIX + "inference");
     Map<String, Object> container = out.container(inference);
-    assertThat(Rendered.path(container, "resources.limits.[nvidia.com/gpu]")).isEqualTo(2);
+    assertThat(YamlPath.get(container, "resources.limits.[nvidia.com/gpu]")).isEqualTo(2);
     assertThat((String) container.get("image")).endsWith("inference-service:0.1.0-cuda");
-    assertThat(Rendered.path(inference, "spec.template.spec.runtimeClassName")).isEqualTo("nvidia");
-    assertThat(Rendered.path(inference, "spec.template.spec.nodeSelector"))
+    assertThat(YamlPath.get(inference, "spec.template.spec.runtimeClassName")).isEqualTo("nvidia");
+    assertThat(YamlPath.get(inference, "spec.template.spec.nodeSelector"))
         .isEqualTo(Map.of("nvidia.com/gpu.present", "true"));
-    assertThat(Rendered.path(inference, "spec.template.spec.tolerations.0.key"))
+    assertThat(YamlPath.get(inference, "spec.template.spec.tolerations.0.key"))
         .isEqualTo("nvidia.com/gpu");
     assertThat(out.configFile(PREFIX + "inference")).contains("device: cuda");
 
     for (String other : List.of("gateway", "tokenizer", "session")) {
       Map<String, Object> deployment = out.one("Deployment", PREFIX + other);
-      assertThat(Rendered.path(out.container(deployment), "resources.limits").toString())
+      assertThat(YamlPath.get(out.container(deployment), "resources.limits").toString())
           .doesNotContain("nvidia.com/gpu");
-      assertThat(Rendered.path(deployment, "spec.template.spec.runtimeClassName")).isNull();
+      assertThat(YamlPath.get(deployment, "spec.template.spec.runtimeClassName")).isNull();
     }
   }
 
@@ -134,7 +133,7 @@ class HelmChartTest {
     for (String user : List.of("session", "gateway")) {
       Map<String, Object> env =
           out.env(out.one("Deployment", PREFIX + user), "SPRING_DATA_REDIS_PASSWORD");
-      assertThat(Rendered.path(env, "valueFrom.secretKeyRef"))
+      assertThat(YamlPath.get(env, "valueFrom.secretKeyRef"))
           .isEqualTo(Map.of("name", "shared-redis", "key", "password"));
     }
     assertThat(out.names("Secret")).doesNotContain(PREFIX + "redis");
@@ -145,13 +144,13 @@ class HelmChartTest {
     Rendered out = render("ingress.yaml");
 
     Map<String, Object> ingress = out.one("Ingress", "demo-llm-platform");
-    assertThat(Rendered.path(ingress, "spec.ingressClassName")).isEqualTo("nginx");
-    assertThat(Rendered.path(ingress, "spec.rules.0.host")).isEqualTo("api.llm.example.com");
-    assertThat(Rendered.path(ingress, "spec.rules.0.http.paths.0.backend.service.name"))
+    assertThat(YamlPath.get(ingress, "spec.ingressClassName")).isEqualTo("nginx");
+    assertThat(YamlPath.get(ingress, "spec.rules.0.host")).isEqualTo("api.llm.example.com");
+    assertThat(YamlPath.get(ingress, "spec.rules.0.http.paths.0.backend.service.name"))
         .isEqualTo(PREFIX + "gateway");
-    assertThat(Rendered.path(ingress, "spec.tls.0.secretName")).isEqualTo("llm-tls");
+    assertThat(YamlPath.get(ingress, "spec.tls.0.secretName")).isEqualTo("llm-tls");
     Map<String, Object> monitor = out.one("ServiceMonitor", "demo-llm-platform");
-    assertThat(Rendered.path(monitor, "spec.endpoints.0.path")).isEqualTo("/actuator/prometheus");
+    assertThat(YamlPath.get(monitor, "spec.endpoints.0.path")).isEqualTo("/actuator/prometheus");
   }
 
   @Test
@@ -160,12 +159,12 @@ class HelmChartTest {
 
     String hash = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
     Map<String, Object> keys = out.one("Secret", PREFIX + "api-keys");
-    assertThat(Rendered.path(keys, "stringData.[application.yaml]"))
+    assertThat(YamlPath.get(keys, "stringData.[application.yaml]"))
         .asString()
         .contains(hash)
         .contains("tenant: \"acme\"")
         .contains("tokens-per-minute: 200000");
-    assertThat(Rendered.path(out.one("Secret", PREFIX + "redis"), "data.[redis-password]"))
+    assertThat(YamlPath.get(out.one("Secret", PREFIX + "redis"), "data.[redis-password]"))
         .isEqualTo(
             java.util.Base64.getEncoder().encodeToString("s3cret-redis-password".getBytes()));
     for (Map<String, Object> configMap : out.all("ConfigMap")) {
@@ -175,7 +174,7 @@ class HelmChartTest {
           .doesNotContainIgnoringCase("password:");
     }
     Map<String, Object> gateway = out.one("Deployment", PREFIX + "gateway");
-    assertThat(Rendered.path(gateway, "spec.template.spec.volumes").toString())
+    assertThat(YamlPath.get(gateway, "spec.template.spec.volumes").toString())
         .contains("secretName=" + PREFIX + "api-keys");
   }
 
@@ -185,14 +184,14 @@ class HelmChartTest {
 
     for (String user : List.of("inference", "tokenizer")) {
       Map<String, Object> deployment = out.one("Deployment", PREFIX + user);
-      assertThat(Rendered.path(deployment, "spec.template.spec.initContainers.0.name"))
+      assertThat(YamlPath.get(deployment, "spec.template.spec.initContainers.0.name"))
           .isEqualTo("fetch-model");
-      assertThat(Rendered.path(deployment, "spec.template.spec.volumes").toString())
+      assertThat(YamlPath.get(deployment, "spec.template.spec.volumes").toString())
           .contains("emptyDir")
           .doesNotContain("persistentVolumeClaim");
     }
     assertThat(
-            Rendered.path(
+            YamlPath.get(
                 out.one("Deployment", PREFIX + "gateway"), "spec.template.spec.initContainers"))
         .isNull();
   }
@@ -236,19 +235,19 @@ class HelmChartTest {
     }
 
     List<String> names(String kind) {
-      return all(kind).stream().map(o -> (String) path(o, "metadata.name")).toList();
+      return all(kind).stream().map(o -> (String) YamlPath.get(o, "metadata.name")).toList();
     }
 
     Map<String, Object> one(String kind, String name) {
       List<Map<String, Object>> found =
-          all(kind).stream().filter(o -> name.equals(path(o, "metadata.name"))).toList();
+          all(kind).stream().filter(o -> name.equals(YamlPath.get(o, "metadata.name"))).toList();
       assertThat(found).as("%s %s among %s", kind, name, names(kind)).hasSize(1);
       return found.getFirst();
     }
 
     @SuppressWarnings("unchecked")
     Map<String, Object> container(Map<String, Object> deployment) {
-      return (Map<String, Object>) path(deployment, "spec.template.spec.containers.0");
+      return (Map<String, Object>) YamlPath.get(deployment, "spec.template.spec.containers.0");
     }
 
     @SuppressWarnings("unchecked")
@@ -258,41 +257,7 @@ class HelmChartTest {
     }
 
     String configFile(String configMap) {
-      return (String) path(one("ConfigMap", configMap), "data.[application.yaml]");
-    }
-
-    /** Walks a dotted path; a segment in brackets may contain dots, a number indexes a list. */
-    static Object path(Object node, String path) {
-      List<String> segments = new ArrayList<>();
-      StringBuilder current = new StringBuilder();
-      boolean bracket = false;
-      for (char c : path.toCharArray()) {
-        if (c == '[') {
-          bracket = true;
-        } else if (c == ']') {
-          bracket = false;
-        } else if (c == '.' && !bracket) {
-          segments.add(current.toString());
-          current.setLength(0);
-        } else {
-          current.append(c);
-        }
-      }
-      segments.add(current.toString());
-      for (String segment : segments) {
-        if (node instanceof Map<?, ?> map) {
-          node = map.get(segment);
-        } else if (node instanceof List<?> list && segment.chars().allMatch(Character::isDigit)) {
-          int index = Integer.parseInt(segment);
-          node = index < list.size() ? list.get(index) : null;
-        } else {
-          return null;
-        }
-        if (Objects.isNull(node)) {
-          return null;
-        }
-      }
-      return node;
+      return (String) YamlPath.get(one("ConfigMap", configMap), "data.[application.yaml]");
     }
   }
 }
