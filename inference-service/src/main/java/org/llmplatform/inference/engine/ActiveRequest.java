@@ -1,0 +1,112 @@
+package org.llmplatform.inference.engine;
+
+import java.util.List;
+import java.util.stream.IntStream;
+import org.llmplatform.inference.sampling.BeamSearch;
+import org.llmplatform.inference.sampling.SamplingParams;
+import org.llmplatform.inference.sampling.TokenChoice;
+import org.llmplatform.inference.sampling.TokenSelector;
+
+/**
+ * A running request: its rows in the batch (one, or one per beam), how long their KV is, and the
+ * choice of the next tokens from each step's logits.
+ */
+final class ActiveRequest {
+
+  final GenerationRequest request;
+  private final SamplingParams params;
+  private final TokenSelector selector; // sampling mode
+  private final BeamSearch beams; // beam mode
+  private final int contextLength;
+  private final EngineMetrics metrics;
+  int[] lastTokens = new int[0]; // per row: the token the next step feeds
+  int kvLength; // valid KV tokens of each row
+  int rowOffset; // first row in the batch
+  int generated;
+  FinishReason finish;
+  private long lastTokenNanos;
+
+  ActiveRequest(GenerationRequest request, int contextLength, EngineMetrics metrics) {
+    this.request = request;
+    this.params = request.params();
+    this.contextLength = contextLength;
+    this.metrics = metrics;
+    if (params.numBeams() > 1) {
+      this.selector = null;
+      this.beams =
+          new BeamSearch(
+              params.numBeams(),
+              params.lengthPenalty(),
+              params.earlyStopping(),
+              params.stopTokenIds(),
+              params.maxNewTokens());
+    } else {
+      this.selector = new TokenSelector(params, request.promptIdsShared());
+      this.beams = null;
+    }
+  }
+
+  int rows() {
+    return lastTokens.length;
+  }
+
+  /**
+   * Takes the next tokens from logits rows {@code [offset, offset + rows)} (the prefill's single
+   * row at the start) after the KV grew to {@code kvLength}.
+   *
+   * @return for each new row, the index of its parent among the rows given; empty when finished
+   */
+  int[] advance(float[][] logits, int offset, int count, int newKvLength) {
+    kvLength = newKvLength;
+    if (request.cancelRequested()) {
+      finish = FinishReason.CANCELLED;
+      return new int[0];
+    }
+    return selector != null ? sample(logits[offset]) : beamStep(logits, offset, count);
+  }
+
+  private int[] sample(float[] rowLogits) {
+    TokenChoice choice = selector.next(rowLogits);
+    emit(choice);
+    lastTokens = new int[] {choice.tokenId()};
+    if (params.stopTokenIds().contains(choice.tokenId())) {
+      finish = FinishReason.STOP;
+    } else if (generated >= params.maxNewTokens() || kvLength + 1 >= contextLength) {
+      finish = FinishReason.LENGTH;
+    }
+    return finish == null ? new int[] {0} : new int[0];
+  }
+
+  private int[] beamStep(float[][] logits, int offset, int count) {
+    float[][] rows = new float[count][];
+    System.arraycopy(logits, offset, rows, 0, count);
+    List<BeamSearch.Beam> next = beams.step(rows);
+    if (beams.done() || kvLength + 1 >= contextLength) {
+      BeamSearch.Hypothesis best = beams.done() ? beams.best() : null;
+      int[] tokens = best != null ? best.tokens() : next.getFirst().tokens();
+      for (int t : tokens) {
+        emit(new TokenChoice(t, Double.NaN, List.of()));
+      }
+      finish = best != null && best.stopped() ? FinishReason.STOP : FinishReason.LENGTH;
+      return new int[0];
+    }
+    lastTokens = next.stream().mapToInt(b -> b.tokens()[b.tokens().length - 1]).toArray();
+    return next.stream().mapToInt(BeamSearch.Beam::parent).toArray();
+  }
+
+  private void emit(TokenChoice choice) {
+    long now = System.nanoTime();
+    if (generated == 0) {
+      metrics.firstToken(now - request.submittedNanos);
+    } else {
+      metrics.nextToken(now - lastTokenNanos);
+    }
+    lastTokenNanos = now;
+    generated++;
+    request.listener().onToken(choice);
+  }
+
+  static int[] identity(int n) {
+    return IntStream.range(0, n).toArray();
+  }
+}

@@ -1,0 +1,342 @@
+package org.llmplatform.inference.engine;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.llmplatform.inference.kvcache.KvBudget;
+import org.llmplatform.inference.kvcache.KvCache;
+import org.llmplatform.inference.kvcache.KvCache.KvRow;
+import org.llmplatform.inference.runtime.ModelSpec;
+import org.llmplatform.inference.sampling.InvalidParameterException;
+import org.llmplatform.inference.scheduler.Scheduler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The engine loop on its own thread: {@code schedule()} admits waiting requests (each prefilled
+ * alone, then joined to the batch), {@code execute()} runs one batched decode step for every
+ * running row, {@code update()} hands each request its logits, emits tokens and retires finished
+ * requests so their slots free up before the next step. Sequences join and leave between steps.
+ */
+public final class InferenceEngine implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(InferenceEngine.class);
+
+  private final ModelExecutor executor;
+  private final ModelSpec spec;
+  private final EngineSettings settings;
+  private final EngineMetrics metrics;
+  private final Scheduler<GenerationRequest> scheduler;
+  private final KvBudget budget;
+  private final List<ActiveRequest> active = new ArrayList<>();
+  private final float[][] logits;
+  private final CountDownLatch ready = new CountDownLatch(1);
+  private volatile boolean running = true;
+  private volatile boolean warmedUp;
+  private volatile int runningCount;
+  private volatile int batchRows;
+  private volatile int slotsInUse;
+  private Thread thread;
+
+  public InferenceEngine(ModelExecutor executor, EngineSettings settings, EngineMetrics metrics) {
+    this.executor = executor;
+    this.spec = executor.spec();
+    this.settings = settings;
+    this.metrics = metrics;
+    this.scheduler = new Scheduler<>(settings.maxQueue());
+    this.budget =
+        new KvBudget(settings.kvCacheBytes(), spec.kvBytesPerSlot(), settings.maxBatchSize());
+    this.logits = new float[budget.slots()][spec.vocabSize()];
+    log.info(
+        "Engine: max batch {}, {} KV slots of {} bytes, queue {}",
+        settings.maxBatchSize(),
+        budget.slots(),
+        spec.kvBytesPerSlot(),
+        settings.maxQueue());
+  }
+
+  /** Starts the engine thread: a warm-up step, then the loop. */
+  public synchronized void start() {
+    if (thread == null) {
+      thread = Thread.ofPlatform().name("llm-engine").daemon().start(this::run);
+    }
+  }
+
+  /** Waits until the warm-up step has run; true when it did. */
+  public boolean awaitReady(long timeout, TimeUnit unit) throws InterruptedException {
+    return ready.await(timeout, unit) && warmedUp;
+  }
+
+  public boolean isReady() {
+    return warmedUp;
+  }
+
+  /**
+   * Queues a request. Throws {@link InvalidParameterException} for ids outside the vocabulary or a
+   * prompt + max_new_tokens beyond the context, {@link
+   * org.llmplatform.inference.scheduler.OverloadedException} when the queue is full. Any thread.
+   */
+  public void submit(GenerationRequest request) {
+    validate(request.promptIdsShared(), request.params().maxNewTokens(), request.rows());
+    scheduler.submit(request);
+  }
+
+  /** Checks a prompt against the model. */
+  public void validate(int[] promptIds, int maxNewTokens, int rows) {
+    if (promptIds.length == 0) {
+      throw new InvalidParameterException("input_ids", "input_ids must not be empty");
+    }
+    for (int id : promptIds) {
+      if (id < 0 || id >= spec.vocabSize()) {
+        throw new InvalidParameterException(
+            "input_ids",
+            "input_ids holds " + id + ", outside the vocabulary [0, " + spec.vocabSize() + ")");
+      }
+    }
+    if ((long) promptIds.length + maxNewTokens > spec.contextLength()) {
+      throw new InvalidParameterException(
+          "max_new_tokens",
+          "prompt (%d tokens) + max_new_tokens (%d) exceeds the context length %d"
+              .formatted(promptIds.length, maxNewTokens, spec.contextLength()));
+    }
+    if (rows > budget.slots()) {
+      throw new InvalidParameterException(
+          "num_beams", "num_beams exceeds the " + budget.slots() + " KV slots");
+    }
+  }
+
+  /**
+   * Cancels a request: a waiting one ends now, a running one within one decode step. Any thread.
+   */
+  public void cancel(GenerationRequest request) {
+    request.markCancelRequested();
+    if (scheduler.remove(request)) {
+      request.finish(RequestState.CANCELLED);
+      request.listener().onFinish(FinishReason.CANCELLED, request.promptLength(), 0, null);
+    }
+  }
+
+  private void run() {
+    try {
+      warmUp();
+      warmedUp = true;
+    } catch (Exception e) {
+      log.error("Warm-up failed: the engine does not serve", e);
+      running = false;
+    } finally {
+      ready.countDown();
+    }
+    while (running) {
+      try {
+        if (active.isEmpty()) {
+          scheduler.awaitWork(100, TimeUnit.MILLISECONDS);
+        }
+        schedule();
+        if (!active.isEmpty()) {
+          execute();
+        }
+        publishGauges();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      } catch (RuntimeException | Error e) {
+        log.error("Engine step failed; ending the running requests", e);
+        failAll(e);
+      }
+    }
+  }
+
+  private void warmUp() throws Exception {
+    int token = spec.bosId() != null ? spec.bosId() : 0;
+    float[] row = new float[spec.vocabSize()];
+    executor.prefill(new int[] {token}, row);
+    executor.batchCache().gather(List.of(new KvRow(executor.prefillCache(), 0, 1)));
+    executor.decode(new int[] {token}, new int[] {1}, new int[] {1}, new float[][] {row});
+    executor.batchCache().clear();
+  }
+
+  /** Admits waiting requests while slots and batch rows are free; prefills each and joins it. */
+  private void schedule() {
+    int free = settings.maxBatchSize() - executor.batchCache().rows();
+    for (GenerationRequest request : scheduler.admit(budget, free, this::endWaitingCancelled)) {
+      metrics.admitted(System.nanoTime() - request.submittedNanos);
+      request.transition(RequestState.WAITING, RequestState.PREFILLING);
+      ActiveRequest a = new ActiveRequest(request, spec.contextLength(), metrics);
+      try {
+        float[] row = logits[0];
+        executor.prefill(request.promptIdsShared(), row);
+        int[] parents = a.advance(logits, 0, 1, request.promptLength());
+        if (a.finish != null) {
+          retire(a, null);
+          continue;
+        }
+        List<KvRow> layout = currentLayout();
+        for (int ignored : parents) {
+          layout.add(new KvRow(executor.prefillCache(), 0, request.promptLength()));
+        }
+        executor.batchCache().gather(layout);
+        active.add(a);
+        request.transition(RequestState.PREFILLING, RequestState.DECODING);
+        renumber();
+      } catch (Exception e) {
+        log.warn("Prefill failed for a request of {} tokens", request.promptLength(), e);
+        a.finish = FinishReason.ERROR;
+        retire(a, "prefill failed: " + e.getMessage());
+      }
+    }
+  }
+
+  /** One batched decode step, then the update of every request and the new batch layout. */
+  private void execute() {
+    KvCache batch = executor.batchCache();
+    int rows = batch.rows();
+    int[] tokens = new int[rows];
+    int[] positions = new int[rows];
+    int[] kvLengths = new int[rows];
+    for (ActiveRequest a : active) {
+      for (int r = 0; r < a.rows(); r++) {
+        tokens[a.rowOffset + r] = a.lastTokens[r];
+        positions[a.rowOffset + r] = a.kvLength;
+        kvLengths[a.rowOffset + r] = a.kvLength;
+      }
+    }
+    try {
+      executor.decode(tokens, positions, kvLengths, logits);
+    } catch (Exception e) {
+      log.warn("Decode step of {} rows failed", rows, e);
+      failAll(e);
+      return;
+    }
+    update(batch);
+  }
+
+  private void update(KvCache batch) {
+    List<KvRow> layout = new ArrayList<>();
+    boolean identity = true;
+    List<ActiveRequest> done = new ArrayList<>();
+    for (ActiveRequest a : active) {
+      int before = a.rows();
+      int[] parents = a.advance(logits, a.rowOffset, before, a.kvLength + 1);
+      if (a.finish != null) {
+        done.add(a);
+        identity = false;
+        continue;
+      }
+      if (parents.length != before) {
+        identity = false;
+      }
+      for (int p = 0; p < parents.length; p++) {
+        int source = a.rowOffset + parents[p];
+        if (source != layout.size()) {
+          identity = false;
+        }
+        layout.add(new KvRow(batch, source, a.kvLength));
+      }
+    }
+    active.removeAll(done);
+    done.forEach(a -> retire(a, null));
+    if (!identity) {
+      batch.gather(layout);
+      renumber();
+    }
+  }
+
+  private List<KvRow> currentLayout() {
+    List<KvRow> layout = new ArrayList<>();
+    for (ActiveRequest a : active) {
+      for (int r = 0; r < a.rows(); r++) {
+        layout.add(new KvRow(executor.batchCache(), a.rowOffset + r, a.kvLength));
+      }
+    }
+    return layout;
+  }
+
+  private void renumber() {
+    int offset = 0;
+    for (ActiveRequest a : active) {
+      a.rowOffset = offset;
+      offset += a.rows();
+    }
+  }
+
+  private void retire(ActiveRequest a, String error) {
+    budget.release(a.request.rows());
+    GenerationRequest r = a.request;
+    r.finish(
+        switch (a.finish) {
+          case CANCELLED -> RequestState.CANCELLED;
+          case ERROR -> RequestState.FAILED;
+          default -> RequestState.FINISHED;
+        });
+    metrics.finished(System.nanoTime() - r.submittedNanos, r.promptLength(), a.generated);
+    r.listener().onFinish(a.finish, r.promptLength(), a.generated, error);
+  }
+
+  private void endWaitingCancelled(GenerationRequest request) {
+    request.finish(RequestState.CANCELLED);
+    request.listener().onFinish(FinishReason.CANCELLED, request.promptLength(), 0, null);
+  }
+
+  private void failAll(Throwable e) {
+    for (ActiveRequest a : active) {
+      a.finish = FinishReason.ERROR;
+      try {
+        retire(a, "decode failed: " + e.getMessage());
+      } catch (RuntimeException ignored) {
+        // keep failing the others
+      }
+    }
+    active.clear();
+    executor.batchCache().clear();
+  }
+
+  private void publishGauges() {
+    runningCount = active.size();
+    batchRows = executor.batchCache().rows();
+    slotsInUse = budget.inUse();
+  }
+
+  public ModelSpec spec() {
+    return spec;
+  }
+
+  public String device() {
+    return executor.device();
+  }
+
+  public int runningRequests() {
+    return runningCount;
+  }
+
+  public int waitingRequests() {
+    return scheduler.waiting();
+  }
+
+  public int batchSize() {
+    return batchRows;
+  }
+
+  public int kvSlotsInUse() {
+    return slotsInUse;
+  }
+
+  public int kvSlots() {
+    return budget.slots();
+  }
+
+  @Override
+  public void close() {
+    running = false;
+    Thread t = thread;
+    if (t != null) {
+      t.interrupt();
+      try {
+        t.join(5_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    executor.close();
+  }
+}

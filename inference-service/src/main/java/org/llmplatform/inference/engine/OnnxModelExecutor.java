@@ -1,0 +1,192 @@
+package org.llmplatform.inference.engine;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OnnxTensorLike;
+import ai.onnxruntime.OnnxValue;
+import ai.onnxruntime.OrtException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.LongBuffer;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.llmplatform.inference.kvcache.HostKvCache;
+import org.llmplatform.inference.kvcache.KvCache;
+import org.llmplatform.inference.runtime.DecoderSession;
+import org.llmplatform.inference.runtime.ModelSpec;
+import org.llmplatform.inference.runtime.TensorType;
+
+/**
+ * {@link ModelExecutor} over an ONNX Runtime session. Inputs (ids, mask, positions) and the logits
+ * output live in direct buffers reused from step to step; the KV cache in {@link HostKvCache}.
+ */
+public final class OnnxModelExecutor implements ModelExecutor {
+
+  private final DecoderSession session;
+  private final ModelSpec spec;
+  private final HostKvCache batch;
+  private final HostKvCache prefill;
+  private final OnnxTensor useCacheTrue;
+  private final OnnxTensor useCacheFalse;
+  private final List<OnnxTensor> stepTensors = new ArrayList<>();
+  private final Map<String, OnnxTensorLike> inputs = new HashMap<>();
+  private final Map<String, OnnxValue> outputs = new HashMap<>();
+  private LongBuffer ids = direct(0).asLongBuffer();
+  private LongBuffer mask = direct(0).asLongBuffer();
+  private LongBuffer positions = direct(0).asLongBuffer();
+  private ByteBuffer logitsBuf = direct(0);
+
+  public OnnxModelExecutor(DecoderSession session) {
+    this.session = session;
+    this.spec = session.spec();
+    this.batch = new HostKvCache(session.env(), spec);
+    this.prefill = new HostKvCache(session.env(), spec);
+    try {
+      this.useCacheTrue = OnnxTensor.createTensor(session.env(), new boolean[] {true});
+      this.useCacheFalse = OnnxTensor.createTensor(session.env(), new boolean[] {false});
+    } catch (OrtException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Override
+  public ModelSpec spec() {
+    return spec;
+  }
+
+  @Override
+  public String device() {
+    return session.deviceInUse().name().toLowerCase(java.util.Locale.ROOT);
+  }
+
+  @Override
+  public KvCache batchCache() {
+    return batch;
+  }
+
+  @Override
+  public KvCache prefillCache() {
+    return prefill;
+  }
+
+  @Override
+  public void prefill(int[] promptIds, float[] lastLogits) throws OrtException {
+    int n = promptIds.length;
+    prefill.reset(1);
+    ensureInputs(n, n);
+    for (int i = 0; i < n; i++) {
+      ids.put(i, promptIds[i]);
+      mask.put(i, 1);
+      positions.put(i, i);
+    }
+    run(prefill, 1, n, 0, false);
+    readLogits(0, n, lastLogits);
+  }
+
+  @Override
+  public void decode(int[] tokens, int[] pos, int[] kvLengths, float[][] logits)
+      throws OrtException {
+    int rows = batch.rows();
+    int past = batch.pastLength();
+    int width = past + 1;
+    ensureInputs(rows, rows * width);
+    for (int r = 0; r < rows; r++) {
+      ids.put(r, tokens[r]);
+      positions.put(r, pos[r]);
+      int pad = past - kvLengths[r];
+      for (int c = 0; c < width; c++) {
+        mask.put(r * width + c, c < pad ? 0 : 1);
+      }
+    }
+    run(batch, rows, 1, past, true);
+    for (int r = 0; r < rows; r++) {
+      readLogits(r, 1, logits[r]);
+    }
+  }
+
+  // ids/positions [rows, seq], mask [rows, past + seq], logits [rows, seq, vocab]
+  private void run(HostKvCache kv, int rows, int seq, int past, boolean useCache)
+      throws OrtException {
+    var env = session.env();
+    var names = spec.names();
+    inputs.clear();
+    outputs.clear();
+    try {
+      inputs.put(names.inputIds(), longTensor(ids, rows * seq, new long[] {rows, seq}));
+      inputs.put(
+          names.attentionMask(),
+          longTensor(mask, rows * (past + seq), new long[] {rows, past + seq}));
+      if (names.positionIds() != null) {
+        inputs.put(names.positionIds(), longTensor(positions, rows * seq, new long[] {rows, seq}));
+      }
+      if (names.useCacheBranch() != null) {
+        inputs.put(names.useCacheBranch(), useCache ? useCacheTrue : useCacheFalse);
+      }
+      long logitsBytes = (long) rows * seq * spec.vocabSize() * spec.logitsType().bytes();
+      if (logitsBuf.capacity() < logitsBytes) {
+        logitsBuf = direct(logitsBytes);
+      }
+      OnnxTensor logits =
+          OnnxTensor.createTensor(
+              env,
+              logitsBuf.slice(0, (int) logitsBytes).order(ByteOrder.nativeOrder()),
+              new long[] {rows, seq, spec.vocabSize()},
+              spec.logitsType().onnxType());
+      stepTensors.add(logits);
+      outputs.put(names.logits(), logits);
+      kv.bind(inputs, outputs, seq);
+      session.run(inputs, outputs);
+      kv.commit(seq);
+    } finally {
+      stepTensors.forEach(OnnxTensor::close);
+      stepTensors.clear();
+    }
+  }
+
+  private void readLogits(int row, int seq, float[] out) {
+    int vocab = spec.vocabSize();
+    long first = ((long) row * seq + (seq - 1)) * vocab;
+    if (spec.logitsType() == TensorType.FLOAT32) {
+      logitsBuf.asFloatBuffer().get((int) first, out, 0, vocab);
+    } else {
+      var halfs = logitsBuf.asShortBuffer();
+      for (int i = 0; i < vocab; i++) {
+        out[i] = Float.float16ToFloat(halfs.get((int) first + i));
+      }
+    }
+  }
+
+  private OnnxTensor longTensor(LongBuffer buf, int count, long[] shape) throws OrtException {
+    OnnxTensor t = OnnxTensor.createTensor(session.env(), buf.slice(0, count), shape);
+    stepTensors.add(t);
+    return t;
+  }
+
+  private void ensureInputs(int tokens, int maskCells) {
+    if (ids.capacity() < tokens) {
+      ids = direct(8L * tokens * 2).asLongBuffer();
+      positions = direct(8L * tokens * 2).asLongBuffer();
+    }
+    if (mask.capacity() < maskCells) {
+      mask = direct(8L * maskCells * 2).asLongBuffer();
+    }
+  }
+
+  private static ByteBuffer direct(long bytes) {
+    return ByteBuffer.allocateDirect((int) Math.max(bytes, 64)).order(ByteOrder.nativeOrder());
+  }
+
+  @Override
+  public void close() {
+    batch.close();
+    prefill.close();
+    useCacheTrue.close();
+    useCacheFalse.close();
+    try {
+      session.close();
+    } catch (OrtException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

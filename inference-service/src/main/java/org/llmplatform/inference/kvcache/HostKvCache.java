@@ -1,0 +1,177 @@
+package org.llmplatform.inference.kvcache;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OnnxTensorLike;
+import ai.onnxruntime.OnnxValue;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.llmplatform.inference.runtime.ModelSpec;
+
+/**
+ * KV cache in off-heap host memory. Two sides of direct buffers per layer and kind: a step reads
+ * the past from the current side and ONNX Runtime writes the present straight into the other side
+ * (a pinned output), which {@link #commit} makes current; nothing passes through the Java heap.
+ * Buffers only grow and are reused from step to step. Engine thread only.
+ */
+public final class HostKvCache implements KvCache {
+
+  private final OrtEnvironment env;
+  private final ModelSpec spec;
+  private final int elementBytes;
+  // [side][layer * 2 + kind], kind 0 = key, 1 = value; each [rows, kv_heads, past_len, head_dim]
+  private final ByteBuffer[][] sides;
+  private final List<OnnxTensor> bound = new ArrayList<>();
+  private int current;
+  private int rows;
+  private int past;
+
+  public HostKvCache(OrtEnvironment env, ModelSpec spec) {
+    this.env = env;
+    this.spec = spec;
+    this.elementBytes = spec.kvType().bytes();
+    this.sides = new ByteBuffer[2][spec.numLayers() * 2];
+  }
+
+  @Override
+  public int rows() {
+    return rows;
+  }
+
+  @Override
+  public int pastLength() {
+    return past;
+  }
+
+  /** Starts an empty cache of {@code rows} rows (past length 0), e.g. before a prefill. */
+  public void reset(int rows) {
+    closeBound();
+    this.rows = rows;
+    this.past = 0;
+  }
+
+  @Override
+  public void bind(
+      Map<String, OnnxTensorLike> inputs, Map<String, OnnxValue> outputs, int newTokens)
+      throws OrtException {
+    closeBound();
+    int next = 1 - current;
+    long[] pastShape = {rows, spec.kvHeads(), past, spec.headDim()};
+    long[] presentShape = {rows, spec.kvHeads(), past + newTokens, spec.headDim()};
+    long presentBytes = bytes(rows, past + newTokens);
+    for (int layer = 0; layer < spec.numLayers(); layer++) {
+      for (int kind = 0; kind < 2; kind++) {
+        int slot = layer * 2 + kind;
+        ByteBuffer in = ensure(current, slot, bytes(rows, past));
+        ByteBuffer out = ensure(next, slot, presentBytes);
+        OnnxTensor pastTensor = tensor(in, bytes(rows, past), pastShape);
+        OnnxTensor presentTensor = tensor(out, presentBytes, presentShape);
+        inputs.put(
+            kind == 0 ? spec.names().pastKeys().get(layer) : spec.names().pastValues().get(layer),
+            pastTensor);
+        outputs.put(
+            kind == 0
+                ? spec.names().presentKeys().get(layer)
+                : spec.names().presentValues().get(layer),
+            presentTensor);
+      }
+    }
+  }
+
+  @Override
+  public void commit(int newTokens) {
+    closeBound();
+    current = 1 - current;
+    past += newTokens;
+  }
+
+  @Override
+  public void gather(List<KvRow> newRows) {
+    closeBound();
+    int newPast = 0;
+    for (KvRow r : newRows) {
+      HostKvCache src = (HostKvCache) r.source();
+      if (r.row() >= src.rows || r.length() > src.past) {
+        throw new IllegalArgumentException("row " + r + " is outside its cache");
+      }
+      newPast = Math.max(newPast, r.length());
+    }
+    int next = 1 - current;
+    int heads = spec.kvHeads();
+    long rowHead = (long) spec.headDim() * elementBytes; // bytes of one position of one head
+    for (int slot = 0; slot < spec.numLayers() * 2; slot++) {
+      MemorySegment dst =
+          MemorySegment.ofBuffer(ensure(next, slot, bytes(newRows.size(), newPast)));
+      for (int i = 0; i < newRows.size(); i++) {
+        KvRow r = newRows.get(i);
+        HostKvCache src = (HostKvCache) r.source();
+        MemorySegment from = MemorySegment.ofBuffer(src.sides[src.current][slot]);
+        int pad = newPast - r.length();
+        for (int h = 0; h < heads; h++) {
+          long dstBase = ((long) i * heads + h) * newPast * rowHead;
+          long srcBase =
+              (((long) r.row() * heads + h) * src.past + (src.past - r.length())) * rowHead;
+          dst.asSlice(dstBase, pad * rowHead).fill((byte) 0);
+          MemorySegment.copy(from, srcBase, dst, dstBase + pad * rowHead, r.length() * rowHead);
+        }
+      }
+    }
+    current = next;
+    rows = newRows.size();
+    past = newPast;
+  }
+
+  @Override
+  public void clear() {
+    reset(0);
+  }
+
+  @Override
+  public void close() {
+    closeBound();
+  }
+
+  private long bytes(int rows, int length) {
+    return (long) rows * spec.kvHeads() * length * spec.headDim() * elementBytes;
+  }
+
+  private ByteBuffer ensure(int side, int slot, long bytes) {
+    ByteBuffer buf = sides[side][slot];
+    if (buf == null || buf.capacity() < bytes) {
+      long grown =
+          Math.max(bytes, buf == null ? 0 : Math.min(Integer.MAX_VALUE - 8, 2L * buf.capacity()));
+      if (grown > Integer.MAX_VALUE - 8) {
+        throw new IllegalStateException(
+            "KV buffer of " + bytes + " bytes exceeds one direct buffer");
+      }
+      ByteBuffer fresh =
+          ByteBuffer.allocateDirect((int) Math.max(grown, 64)).order(ByteOrder.nativeOrder());
+      if (buf != null && side == current) {
+        // keep the live past when the current side grows (only gather/bind call this with live
+        // data)
+        MemorySegment.copy(
+            MemorySegment.ofBuffer(buf), 0, MemorySegment.ofBuffer(fresh), 0, buf.capacity());
+      }
+      sides[side][slot] = fresh;
+      buf = fresh;
+    }
+    return buf;
+  }
+
+  private OnnxTensor tensor(ByteBuffer buf, long bytes, long[] shape) throws OrtException {
+    ByteBuffer view = buf.slice(0, (int) bytes).order(ByteOrder.nativeOrder());
+    OnnxTensor t = OnnxTensor.createTensor(env, view, shape, spec.kvType().onnxType());
+    bound.add(t);
+    return t;
+  }
+
+  private void closeBound() {
+    bound.forEach(OnnxTensor::close);
+    bound.clear();
+  }
+}

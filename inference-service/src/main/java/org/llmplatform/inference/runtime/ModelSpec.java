@@ -1,0 +1,83 @@
+package org.llmplatform.inference.runtime;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * What the engine knows about a decoder model, discovered from its ONNX graph and config files.
+ *
+ * @param name model name (folder name)
+ * @param onnxFile the decoder graph
+ * @param vocabSize logits width
+ * @param contextLength tokens a sequence may hold (prompt + generated)
+ * @param numLayers decoder layers (pairs of past key/value inputs)
+ * @param kvHeads key/value heads per layer
+ * @param headDim size of one head
+ * @param kvType element type of past/present tensors
+ * @param logitsType element type of the logits
+ * @param names graph input/output names
+ * @param eosIds ids that end a sequence
+ * @param bosId beginning-of-sequence id, or null
+ * @param defaults generation defaults
+ */
+public record ModelSpec(
+    String name,
+    Path onnxFile,
+    int vocabSize,
+    int contextLength,
+    int numLayers,
+    int kvHeads,
+    int headDim,
+    TensorType kvType,
+    TensorType logitsType,
+    GraphNames names,
+    List<Integer> eosIds,
+    Integer bosId,
+    GenerationDefaults defaults) {
+
+  public ModelSpec {
+    if (vocabSize <= 0 || contextLength <= 0 || numLayers <= 0 || kvHeads <= 0 || headDim <= 0) {
+      throw new ModelLayoutException("model sizes must be positive");
+    }
+    eosIds = List.copyOf(eosIds);
+  }
+
+  /**
+   * Bytes of KV cache one sequence needs at full context: layers × 2 × kv_heads × context ×
+   * head_dim × dtype.
+   */
+  public long kvBytesPerSlot() {
+    return (long) numLayers * 2 * kvHeads * contextLength * headDim * kvType.bytes();
+  }
+
+  /**
+   * Names of the graph's inputs and outputs.
+   *
+   * @param inputIds int64 [batch, seq]
+   * @param attentionMask int64 [batch, past + seq]
+   * @param positionIds int64 [batch, seq], or null when the graph derives positions itself
+   * @param useCacheBranch bool [1] of merged decoders, or null
+   * @param pastKeys per layer, [batch, kv_heads, past, head_dim]
+   * @param pastValues per layer
+   * @param logits [batch, seq, vocab]
+   * @param presentKeys per layer, [batch, kv_heads, past + seq, head_dim]
+   * @param presentValues per layer
+   */
+  public record GraphNames(
+      String inputIds,
+      String attentionMask,
+      String positionIds,
+      String useCacheBranch,
+      List<String> pastKeys,
+      List<String> pastValues,
+      String logits,
+      List<String> presentKeys,
+      List<String> presentValues) {
+    public GraphNames {
+      pastKeys = List.copyOf(pastKeys);
+      pastValues = List.copyOf(pastValues);
+      presentKeys = List.copyOf(presentKeys);
+      presentValues = List.copyOf(presentValues);
+    }
+  }
+}
