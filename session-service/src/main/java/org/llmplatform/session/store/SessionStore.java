@@ -1,5 +1,8 @@
 package org.llmplatform.session.store;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -271,8 +274,16 @@ public class SessionStore {
     return value.isEmpty() ? null : value;
   }
 
+  /** Reads the script now: Spring would otherwise read the resource on first use, on the loop. */
   @SuppressWarnings("rawtypes")
   private static RedisScript<List> script(String name) {
-    return RedisScript.of(new ClassPathResource("redis/" + name + ".lua"), List.class);
+    try {
+      String source =
+          new ClassPathResource("redis/" + name + ".lua")
+              .getContentAsString(StandardCharsets.UTF_8);
+      return RedisScript.of(source, List.class);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read redis/" + name + ".lua", e);
+    }
   }
 }
