@@ -82,6 +82,100 @@ class ContinuousBatchingTest {
     }
   }
 
+  static SamplingParams seeded(long seed, int maxNew) {
+    return new SamplingParams(
+        0.9,
+        40,
+        0.95,
+        0.02,
+        1.1,
+        0.1,
+        0.1,
+        java.util.Map.of(),
+        seed,
+        Set.of(),
+        maxNew,
+        5,
+        1,
+        1,
+        false);
+  }
+
+  @Test
+  void seededSamplingGivesTheSameTokensAloneAndBatched() throws Exception {
+    Path model = TestModels.stories260K();
+    int[] alone;
+    try (var engine = engine(model, 1)) {
+      var l = new CollectingListener();
+      engine.submit(new GenerationRequest(PROMPTS[2], seeded(1234, 30), l));
+      l.await();
+      alone = l.ids();
+    }
+    try (var engine = engine(model, 8)) {
+      List<CollectingListener> others = new ArrayList<>();
+      for (int i = 0; i < 4; i++) {
+        var o = new CollectingListener();
+        others.add(o);
+        engine.submit(new GenerationRequest(PROMPTS[i], seeded(99 + i, 30), o));
+      }
+      var l = new CollectingListener();
+      engine.submit(new GenerationRequest(PROMPTS[2], seeded(1234, 30), l));
+      l.await();
+      for (var o : others) {
+        o.await();
+      }
+      assertThat(l.ids()).containsExactly(alone);
+      assertThat(l.tokens.getFirst().top()).hasSize(5);
+      assertThat(l.tokens.getFirst().logprob()).isLessThanOrEqualTo(0.0);
+    }
+  }
+
+  @Test
+  void beamSearchRequestSharesTheBatchWithoutChangingOthers() throws Exception {
+    Path model = TestModels.stories260K();
+    try (var engine = engine(model, 8)) {
+      var greedyAlone = new CollectingListener();
+      engine.submit(new GenerationRequest(PROMPTS[0], greedy(MAX_NEW[0]), greedyAlone));
+      greedyAlone.await();
+      var beamAlone = new CollectingListener();
+      var beamParams =
+          new SamplingParams(
+              0, 0, 1, 0, 1, 0, 0, java.util.Map.of(), null, Set.of(2), 20, null, 3, 1.0, false);
+      engine.submit(new GenerationRequest(PROMPTS[1], beamParams, beamAlone));
+      beamAlone.await();
+
+      var beam = new CollectingListener();
+      var other = new CollectingListener();
+      engine.submit(new GenerationRequest(PROMPTS[0], greedy(MAX_NEW[0]), other));
+      engine.submit(new GenerationRequest(PROMPTS[1], beamParams, beam));
+      beam.await();
+      other.await();
+      assertThat(other.ids()).containsExactly(greedyAlone.ids());
+      assertThat(beam.ids()).containsExactly(beamAlone.ids());
+      assertThat(beam.ids().length).isBetween(1, 20);
+    }
+  }
+
+  @Test
+  void cancellingARunningRequestFreesItsSlotAndOthersGoOn() throws Exception {
+    Path model = TestModels.stories260K();
+    try (var engine = engine(model, 4)) {
+      var other = new CollectingListener();
+      var cancelled = new CollectingListener();
+      GenerationRequest[] holder = new GenerationRequest[1];
+      var cancelling = new ChainingListener(cancelled, 5, () -> engine.cancel(holder[0]));
+      holder[0] = new GenerationRequest(PROMPTS[3], greedy(400), cancelling);
+      engine.submit(holder[0]);
+      engine.submit(new GenerationRequest(PROMPTS[0], greedy(MAX_NEW[0]), other));
+      assertThat(cancelled.await()).isEqualTo(FinishReason.CANCELLED);
+      // the engine notices the flag at the next update: one more token at most
+      assertThat(cancelled.tokens.size()).isBetween(5, 6);
+      assertThat(holder[0].state()).isEqualTo(RequestState.CANCELLED);
+      assertThat(other.await()).isEqualTo(FinishReason.LENGTH);
+      assertThat(other.ids()).hasSize(MAX_NEW[0]);
+    }
+  }
+
   /** Forwards to a collector and runs an action once, after the n-th token. */
   record ChainingListener(CollectingListener target, int afterTokens, Runnable action)
       implements GenerationListener {
