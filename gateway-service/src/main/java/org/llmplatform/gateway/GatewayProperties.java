@@ -1,0 +1,121 @@
+package org.llmplatform.gateway;
+
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
+import jakarta.validation.constraints.Positive;
+import java.net.URI;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.validation.annotation.Validated;
+
+/**
+ * Configuration of the gateway ({@code llm.gateway.*}).
+ *
+ * @param models the models that {@code /v1/models} lists and a request's {@code model} selects, by
+ *     public name, in order; the first is the default. Without any, one model named {@code default}
+ *     served by {@code http://127.0.0.1:8082}.
+ * @param tokenizerUrl base URL of tokenizer-service
+ * @param sessionUrl base URL of session-service
+ * @param apiKeys the accepted API keys (as SHA-256 hashes) with their tenant and rate limits
+ * @param limits limits on what a request may ask for
+ * @param resilience time limits, retries, circuit breakers and the generation bulkhead
+ */
+@Validated
+@ConfigurationProperties("llm.gateway")
+public record GatewayProperties(
+    Map<String, @Valid Model> models,
+    @NotNull @DefaultValue("http://127.0.0.1:8081") URI tokenizerUrl,
+    @NotNull @DefaultValue("http://127.0.0.1:8083") URI sessionUrl,
+    List<@Valid ApiKey> apiKeys,
+    @Valid @DefaultValue Limits limits,
+    @Valid @DefaultValue Resilience resilience) {
+
+  /** The model name used when none is configured. */
+  public static final String DEFAULT_MODEL = "default";
+
+  public GatewayProperties {
+    if (models == null || models.isEmpty()) {
+      models = Map.of(DEFAULT_MODEL, new Model(URI.create("http://127.0.0.1:8082"), null));
+    } else {
+      var named = new LinkedHashMap<String, Model>();
+      models.forEach(
+          (name, model) ->
+              named.put(name, new Model(model.inferenceUrl(), model.tokenizerModelOr(name))));
+      models = java.util.Collections.unmodifiableMap(named);
+    }
+    apiKeys = apiKeys == null ? List.of() : List.copyOf(apiKeys);
+  }
+
+  /**
+   * One served model.
+   *
+   * @param inferenceUrl base URL of the inference-service instance that runs it
+   * @param tokenizerModel the tokenizer-service model name to tokenize with (defaults to the
+   *     model's own name)
+   */
+  public record Model(@NotNull URI inferenceUrl, String tokenizerModel) {
+    String tokenizerModelOr(String name) {
+      return tokenizerModel == null || tokenizerModel.isBlank() ? name : tokenizerModel;
+    }
+  }
+
+  /**
+   * One API key. The key itself is never configured, logged or stored: only its hash.
+   *
+   * @param sha256 hex SHA-256 of the key (64 hex digits, e.g. {@code echo -n $KEY | sha256sum})
+   * @param tenant the tenant the key belongs to; sessions are owned by it
+   * @param requestsPerMinute requests per minute allowed to this key (token bucket in Redis)
+   * @param tokensPerMinute generated tokens per minute allowed to this key
+   */
+  public record ApiKey(
+      @NotNull @Pattern(regexp = "[0-9a-fA-F]{64}") String sha256,
+      @NotBlank String tenant,
+      @Positive @DefaultValue("600") int requestsPerMinute,
+      @Positive @DefaultValue("1000000") long tokensPerMinute) {}
+
+  /**
+   * Limits on a request.
+   *
+   * @param maxMessages most messages in one chat request
+   * @param maxTokens largest {@code max_tokens} a request may ask for
+   * @param maxStop most stop strings in one request
+   * @param maxRequestBytes largest request body in bytes (larger bodies get 413)
+   */
+  public record Limits(
+      @Positive @DefaultValue("256") int maxMessages,
+      @Positive @DefaultValue("4096") int maxTokens,
+      @Positive @DefaultValue("4") int maxStop,
+      @Positive @DefaultValue("1048576") int maxRequestBytes) {}
+
+  /**
+   * Resilience settings for every downstream call.
+   *
+   * @param connectTimeout time to open a connection to a downstream
+   * @param callTimeout time limit of a unary downstream call (tokenize, session read and append)
+   * @param firstTokenTimeout time limit from sending a generation request to its first event
+   * @param tokenTimeout longest gap between two events of a generation stream
+   * @param retries retries of a call that failed before any token was sent (0 disables)
+   * @param retryBackoff first backoff between retries (doubles each time)
+   * @param maxConcurrentGenerations generations in flight at once (bulkhead); more get 429
+   * @param breakerFailureRate failure rate in percent that opens a downstream's circuit breaker
+   * @param breakerMinimumCalls calls a breaker sees before it computes the failure rate
+   * @param breakerOpenFor how long an open breaker refuses calls before it tries again
+   */
+  public record Resilience(
+      @NotNull @DefaultValue("2s") Duration connectTimeout,
+      @NotNull @DefaultValue("5s") Duration callTimeout,
+      @NotNull @DefaultValue("30s") Duration firstTokenTimeout,
+      @NotNull @DefaultValue("10s") Duration tokenTimeout,
+      @DefaultValue("2") int retries,
+      @NotNull @DefaultValue("100ms") Duration retryBackoff,
+      @Positive @DefaultValue("256") int maxConcurrentGenerations,
+      @Positive @DefaultValue("50") float breakerFailureRate,
+      @Positive @DefaultValue("10") int breakerMinimumCalls,
+      @NotNull @DefaultValue("5s") Duration breakerOpenFor) {}
+}

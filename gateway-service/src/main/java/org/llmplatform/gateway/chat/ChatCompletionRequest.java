@@ -1,0 +1,105 @@
+package org.llmplatform.gateway.chat;
+
+import com.fasterxml.jackson.annotation.JsonFormat;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.util.List;
+import java.util.Map;
+import org.llmplatform.gateway.generation.RequestChecks;
+import org.llmplatform.gateway.generation.SamplingParams;
+
+/**
+ * {@code POST /v1/chat/completions}: OpenAI's fields, vLLM's extensions ({@code top_k}, {@code
+ * min_p}, {@code repetition_penalty}, {@code num_beams}) and {@code session_id}. Values out of
+ * range are refused here (400 naming the field); limits that depend on configuration are checked by
+ * the handler.
+ */
+record ChatCompletionRequest(
+    String model,
+    List<ChatMessage> messages,
+    Boolean stream,
+    @JsonProperty("stream_options") StreamOptions streamOptions,
+    Double temperature,
+    @JsonProperty("top_p") Double topP,
+    @JsonProperty("max_tokens") Integer maxTokens,
+    @JsonProperty("max_completion_tokens") Integer maxCompletionTokens,
+    @JsonFormat(with = JsonFormat.Feature.ACCEPT_SINGLE_VALUE_AS_ARRAY) List<String> stop,
+    Long seed,
+    @JsonProperty("presence_penalty") Double presencePenalty,
+    @JsonProperty("frequency_penalty") Double frequencyPenalty,
+    @JsonProperty("logit_bias") Map<String, Double> logitBias,
+    Boolean logprobs,
+    @JsonProperty("top_logprobs") Integer topLogprobs,
+    Integer n,
+    String user,
+    @JsonProperty("top_k") Integer topK,
+    @JsonProperty("min_p") Double minP,
+    @JsonProperty("repetition_penalty") Double repetitionPenalty,
+    @JsonProperty("num_beams") Integer numBeams,
+    @JsonProperty("session_id") String sessionId) {
+
+  /**
+   * @param includeUsage send a last chunk with the usage
+   */
+  record StreamOptions(@JsonProperty("include_usage") Boolean includeUsage) {}
+
+  ChatCompletionRequest {
+    if (messages == null || messages.isEmpty()) {
+      throw new IllegalArgumentException("messages must hold at least one message");
+    }
+    messages = List.copyOf(messages);
+    stop = stop == null ? List.of() : List.copyOf(stop);
+    RequestChecks.sampling(
+        temperature,
+        topP,
+        topK,
+        minP,
+        repetitionPenalty,
+        presencePenalty,
+        frequencyPenalty,
+        logitBias,
+        numBeams,
+        n);
+    RequestChecks.positive("max_tokens", maxTokens);
+    RequestChecks.positive("max_completion_tokens", maxCompletionTokens);
+    RequestChecks.stop(stop);
+    if (topLogprobs != null && (topLogprobs < 0 || topLogprobs > 20)) {
+      throw new IllegalArgumentException("top_logprobs must be between 0 and 20");
+    }
+    if (topLogprobs != null && !Boolean.TRUE.equals(logprobs)) {
+      throw new IllegalArgumentException("top_logprobs needs logprobs: true");
+    }
+    if (sessionId != null && sessionId.isBlank()) {
+      throw new IllegalArgumentException("session_id must not be blank");
+    }
+  }
+
+  boolean streaming() {
+    return Boolean.TRUE.equals(stream);
+  }
+
+  boolean includeUsage() {
+    return streamOptions != null && Boolean.TRUE.equals(streamOptions.includeUsage());
+  }
+
+  /** {@code max_completion_tokens}, else {@code max_tokens}, else null. */
+  Integer completionLimit() {
+    return maxCompletionTokens != null ? maxCompletionTokens : maxTokens;
+  }
+
+  SamplingParams sampling() {
+    return new SamplingParams(
+        completionLimit(),
+        temperature,
+        topP,
+        topK,
+        minP,
+        repetitionPenalty,
+        presencePenalty,
+        frequencyPenalty,
+        logitBias,
+        seed,
+        Boolean.TRUE.equals(logprobs) ? (topLogprobs == null ? 0 : topLogprobs) : null,
+        numBeams,
+        stop);
+  }
+}

@@ -1,0 +1,54 @@
+package org.llmplatform.gateway.chat;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.llmplatform.gateway.client.SessionClient.Turn;
+
+/**
+ * What the model is shown: the session's history (empty without a session) and the request's new
+ * messages.
+ *
+ * @param sessionId the session, or null
+ * @param history earlier messages, oldest first (a system prompt first when there is one)
+ * @param added the request's messages
+ * @param seq the session's sequence number when the history was read
+ */
+record Conversation(String sessionId, List<Turn> history, List<Turn> added, long seq) {
+
+  Conversation {
+    history = List.copyOf(history);
+    added = List.copyOf(added);
+  }
+
+  static Conversation withoutSession(List<Turn> added) {
+    return new Conversation(null, List.of(), added, 0);
+  }
+
+  List<Turn> messages() {
+    var all = new ArrayList<Turn>(history);
+    all.addAll(added);
+    return all;
+  }
+
+  /**
+   * The conversation without its oldest history messages (a leading system prompt is kept) worth at
+   * least {@code tokens} tokens; null when there is nothing left to drop.
+   */
+  Conversation withoutOldest(int tokens) {
+    int first = !history.isEmpty() && "system".equals(history.getFirst().role()) ? 1 : 0;
+    if (history.size() <= first) {
+      return null;
+    }
+    var kept = new ArrayList<>(history);
+    int dropped = 0;
+    while (kept.size() > first && dropped < tokens) {
+      dropped += estimate(kept.remove(first));
+    }
+    return new Conversation(sessionId, kept, added, seq);
+  }
+
+  /** Token count of a stored message: the stored one, else a rough estimate from its length. */
+  static int estimate(Turn turn) {
+    return turn.tokenCount() != null ? turn.tokenCount() : turn.content().length() / 3 + 4;
+  }
+}

@@ -1,0 +1,73 @@
+package org.llmplatform.gateway.chat;
+
+import org.llmplatform.gateway.client.Downstreams;
+import org.llmplatform.gateway.client.TokenizerClient;
+import org.llmplatform.gateway.client.TokenizerClient.Message;
+import org.llmplatform.gateway.client.TokenizerClient.Tokens;
+import org.llmplatform.gateway.error.ApiException;
+import org.llmplatform.gateway.model.ServedModel;
+import org.springframework.stereotype.Component;
+import reactor.core.publisher.Mono;
+
+/**
+ * The tokenize hop: renders the model's chat template over the conversation and makes the prompt
+ * fit the context with room for the answer. Over the context, it drops the oldest history messages
+ * (at most a few rounds); when the request's own messages do not fit, 413.
+ */
+@Component
+class PromptBuilder {
+
+  private static final int MAX_ROUNDS = 4;
+
+  /** The prompt's ids and the conversation they render (after any trimming). */
+  record Prompt(Tokens tokens, Conversation conversation) {}
+
+  private final TokenizerClient tokenizer;
+
+  PromptBuilder(Downstreams downstreams) {
+    this.tokenizer = downstreams.tokenizer();
+  }
+
+  /** {@code room}: the tokens to leave for the answer (at least 1). */
+  Mono<Prompt> build(ServedModel model, Conversation conversation, int room) {
+    return fit(model, conversation, Math.max(room, 1), 0);
+  }
+
+  private Mono<Prompt> fit(ServedModel model, Conversation conversation, int room, int round) {
+    var messages =
+        conversation.messages().stream().map(t -> new Message(t.role(), t.content())).toList();
+    return tokenizer
+        .chat(model.tokenizerModel(), messages)
+        .flatMap(
+            tokens -> {
+              int overflow = tokens.count() + room - model.contextLength();
+              if (overflow <= 0) {
+                return Mono.just(new Prompt(tokens, conversation));
+              }
+              Conversation shorter =
+                  round < MAX_ROUNDS ? conversation.withoutOldest(overflow) : null;
+              if (shorter == null) {
+                return Mono.error(tooLong(model, tokens.count(), room));
+              }
+              return fit(model, shorter, room, round + 1);
+            });
+  }
+
+  /** Chat templates know system, user, assistant and tool; OpenAI's developer is a system role. */
+  private static String templateRole(String role) {
+    return "developer".equals(role) ? "system" : role;
+  }
+
+  static ApiException tooLong(ServedModel model, int promptTokens, int room) {
+    return ApiException.tooLarge(
+        "context_length_exceeded",
+        "messages",
+        "This model's maximum context length is "
+            + model.contextLength()
+            + " tokens; the prompt has "
+            + promptTokens
+            + " tokens and "
+            + room
+            + " are asked for the completion");
+  }
+}

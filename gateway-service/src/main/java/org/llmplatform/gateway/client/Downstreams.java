@@ -1,0 +1,72 @@
+package org.llmplatform.gateway.client;
+
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
+import io.netty.channel.ChannelOption;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.llmplatform.gateway.GatewayProperties;
+import org.springframework.http.client.reactive.ReactorClientHttpConnector;
+import org.springframework.stereotype.Component;
+import org.springframework.web.reactive.function.client.WebClient;
+import reactor.netty.http.client.HttpClient;
+
+/**
+ * Builds one client per downstream, each with its own circuit breaker: the tokenizer, the sessions,
+ * and an inference client per configured model.
+ */
+@Component
+public class Downstreams {
+
+  private static final int MAX_BODY_BYTES = 64 * 1024 * 1024;
+
+  private final TokenizerClient tokenizer;
+  private final SessionClient sessions;
+  private final Map<String, InferenceClient> inference = new LinkedHashMap<>();
+
+  Downstreams(
+      GatewayProperties properties, WebClient.Builder builder, CircuitBreakerRegistry breakers) {
+    var policy = properties.resilience();
+    HttpClient netty =
+        HttpClient.create()
+            .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) policy.connectTimeout().toMillis());
+    WebClient.Builder base =
+        builder
+            .clone()
+            .clientConnector(new ReactorClientHttpConnector(netty))
+            .codecs(codecs -> codecs.defaultCodecs().maxInMemorySize(MAX_BODY_BYTES));
+    this.tokenizer =
+        new TokenizerClient(
+            base.clone().baseUrl(properties.tokenizerUrl().toString()).build(),
+            new Downstream("tokenizer-service", breakers, policy));
+    this.sessions =
+        new SessionClient(
+            base.clone().baseUrl(properties.sessionUrl().toString()).build(),
+            new Downstream("session-service", breakers, policy));
+    properties
+        .models()
+        .forEach(
+            (name, model) ->
+                inference.put(
+                    name,
+                    new InferenceClient(
+                        base.clone().baseUrl(model.inferenceUrl().toString()).build(),
+                        new Downstream("inference-service:" + name, breakers, policy))));
+  }
+
+  public TokenizerClient tokenizer() {
+    return tokenizer;
+  }
+
+  public SessionClient sessions() {
+    return sessions;
+  }
+
+  /** The inference client of a configured model. */
+  public InferenceClient inference(String model) {
+    InferenceClient client = inference.get(model);
+    if (client == null) {
+      throw new IllegalArgumentException("no inference client for model " + model);
+    }
+    return client;
+  }
+}

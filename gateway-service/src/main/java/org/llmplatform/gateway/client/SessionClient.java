@@ -1,0 +1,135 @@
+package org.llmplatform.gateway.client;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.llmplatform.api.session.AppendMessagesRequest;
+import org.llmplatform.api.session.Message;
+import org.llmplatform.api.session.NewMessage;
+import org.llmplatform.api.session.SessionMessages;
+import org.springframework.http.HttpMethod;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.util.MultiValueMap;
+import org.springframework.web.reactive.function.client.WebClient;
+import org.springframework.web.util.UriBuilder;
+import reactor.core.publisher.Mono;
+import tools.jackson.databind.JsonNode;
+
+/** session-service's API: a conversation's history (within a token budget) and turn appends. */
+public final class SessionClient {
+
+  /**
+   * One message of a conversation.
+   *
+   * @param tokenCount its size in tokens when known, else null
+   */
+  public record Turn(String role, String content, Integer tokenCount) {}
+
+  /**
+   * The conversation so far, trimmed by session-service to a token budget.
+   *
+   * @param messages oldest first; the session's system prompt first when it has one
+   * @param seq the session's last seq when the history was read (the append's {@code expected_seq})
+   */
+  public record History(List<Turn> messages, long seq) {
+    public History {
+      messages = List.copyOf(messages);
+    }
+  }
+
+  private final WebClient http;
+  private final Downstream downstream;
+
+  SessionClient(WebClient http, Downstream downstream) {
+    this.http = http;
+    this.downstream = downstream;
+  }
+
+  /** The longest suffix of the conversation that fits {@code maxTokens} (system prompt kept). */
+  public Mono<History> history(String sessionId, String owner, int maxTokens) {
+    return downstream.call(
+        http.get()
+            .uri(
+                b ->
+                    b.path("/v1/sessions/{id}/messages")
+                        .queryParam("owner", owner)
+                        .queryParam("max_tokens", maxTokens)
+                        .build(sessionId))
+            .retrieve()
+            .bodyToMono(SessionMessages.class)
+            .map(SessionClient::history),
+        true);
+  }
+
+  /**
+   * Appends one turn atomically; 409 ({@code session_conflict}) when the session moved past {@code
+   * expectedSeq}. Retried safely: the idempotency key makes a repeated append a no-op.
+   */
+  public Mono<Void> append(
+      String sessionId, String owner, List<Turn> turn, long expectedSeq, String idempotencyKey) {
+    return downstream
+        .call(
+            http.post()
+                .uri(
+                    b ->
+                        b.path("/v1/sessions/{id}/messages")
+                            .queryParam("owner", owner)
+                            .build(sessionId))
+                .bodyValue(
+                    new AppendMessagesRequest(
+                        turn.stream()
+                            .map(t -> new NewMessage(t.role(), t.content(), t.tokenCount()))
+                            .toList(),
+                        expectedSeq,
+                        idempotencyKey))
+                .retrieve()
+                .toBodilessEntity(),
+            true)
+        .then();
+  }
+
+  /**
+   * Forwards a client's sessions call as the given owner, returning session-service's answer as it
+   * is (errors included, for the caller to translate).
+   */
+  public Mono<ResponseEntity<byte[]>> forward(
+      HttpMethod method,
+      String path,
+      MultiValueMap<String, String> query,
+      String owner,
+      JsonNode body) {
+    WebClient.RequestBodySpec request =
+        http.method(method)
+            .uri(
+                (UriBuilder b) -> {
+                  b.path(path);
+                  query.forEach(
+                      (name, values) -> {
+                        if (!"owner".equals(name)) {
+                          b.queryParam(name, values.toArray());
+                        }
+                      });
+                  return b.queryParam("owner", owner).build();
+                });
+    WebClient.RequestHeadersSpec<?> withBody =
+        body == null ? request : request.contentType(MediaType.APPLICATION_JSON).bodyValue(body);
+    return downstream.call(
+        withBody.exchangeToMono(
+            response ->
+                response.statusCode().is5xxServerError()
+                    ? response.createError()
+                    : response.toEntity(byte[].class)),
+        method == HttpMethod.GET);
+  }
+
+  static History history(SessionMessages answer) {
+    var turns = new ArrayList<Turn>();
+    if (answer.systemPrompt() != null && !answer.systemPrompt().isEmpty()) {
+      turns.add(new Turn("system", answer.systemPrompt(), null));
+    }
+    for (Message message : answer.messages()) {
+      turns.add(new Turn(message.role(), message.content(), message.tokenCount()));
+    }
+    return new History(turns, answer.lastSeq());
+  }
+}

@@ -1,0 +1,79 @@
+package org.llmplatform.gateway.generation;
+
+import io.github.resilience4j.bulkhead.Bulkhead;
+import io.github.resilience4j.bulkhead.BulkheadConfig;
+import io.github.resilience4j.reactor.bulkhead.operator.BulkheadOperator;
+import java.time.Duration;
+import java.util.List;
+import org.llmplatform.gateway.GatewayProperties;
+import org.llmplatform.gateway.client.InferenceClient;
+import org.llmplatform.gateway.client.InferenceClient.GenerateEvent;
+import org.llmplatform.gateway.error.ApiException;
+import org.llmplatform.gateway.model.ServedModel;
+import org.springframework.stereotype.Component;
+import reactor.core.publisher.Flux;
+
+/**
+ * The generate hop: sends the prompt ids to the model's inference-service and streams its token
+ * events, within the gateway-wide generation bulkhead (full: 429 {@code overloaded}).
+ */
+@Component
+public class Generation {
+
+  private final Bulkhead bulkhead;
+
+  Generation(GatewayProperties properties) {
+    this.bulkhead =
+        Bulkhead.of(
+            "generation",
+            BulkheadConfig.custom()
+                .maxConcurrentCalls(properties.resilience().maxConcurrentGenerations())
+                .maxWaitDuration(Duration.ZERO)
+                .build());
+  }
+
+  /** Token events ({@code token_id}) then one finish event ({@code finish_reason}, usage). */
+  public Flux<GenerateEvent> generate(
+      ServedModel model, List<Integer> promptIds, SamplingParams p) {
+    int room = model.contextLength() - promptIds.size();
+    var request =
+        new InferenceClient.GenerateRequest(
+            promptIds,
+            p.maxTokens() == null ? room : p.maxTokens(),
+            p.temperature(),
+            p.topK(),
+            p.topP(),
+            p.minP(),
+            p.repetitionPenalty(),
+            p.presencePenalty(),
+            p.frequencyPenalty(),
+            p.logitBias(),
+            p.seed(),
+            null,
+            p.logprobs(),
+            p.numBeams(),
+            null,
+            true);
+    return model
+        .inference()
+        .generate(request)
+        .transformDeferred(BulkheadOperator.of(bulkhead))
+        .handle(
+            (event, sink) -> {
+              if (event.error() != null) {
+                String message = event.error();
+                sink.error(
+                    ApiException.unavailable(
+                        model.inference().downstream().name(),
+                        "generation failed: " + message,
+                        null));
+              } else if ("error".equals(event.finishReason())) {
+                sink.error(
+                    ApiException.unavailable(
+                        model.inference().downstream().name(), "generation failed", null));
+              } else {
+                sink.next(event);
+              }
+            });
+  }
+}

@@ -1,0 +1,32 @@
+package org.llmplatform.gateway.generation;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What the client asked of the sampler, in the gateway's terms (null: the model's default).
+ *
+ * @param maxTokens most tokens to generate (null: what the context leaves)
+ * @param logprobs number of top alternatives to return per token (0: just the token's), null: none
+ * @param stop strings that end the generation when they appear in the text (not returned)
+ */
+public record SamplingParams(
+    Integer maxTokens,
+    Double temperature,
+    Double topP,
+    Integer topK,
+    Double minP,
+    Double repetitionPenalty,
+    Double presencePenalty,
+    Double frequencyPenalty,
+    Map<String, Double> logitBias,
+    Long seed,
+    Integer logprobs,
+    Integer numBeams,
+    List<String> stop) {
+
+  public SamplingParams {
+    logitBias = logitBias == null ? null : Map.copyOf(logitBias);
+    stop = stop == null ? List.of() : List.copyOf(stop);
+  }
+}

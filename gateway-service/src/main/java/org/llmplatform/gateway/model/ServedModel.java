@@ -1,0 +1,19 @@
+package org.llmplatform.gateway.model;
+
+import org.llmplatform.gateway.client.InferenceClient;
+
+/**
+ * A model the gateway serves, with what it learned from its inference-service.
+ *
+ * @param name the public name ({@code model} in requests)
+ * @param tokenizerModel the tokenizer-service model that tokenizes for it
+ * @param inference the client of its inference-service
+ * @param info its shape (context length, eos ids)
+ */
+public record ServedModel(
+    String name, String tokenizerModel, InferenceClient inference, InferenceClient.ModelInfo info) {
+
+  public int contextLength() {
+    return info.contextLength();
+  }
+}
