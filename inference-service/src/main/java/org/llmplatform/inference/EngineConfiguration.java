@@ -1,0 +1,46 @@
+package org.llmplatform.inference;
+
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.llmplatform.inference.engine.EngineMetrics;
+import org.llmplatform.inference.engine.EngineSettings;
+import org.llmplatform.inference.engine.InferenceEngine;
+import org.llmplatform.inference.engine.OnnxModelExecutor;
+import org.llmplatform.inference.runtime.DecoderSession;
+import org.llmplatform.inference.runtime.Device;
+import org.llmplatform.inference.runtime.RuntimeOptions;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/**
+ * Loads the model, starts the engine and waits for its warm-up step before the service takes
+ * traffic.
+ */
+@Configuration(proxyBeanMethods = false)
+class EngineConfiguration {
+
+  @Bean(destroyMethod = "close")
+  InferenceEngine inferenceEngine(InferenceProperties properties, EngineMetrics metrics)
+      throws InterruptedException {
+    var inference = properties.inference();
+    var options =
+        new RuntimeOptions(
+            Device.parse(inference.device()),
+            inference.intraOpThreads(),
+            inference.interOpThreads(),
+            inference.optimizationLevel());
+    var session = DecoderSession.open(Path.of(properties.model().dir()), options);
+    var engine =
+        new InferenceEngine(
+            new OnnxModelExecutor(session),
+            new EngineSettings(
+                inference.maxBatchSize(), inference.maxQueue(), inference.kvCacheBytes().toBytes()),
+            metrics);
+    engine.start();
+    if (!engine.awaitReady(5, TimeUnit.MINUTES)) {
+      engine.close();
+      throw new IllegalStateException("the engine's warm-up step failed; see the log");
+    }
+    return engine;
+  }
+}
