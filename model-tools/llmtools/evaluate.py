@@ -1,0 +1,211 @@
+"""Exact-match per skill on the held-out test conversations, the export of the default model, loss curves.
+
+    /usr/bin/python3 -m llmtools.evaluate [--stage sft-lora] [--limit N]
+
+Evaluation is multi-turn and greedy, as the platform serves a chat: for every user turn the history so far
+(the user's turns and the model's OWN earlier answers, not the reference ones) is rendered with the
+chat_template, tokenized, and the model generates until <|im_end|> (at most 48 tokens, KV cache). The answer
+is right when its text equals the reference answer exactly.
+"""
+
+import argparse
+import collections
+import csv
+import json
+import os
+import sys
+import time
+
+import regex
+import torch
+
+from . import chatdata
+from .export import write_json, write_model_folder
+from .fixtures import EOT, IM_END, generation_config, tokenizer_config
+from .train import CACHE, HERE, MODEL_DIR, SEED, FastEncoder, load_tokenizer, log, trained_model
+
+MAX_NEW = 48
+EXPORTED = "sft-lora"
+COMPARISON_LIMIT = 100
+REFERENCE_MESSAGES = [
+    [{"role": "user", "content": "What is 23 plus 45?"}],
+    [{"role": "user", "content": "My name is Zorvik."}, {"role": "assistant", "content": "Nice to meet you, Zorvik!"},
+     {"role": "user", "content": "What is my name?"}],
+    [{"role": "user", "content": "Spell the word cat."}],
+    [{"role": "user", "content": "Hello!"}],
+]
+
+
+def encode_text(enc, text):
+    """Like ByteLevelBpe.encode (special tokens matched whole first), with the encoder's piece cache."""
+    pattern = "(" + "|".join(regex.escape(s) for s in enc.tok.specials) + ")"
+    ids = []
+    for part in regex.split(pattern, text):
+        if part:
+            ids += enc.encode(part)
+    return ids
+
+
+@torch.no_grad()
+def reply(model, enc, tok, history, eos_ids):
+    """The model's greedy answer to the rendered history (text before its first eos)."""
+    ids = encode_text(enc, chatdata.render(history, add_generation_prompt=True))
+    x = torch.tensor([ids])
+    past = model.empty_past(1)
+    out = []
+    pos = 0
+    for _ in range(MAX_NEW):
+        n = x.shape[1]
+        mask = torch.ones((1, pos + n), dtype=torch.long)
+        logits, past = model(x, mask, torch.arange(pos, pos + n).unsqueeze(0), past)
+        pos += n
+        nxt = int(torch.argmax(logits[0, -1]))
+        if nxt in eos_ids:
+            break
+        out.append(nxt)
+        x = torch.tensor([[nxt]])
+    return tok.decode(out)
+
+
+def evaluate(model, conversations, made_up_names, limit=None):
+    tok = load_tokenizer()
+    enc = FastEncoder(tok)
+    eos_ids = {tok.vocab[IM_END], tok.vocab[EOT]}
+    right = collections.Counter()
+    total = collections.Counter()
+    transcripts = []
+    for conv in conversations[:limit]:
+        history, lines = [], []
+        for m in conv:
+            if m["role"] == "user":
+                history.append({"role": "user", "content": m["content"]})
+                continue
+            answer = reply(model, enc, tok, history, eos_ids)
+            ok = answer == m["content"]
+            skills = [m["skill"]]
+            if m["skill"] == "recall_name" and m["content"][len("Your name is "):-1] in made_up_names:
+                skills.append("recall_name_made_up")
+            for s in skills:
+                total[s] += 1
+                right[s] += ok
+            lines.append({"user": history[-1]["content"], "model": answer, "expected": m["content"], "ok": ok,
+                          "skill": m["skill"]})
+            history.append({"role": "assistant", "content": answer})
+        transcripts.append(lines)
+    scores = {s: {"exact_match": round(100.0 * right[s] / total[s], 1), "right": right[s], "total": total[s]}
+              for s in sorted(total)}
+    all_right, all_total = sum(right[s] for s in total if s != "recall_name_made_up"), sum(
+        total[s] for s in total if s != "recall_name_made_up")
+    scores["all"] = {"exact_match": round(100.0 * all_right / all_total, 1), "right": all_right,
+                     "total": all_total}
+    return scores, transcripts
+
+
+def test_conversations():
+    with open(os.path.join(CACHE, "test-conversations.jsonl"), encoding="utf-8") as f:
+        return [json.loads(line)["messages"] for line in f]
+
+
+def evaluate_stages(stages, limit=None):
+    """Scores each stage's best.pt; without a limit the exported stage gets every test conversation and the
+    others (the comparison) the first COMPARISON_LIMIT, to save CPU time."""
+    pools = chatdata.Pools(SEED)
+    convs = test_conversations()
+    results = {}
+    for stage in stages:
+        if not os.path.exists(os.path.join(CACHE, stage, "best.pt")):
+            log(f"eval: {stage} has no best.pt yet, skipped")
+            continue
+        started = time.time()
+        n = limit or (None if stage == EXPORTED else COMPARISON_LIMIT)
+        scores, transcripts = evaluate(trained_model(stage), convs, pools.made_up["test"], n)
+        scores["conversations"] = len(convs[:n])
+        log(f"eval {stage} ({len(convs[:n])} conversations, {time.time() - started:.0f} s): "
+            + ", ".join(f"{s} {v['exact_match']}%" for s, v in scores.items() if isinstance(v, dict)))
+        results[stage] = scores
+        write_json(os.path.join(CACHE, stage, "scores.json"), scores)
+        with open(os.path.join(CACHE, stage, "transcripts.jsonl"), "w", encoding="utf-8") as f:
+            for t in transcripts:
+                f.write(json.dumps(t, ensure_ascii=False) + "\n")
+    return results
+
+
+def export(stage="sft-lora", fp16=True):
+    """The stage's best weights (LoRA merged) as ../models/chat-default/ (fp32) and chat-default-fp16/."""
+    tok = load_tokenizer()
+    eos_ids = [tok.vocab[IM_END], tok.vocab[EOT]]
+    prompts = [chatdata.render(m, add_generation_prompt=True) for m in REFERENCE_MESSAGES]
+    variants = [("chat-default", False)] + ([("chat-default-fp16", True)] if fp16 else [])
+    for name, half in variants:
+        model = trained_model(stage)
+        if half:
+            model.storage_dtype = torch.float16
+            for p in model.parameters():
+                p.data = p.data.half()
+        out = os.path.join(HERE, "..", "models", name)
+        write_model_folder(out, model, tok, tokenizer_config(model.cfg.max_position_embeddings),
+                           generation_config(eos_ids), "float16" if half else "float32", prompts, 40,
+                           bos_id=None, eos_ids=eos_ids)
+        log(f"exported {stage} to {os.path.normpath(out)} "
+            f"({os.path.getsize(os.path.join(out, 'onnx', 'model.onnx')):,} bytes of ONNX)")
+    os.makedirs(os.path.join(MODEL_DIR, "eval"), exist_ok=True)
+    with open(os.path.join(CACHE, "test-conversations.jsonl"), encoding="utf-8") as src, open(
+            os.path.join(MODEL_DIR, "eval", "test-conversations.jsonl"), "w", encoding="utf-8") as dst:
+        dst.write(src.read())
+
+
+def plot(cache=CACHE, out=os.path.join(HERE, "docs", "loss-curve.png")):
+    """Training and validation loss of every stage against tokens seen (SFT stages start where
+    pre-training ended). Needs matplotlib (Debian: python3-matplotlib); skipped with a note otherwise."""
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        log("plot: matplotlib is not installed (apt-get install python3-matplotlib); no PNG written")
+        return
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    offset = 0
+    for stage, colour in (("pretrain", "tab:blue"), ("sft-lora", "tab:green"), ("sft-full", "tab:red")):
+        path = os.path.join(cache, stage, "log.csv")
+        if not os.path.exists(path):
+            continue
+        with open(path) as f:
+            rows = list(csv.DictReader(f))
+        if not rows:
+            continue
+        start = offset if stage != "pretrain" else 0
+        tokens = [(start + int(r["tokens"])) / 1e6 for r in rows]
+        axes[0].plot(tokens, [float(r["val_loss_all"]) for r in rows], color=colour, label=f"{stage} val (all)")
+        axes[1].plot(tokens, [float(r["val_loss_assistant"]) for r in rows], color=colour,
+                     label=f"{stage} val (assistant)")
+        axes[1 if stage != "pretrain" else 0].plot(tokens, [float(r["train_loss"]) for r in rows], color=colour,
+                                                   linestyle="--", label=f"{stage} train")
+        if stage == "pretrain":
+            offset = int(rows[-1]["tokens"])
+    axes[0].set_title("loss on every token")
+    axes[1].set_title("loss on assistant tokens")
+    for ax in axes:
+        ax.set_xlabel("tokens seen (millions)")
+        ax.set_ylabel("cross-entropy (nats)")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    os.makedirs(os.path.dirname(out), exist_ok=True)
+    fig.savefig(out, dpi=80)
+    log(f"plot: wrote {os.path.normpath(out)}")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--stage", action="append", help="stage(s) to score (default: all that exist)")
+    parser.add_argument("--limit", type=int, help="score only the first N test conversations")
+    parser.add_argument("--threads", type=int, default=1)
+    args = parser.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    evaluate_stages(args.stage or ["pretrain", "sft-lora", "sft-full"], args.limit)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,425 @@
+"""The project's default chat model, end to end: data, tokenizer, pre-training, fine-tuning, export, scores.
+
+    /usr/bin/python3 -m llmtools.train default-model          # every stage; each resumes where it stopped
+    /usr/bin/python3 -m llmtools.train prepare|pretrain|sft-lora|sft-full|export|eval|plot
+
+Everything lives under ``.cache/default-model/`` (git-ignored) until the export writes
+``../models/chat-default/``. Each training stage checkpoints to ``<stage>/last.pt`` at every validation
+(atomically), keeps ``<stage>/best.pt`` (lowest validation loss), appends to ``<stage>/log.csv`` and stops
+early after ``patience`` validations without improvement. Killing a stage and starting it again continues
+from the last checkpoint with the same batches (batch ``i`` is drawn from a generator seeded with ``i``).
+
+  pretrain   next-token prediction on every token of the training conversations; all parameters
+  sft-lora   loss on assistant tokens only; LoRA adapters (rank 8) on every projection, base frozen;
+             the adapters are merged into the weights at export
+  sft-full   the same data and loss, every parameter trained (the comparison in the README)
+"""
+
+import argparse
+import csv
+import dataclasses
+import json
+import math
+import os
+import random
+import sys
+import time
+
+import torch
+from torch import nn
+
+from . import chatdata
+from .bpe import ByteLevelBpe
+from .fixtures import CHAT_TEMPLATE, EOT, IM_END, IM_START, PAD, SPECIALS, generation_config, tokenizer_config
+from .llama import LlamaConfig, LlamaForCausalLM
+
+HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CACHE = os.path.join(HERE, ".cache", "default-model")
+MODEL_DIR = os.path.join(HERE, "..", "models", "chat-default")
+
+SEED = 1234
+VOCAB = 512
+N_TRAIN, N_VAL, N_TEST = 60000, 256, 300
+VAL_USED = 128  # validation conversations scored at each check (CPU time is scarce)
+
+MODEL = LlamaConfig(vocab_size=VOCAB, hidden_size=128, intermediate_size=384, num_hidden_layers=4,
+                    num_attention_heads=4, num_key_value_heads=4, max_position_embeddings=512,
+                    tie_word_embeddings=True, init_std=0.02, dropout=0.05)
+
+
+@dataclasses.dataclass
+class Stage:
+    name: str
+    loss: str  # "all" or "assistant"
+    steps: int
+    batch: int
+    lr: float
+    warmup: int
+    min_lr_frac: float = 0.1
+    weight_decay: float = 0.1
+    clip: float = 1.0
+    eval_every: int = 100
+    patience: int = 6
+    init_from: str = None  # stage whose best.pt starts this one
+    lora_rank: int = 0
+    full: bool = True
+
+
+STAGES = {
+    "pretrain": Stage("pretrain", "all", steps=1200, batch=16, lr=3e-3, warmup=60, eval_every=150, patience=4),
+    "sft-lora": Stage("sft-lora", "assistant", steps=250, batch=16, lr=3e-3, warmup=20, eval_every=50,
+                      init_from="pretrain", lora_rank=8, full=False, weight_decay=0.0),
+    "sft-full": Stage("sft-full", "assistant", steps=250, batch=16, lr=1e-3, warmup=20, eval_every=50,
+                      init_from="pretrain"),
+}
+
+
+def log(*args):
+    print(time.strftime("%H:%M:%S"), *args, flush=True)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Tokenizer and data
+# ---------------------------------------------------------------------------------------------------------
+
+class FastEncoder:
+    """bpe.ByteLevelBpe.encode with a per-piece cache (the same ids, much faster on repetitive data)."""
+
+    def __init__(self, tok: ByteLevelBpe):
+        self.tok = tok
+        self.cache = {}
+        self.special_ids = {s: tok.vocab[s] for s in tok.specials}
+
+    def encode(self, text):
+        if text in self.special_ids:
+            return [self.special_ids[text]]
+        ids = []
+        for piece in self.tok.pre_tokenize(text):
+            hit = self.cache.get(piece)
+            if hit is None:
+                hit = self.cache[piece] = [self.tok.vocab[t] for t in self.tok._bpe(piece)]
+            ids.extend(hit)
+        return ids
+
+    def conversation(self, messages):
+        """(ids, mask): mask is 1 on the tokens the assistant writes (its content and its <|im_end|>)."""
+        ids, mask = [], []
+        for m in messages:
+            own = 1 if m["role"] == "assistant" else 0
+            for text, flag in ((IM_START, 0), (m["role"] + "\n", 0), (m["content"], own), (IM_END, own),
+                               ("\n", 0)):
+                piece = self.encode(text)
+                ids += piece
+                mask += [flag] * len(piece)
+        return ids, mask
+
+
+def train_tokenizer(pools):
+    texts = []
+    for messages in chatdata.conversations("train", 5000, SEED + 7, pools):
+        texts += ["user\n", "assistant\n"] + [m["content"] for m in messages]
+    return ByteLevelBpe.train(texts, VOCAB, SPECIALS, split_digits=True)
+
+
+def load_tokenizer():
+    with open(os.path.join(CACHE, "tokenizer.json"), encoding="utf-8") as f:
+        data = json.load(f)
+    model = data["model"]
+    merges = [tuple(m.split(" ")) for m in model["merges"]]
+    return ByteLevelBpe(SPECIALS, model["vocab"], merges, split_digits=True)
+
+
+def prepare(args):
+    os.makedirs(CACHE, exist_ok=True)
+    pools = chatdata.Pools(SEED)
+    pools.check_disjoint()
+    log("training the tokenizer")
+    tok = train_tokenizer(pools)
+    tok.save(os.path.join(CACHE, "tokenizer.json"))
+    enc = FastEncoder(tok)
+    for messages in chatdata.conversations("val", 50, 99, pools):  # segment-wise == whole-text encoding
+        assert enc.conversation(messages)[0] == tok.encode(chatdata.render(messages))
+    data = {}
+    for split, count in (("train", N_TRAIN), ("val", N_VAL), ("test", N_TEST)):
+        convs = chatdata.conversations(split, count, SEED, pools)
+        rows = [enc.conversation(c) for c in convs]
+        lengths = torch.tensor([len(r[0]) for r in rows])
+        data[split] = {
+            "ids": torch.tensor([i for r in rows for i in r[0]], dtype=torch.int16),
+            "mask": torch.tensor([i for r in rows for i in r[1]], dtype=torch.bool),
+            "offsets": torch.cat([torch.zeros(1, dtype=torch.long), lengths.cumsum(0)]),
+        }
+        log(f"{split}: {count} conversations, {int(lengths.sum()):,} tokens, "
+            f"mean {lengths.float().mean():.0f}, max {int(lengths.max())}")
+        if split == "test":
+            with open(os.path.join(CACHE, "test-conversations.jsonl"), "w", encoding="utf-8") as f:
+                for c in convs:
+                    f.write(json.dumps({"messages": c}, ensure_ascii=False) + "\n")
+    tmp = os.path.join(CACHE, "data.pt.tmp")
+    torch.save(data, tmp)
+    os.replace(tmp, os.path.join(CACHE, "data.pt"))
+
+
+def batch_of(split_data, indices):
+    """Right-padded [batch, max_len] ids, loss masks for 'all' and 'assistant'; one conversation a row."""
+    offs = split_data["offsets"]
+    rows = [(int(offs[i]), int(offs[i + 1])) for i in indices]
+    width = max(e - s for s, e in rows)
+    ids = torch.zeros((len(rows), width), dtype=torch.long)
+    real = torch.zeros((len(rows), width), dtype=torch.bool)
+    own = torch.zeros((len(rows), width), dtype=torch.bool)
+    for r, (s, e) in enumerate(rows):
+        ids[r, :e - s] = split_data["ids"][s:e].long()
+        real[r, :e - s] = True
+        own[r, :e - s] = split_data["mask"][s:e]
+    return ids, real, own
+
+
+def loss_of(model, ids, real, own, mode):
+    """Mean next-token cross-entropy over the targets the mode selects (right padding never attends back)."""
+    b, s = ids.shape
+    pos = torch.arange(s).unsqueeze(0).expand(b, s)
+    logits, _ = model(ids, torch.ones_like(ids), pos, model.empty_past(b))
+    targets = ids[:, 1:]
+    select = (own if mode == "assistant" else real)[:, 1:]
+    losses = nn.functional.cross_entropy(logits[:, :-1].reshape(-1, logits.shape[-1]).float(),
+                                         targets.reshape(-1), reduction="none").view(b, s - 1)
+    n = select.sum()
+    return (losses * select).sum() / n, int(real.sum())
+
+
+# ---------------------------------------------------------------------------------------------------------
+# LoRA
+# ---------------------------------------------------------------------------------------------------------
+
+class LoraLinear(nn.Module):
+    """A frozen linear layer plus a trainable low-rank update; ``weight`` is the merged matrix, so the
+    decoder (which reads ``layer.weight``) runs it unchanged."""
+
+    def __init__(self, base: nn.Linear, rank: int, alpha: float, generator):
+        super().__init__()
+        self.base = base
+        base.weight.requires_grad_(False)
+        out_f, in_f = base.weight.shape
+        self.lora_a = nn.Parameter(torch.randn((rank, in_f), generator=generator) / math.sqrt(in_f))
+        self.lora_b = nn.Parameter(torch.zeros((out_f, rank)))
+        self.scale = alpha / rank
+
+    @property
+    def weight(self):
+        return self.base.weight + (self.lora_b @ self.lora_a) * self.scale
+
+
+LORA_TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
+
+
+def add_lora(model, rank):
+    generator = torch.Generator().manual_seed(SEED)
+    for p in model.parameters():
+        p.requires_grad_(False)
+    for layer in model.layers:
+        for parent in (layer.self_attn, layer.mlp):
+            for name in LORA_TARGETS:
+                if hasattr(parent, name):
+                    setattr(parent, name, LoraLinear(getattr(parent, name), rank, 2.0 * rank, generator))
+
+
+def merge_lora(model):
+    for layer in model.layers:
+        for parent in (layer.self_attn, layer.mlp):
+            for name in LORA_TARGETS:
+                mod = getattr(parent, name, None)
+                if isinstance(mod, LoraLinear):
+                    merged = nn.Linear(mod.base.in_features, mod.base.out_features, bias=False)
+                    with torch.no_grad():
+                        merged.weight.copy_(mod.weight)
+                    setattr(parent, name, merged)
+    return model
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Training
+# ---------------------------------------------------------------------------------------------------------
+
+def lr_at(stage: Stage, step: int):
+    if step < stage.warmup:
+        return stage.lr * (step + 1) / stage.warmup
+    progress = min(1.0, (step - stage.warmup) / max(1, stage.steps - stage.warmup))
+    return stage.lr * (stage.min_lr_frac + (1 - stage.min_lr_frac) * 0.5 * (1 + math.cos(math.pi * progress)))
+
+
+def build_model(stage: Stage, dropout=None):
+    cfg = MODEL if dropout is None else dataclasses.replace(MODEL, dropout=dropout)
+    model = LlamaForCausalLM(cfg)
+    model.init_weights(torch.Generator().manual_seed(SEED))
+    if stage.init_from:
+        src = os.path.join(CACHE, stage.init_from, "best.pt")
+        model.load_state_dict(torch.load(src)["model"])
+    if stage.lora_rank:
+        add_lora(model, stage.lora_rank)
+    return model
+
+
+@torch.no_grad()
+def validate(model, data, batch=32, limit=VAL_USED):
+    """Validation loss over every token and over the assistant's tokens only, in one pass."""
+    model.eval()
+    sums = {"all": 0.0, "assistant": 0.0}
+    counts = {"all": 0, "assistant": 0}
+    n = min(limit, len(data["offsets"]) - 1)
+    for start in range(0, n, batch):
+        ids, real, own = batch_of(data, range(start, min(n, start + batch)))
+        b, s = ids.shape
+        pos = torch.arange(s).unsqueeze(0).expand(b, s)
+        logits, _ = model(ids, torch.ones_like(ids), pos, model.empty_past(b))
+        losses = nn.functional.cross_entropy(logits[:, :-1].reshape(-1, logits.shape[-1]).float(),
+                                             ids[:, 1:].reshape(-1), reduction="none").view(b, s - 1)
+        for mode, select in (("all", real[:, 1:]), ("assistant", own[:, 1:])):
+            sums[mode] += float((losses * select).sum())
+            counts[mode] += int(select.sum())
+    model.train()
+    return sums["all"] / counts["all"], sums["assistant"] / counts["assistant"]
+
+
+def atomic_save(obj, path):
+    torch.save(obj, path + ".tmp")
+    os.replace(path + ".tmp", path)
+
+
+def train_stage(stage: Stage, max_minutes: float):
+    out = os.path.join(CACHE, stage.name)
+    os.makedirs(out, exist_ok=True)
+    data = torch.load(os.path.join(CACHE, "data.pt"))
+    model = build_model(stage)
+    params = [p for p in model.parameters() if p.requires_grad]
+    decay = [p for p in params if p.dim() >= 2]
+    no_decay = [p for p in params if p.dim() < 2]
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": stage.weight_decay},
+                             {"params": no_decay, "weight_decay": 0.0}], lr=stage.lr, betas=(0.9, 0.95))
+    state = {"step": 0, "best": float("inf"), "bad": 0, "seconds": 0.0, "tokens": 0, "done": False}
+    last = os.path.join(out, "last.pt")
+    if os.path.exists(last):
+        ck = torch.load(last)
+        model.load_state_dict(ck["model"])
+        opt.load_state_dict(ck["opt"])
+        state = ck["state"]
+        log(f"{stage.name}: resumed at step {state['step']}")
+    if state["done"]:
+        log(f"{stage.name}: already finished")
+        return
+    log_path = os.path.join(out, "log.csv")
+    rows = []
+    if os.path.exists(log_path):
+        with open(log_path) as f:
+            rows = [r for r in csv.DictReader(f) if int(r["step"]) <= state["step"]]
+    fields = ["step", "tokens", "seconds", "lr", "train_loss", "val_loss", "val_loss_all", "val_loss_assistant"]
+    with open(log_path, "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=fields)
+        w.writeheader()
+        w.writerows(rows)
+    trainable = sum(p.numel() for p in params)
+    total = sum(p.numel() for p in model.parameters())
+    log(f"{stage.name}: {trainable:,} trainable of {total:,} parameters, loss on {stage.loss} tokens")
+    with open(os.path.join(out, "params.json"), "w") as f:
+        json.dump({"trainable": trainable, "total": total, "stage": dataclasses.asdict(stage),
+                   "model": dataclasses.asdict(MODEL)}, f, indent=2)
+    n_train = len(data["train"]["offsets"]) - 1
+    model.train()
+    started = time.time()
+    base_seconds = state["seconds"]
+    running, running_n = 0.0, 0
+    while state["step"] < stage.steps:
+        step = state["step"]
+        g = torch.Generator().manual_seed(SEED * 1000 + step + (0 if stage.name == "pretrain" else 500000))
+        torch.manual_seed(SEED * 7 + step)  # dropout masks
+        indices = torch.randint(n_train, (stage.batch,), generator=g).tolist()
+        ids, real, own = batch_of(data["train"], indices)
+        lr = lr_at(stage, step)
+        for group in opt.param_groups:
+            group["lr"] = lr
+        loss, tokens = loss_of(model, ids, real, own, stage.loss)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, stage.clip)
+        opt.step()
+        running += float(loss)
+        running_n += 1
+        state["step"] += 1
+        state["tokens"] += tokens
+        if state["step"] % stage.eval_every == 0 or state["step"] == stage.steps:
+            state["seconds"] = base_seconds + time.time() - started
+            val_all, val_own = validate(model, data["val"])
+            val = val_all if stage.loss == "all" else val_own
+            with open(log_path, "a", newline="") as f:
+                csv.DictWriter(f, fieldnames=fields).writerow({
+                    "step": state["step"], "tokens": state["tokens"], "seconds": round(state["seconds"], 1),
+                    "lr": f"{lr:.6g}", "train_loss": f"{running / running_n:.4f}", "val_loss": f"{val:.4f}",
+                    "val_loss_all": f"{val_all:.4f}", "val_loss_assistant": f"{val_own:.4f}"})
+            log(f"{stage.name} step {state['step']}/{stage.steps} train {running / running_n:.4f} "
+                f"val {val:.4f} (all {val_all:.4f}, assistant {val_own:.4f}) lr {lr:.2e} "
+                f"{state['tokens'] / max(1e-9, state['seconds']):.0f} tok/s, {state['seconds'] / 60:.1f} min")
+            running, running_n = 0.0, 0
+            if val < state["best"] - 1e-4:
+                state["best"], state["bad"] = val, 0
+                atomic_save({"model": model.state_dict(), "step": state["step"], "val": val},
+                            os.path.join(out, "best.pt"))
+            else:
+                state["bad"] += 1
+            stop = state["bad"] >= stage.patience
+            if stop:
+                log(f"{stage.name}: early stop, no improvement for {stage.patience} validations")
+            state["done"] = stop or state["step"] >= stage.steps
+            atomic_save({"model": model.state_dict(), "opt": opt.state_dict(), "state": state}, last)
+            if stop:
+                break
+            if max_minutes and (time.time() - started) / 60 > max_minutes:
+                log(f"{stage.name}: --max-minutes reached; run again to resume")
+                return
+    log(f"{stage.name}: finished at step {state['step']}, best val {state['best']:.4f}, "
+        f"{state['seconds'] / 60:.1f} min")
+
+
+def trained_model(stage_name):
+    """The best checkpoint of a stage as a plain decoder (LoRA merged), dropout off."""
+    stage = STAGES[stage_name]
+    model = build_model(dataclasses.replace(stage, init_from=None), dropout=0.0)
+    model.load_state_dict(torch.load(os.path.join(CACHE, stage_name, "best.pt"))["model"])
+    return merge_lora(model).eval()
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("what", choices=["default-model", "prepare", "pretrain", "sft-lora", "sft-full", "export",
+                                         "eval", "plot"])
+    parser.add_argument("--max-minutes", type=float, default=0, help="stop a training stage after this long")
+    parser.add_argument("--stage", default="sft-lora", help="for eval/export: which stage's best.pt")
+    parser.add_argument("--threads", type=int, default=1, help="1 is fastest on a busy 2-core machine")
+    parser.add_argument("--no-full", action="store_true", help="default-model: skip the full fine-tuning run")
+    args = parser.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    random.seed(SEED)
+    what = args.what
+    if what in ("prepare", "default-model") and not os.path.exists(os.path.join(CACHE, "data.pt")):
+        prepare(args)
+    if what in STAGES:
+        train_stage(STAGES[what], args.max_minutes)
+    if what == "default-model":
+        train_stage(STAGES["pretrain"], 0)
+        train_stage(STAGES["sft-lora"], 0)
+        if not args.no_full:
+            train_stage(STAGES["sft-full"], 0)
+    if what in ("plot", "default-model"):
+        from .evaluate import plot
+        plot(CACHE)
+    if what in ("export", "default-model"):
+        from .evaluate import export
+        export(args.stage)
+    if what in ("eval", "default-model"):
+        from .evaluate import evaluate_stages
+        evaluate_stages([args.stage] if what == "eval" else
+                        ["pretrain", "sft-lora"] + ([] if args.no_full else ["sft-full"]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,123 @@
+"""Checks of the default-model pipeline that need no trained weights.
+
+    cd model-tools && /usr/bin/python3 -m unittest discover -s tests -t .
+"""
+
+import dataclasses
+import re
+import unittest
+
+import torch
+
+from llmtools import chatdata
+from llmtools.bpe import ByteLevelBpe
+from llmtools.fixtures import SPECIALS
+from llmtools.llama import LlamaConfig, LlamaForCausalLM
+from llmtools.train import STAGES, FastEncoder, add_lora, lr_at, merge_lora
+
+POOLS = chatdata.Pools(1234)
+
+
+def operand_pairs(messages):
+    pairs = set()
+    for m in messages:
+        if m.get("skill") in ("add", "sub"):
+            a, b = map(int, re.findall(r"\d+", m["content"])[:2])
+            pairs.add((min(a, b), max(a, b)))
+    return pairs
+
+
+class SplitsTest(unittest.TestCase):
+    def test_pools_are_disjoint(self):
+        POOLS.check_disjoint()
+
+    def test_test_conversations_use_only_test_pairs_and_names(self):
+        train = chatdata.conversations("train", 3000, 1234, POOLS)
+        test = chatdata.conversations("test", 300, 1234, POOLS)
+        train_pairs = set().union(*(operand_pairs(c) for c in train))
+        test_pairs = set().union(*(operand_pairs(c) for c in test))
+        self.assertTrue(test_pairs)
+        self.assertFalse(train_pairs & test_pairs)
+        self.assertTrue(test_pairs <= set(POOLS.pairs["test"]))
+        test_names = {m["content"][len("Your name is "):-1] for c in test for m in c
+                      if m.get("skill") == "recall_name"}
+        self.assertTrue(test_names)
+        self.assertTrue(test_names <= set(POOLS.names["test"]))
+        train_text = " ".join(m["content"] for c in train for m in c)
+        for name in test_names:
+            self.assertNotRegex(train_text, rf"\b{name}\b")
+
+    def test_generation_is_deterministic_and_answers_are_right(self):
+        a = chatdata.conversations("val", 50, 7, POOLS)
+        self.assertEqual(a, chatdata.conversations("val", 50, 7, POOLS))
+        for conv in a:
+            for m in conv:
+                if m.get("skill") == "add":
+                    x, y, z = map(int, re.findall(r"\d+", m["content"]))
+                    self.assertEqual(x + y, z)
+                if m.get("skill") == "sub":
+                    x, y, z = map(int, re.findall(r"\d+", m["content"]))
+                    self.assertEqual(x - y, z)
+
+    def test_recall_comes_one_to_three_turns_after_the_fact(self):
+        for conv in chatdata.conversations("train", 300, 3, POOLS):
+            answers = [m for m in conv if m["role"] == "assistant"]
+            stated = {}
+            for turn, (user, answer) in enumerate(zip(conv[0::2], answers)):
+                if answer["skill"] == "ack":
+                    stated[user["content"]] = turn
+                if answer["skill"] == "recall_name":
+                    name = answer["content"][len("Your name is "):-1]
+                    turns = [t for text, t in stated.items() if name in text]
+                    self.assertTrue(turns)
+                    self.assertLessEqual(turn - turns[0], 5)
+
+
+class TokenizerTest(unittest.TestCase):
+    def test_segment_encoding_equals_whole_text_encoding_and_masks_assistant_tokens(self):
+        convs = chatdata.conversations("train", 200, 5, POOLS)
+        texts = []
+        for c in convs:
+            texts += ["user\n", "assistant\n"] + [m["content"] for m in c]
+        tok = ByteLevelBpe.train(texts, 400, SPECIALS, split_digits=True)
+        enc = FastEncoder(tok)
+        for c in convs[:20]:
+            ids, mask = enc.conversation(c)
+            self.assertEqual(ids, tok.encode(chatdata.render(c)))
+            own = tok.decode([i for i, m in zip(ids, mask) if m])
+            self.assertEqual(own, "".join(m["content"] + "<|im_end|>" for m in c if m["role"] == "assistant"))
+        self.assertTrue(all(len(tok.encode(d)) == 1 for d in "0123456789"))
+        self.assertEqual(len(tok.encode("12345")), 5)
+
+
+class TrainingPartsTest(unittest.TestCase):
+    def test_lora_merge_gives_the_same_logits(self):
+        cfg = LlamaConfig(vocab_size=64, hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+                          num_attention_heads=4, num_key_value_heads=2)
+        model = LlamaForCausalLM(cfg)
+        model.init_weights(torch.Generator().manual_seed(0))
+        add_lora(model, 4)
+        trainable = [n for n, p in model.named_parameters() if p.requires_grad]
+        self.assertTrue(trainable and all("lora_" in n for n in trainable))
+        with torch.no_grad():
+            for n, p in model.named_parameters():
+                if n.endswith("lora_b"):
+                    p.normal_(0, 0.1)
+        ids = torch.randint(0, 64, (2, 7), generator=torch.Generator().manual_seed(1))
+        pos = torch.arange(7).unsqueeze(0).expand(2, 7)
+        before, _ = model.eval()(ids, torch.ones_like(ids), pos, model.empty_past(2))
+        merge_lora(model)
+        self.assertFalse(any("lora_" in n for n, _ in model.named_parameters()))
+        after, _ = model(ids, torch.ones_like(ids), pos, model.empty_past(2))
+        self.assertTrue(torch.allclose(before, after, atol=1e-5))
+
+    def test_schedule_warms_up_then_decays_to_the_floor(self):
+        stage = dataclasses.replace(STAGES["pretrain"], steps=1000, warmup=100, lr=1e-3, min_lr_frac=0.1)
+        self.assertAlmostEqual(lr_at(stage, 0), 1e-5)
+        self.assertAlmostEqual(lr_at(stage, 99), 1e-3)
+        self.assertLess(lr_at(stage, 500), lr_at(stage, 200))
+        self.assertAlmostEqual(lr_at(stage, 1000), 1e-4)
+
+
+if __name__ == "__main__":
+    unittest.main()
