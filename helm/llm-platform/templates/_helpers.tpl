@@ -28,11 +28,13 @@ app.kubernetes.io/instance: {{ .root.Release.Name }}
 {{- end -}}
 {{- end -}}
 
-{{- define "llm.redisUrl" -}}
+{{/* The Redis URL with the password from $(REDIS_PASSWORD), which Kubernetes expands in env values. */}}
+{{- define "llm.redisUrlWithPassword" -}}
 {{- if .Values.redis.enabled -}}
-redis://{{ include "llm.fullname" . }}-redis:6379
+redis://:$(REDIS_PASSWORD)@{{ include "llm.fullname" . }}-redis:6379
 {{- else -}}
-{{ required "redis.external.url is required when redis.enabled is false" .Values.redis.external.url }}
+{{- $url := urlParse (required "redis.external.url is required when redis.enabled is false" .Values.redis.external.url) -}}
+{{ $url.scheme }}://:$(REDIS_PASSWORD)@{{ $url.host }}{{ $url.path }}
 {{- end -}}
 {{- end -}}
 

@@ -85,6 +85,15 @@ class ComposeFileTest {
   }
 
   @Test
+  void sessionAndGatewayReachRedisWithThePassword() {
+    for (String name : List.of("session", "gateway")) {
+      assertThat(YamlPath.get(services.get(name), "environment.SPRING_DATA_REDIS_URL"))
+          .as(name)
+          .isEqualTo("redis://:pw@redis:6379");
+    }
+  }
+
+  @Test
   void theModelIsMountedReadOnlyNotBakedIn() {
     for (String name : List.of("tokenizer", "inference", "inference-gpu")) {
       assertThat(String.valueOf(services.get(name).get("volumes")))

@@ -57,6 +57,10 @@ class HelmChartTest {
                 out.one("StatefulSet", PREFIX + "redis"),
                 "spec.volumeClaimTemplates.0.spec.resources.requests.storage"))
         .isEqualTo("1Gi");
+    assertThat(
+            out.env(out.one("Deployment", PREFIX + "session"), "SPRING_DATA_REDIS_URL")
+                .get("value"))
+        .isEqualTo("redis://:$(REDIS_PASSWORD)@demo-llm-platform-redis:6379");
     assertThat(out.names("Ingress")).isEmpty();
     assertThat(out.names("ServiceMonitor")).isEmpty();
 
@@ -128,13 +132,12 @@ class HelmChartTest {
 
     assertThat(out.names("StatefulSet")).isEmpty();
     assertThat(out.names("NetworkPolicy")).doesNotContain(PREFIX + "redis");
-    assertThat(out.configFile(PREFIX + "session"))
-        .contains("url: rediss://redis.example.internal:6380");
     for (String user : List.of("session", "gateway")) {
-      Map<String, Object> env =
-          out.env(out.one("Deployment", PREFIX + user), "SPRING_DATA_REDIS_PASSWORD");
-      assertThat(YamlPath.get(env, "valueFrom.secretKeyRef"))
+      Map<String, Object> deployment = out.one("Deployment", PREFIX + user);
+      assertThat(YamlPath.get(out.env(deployment, "REDIS_PASSWORD"), "valueFrom.secretKeyRef"))
           .isEqualTo(Map.of("name", "shared-redis", "key", "password"));
+      assertThat(out.env(deployment, "SPRING_DATA_REDIS_URL").get("value"))
+          .isEqualTo("rediss://:$(REDIS_PASSWORD)@redis.example.internal:6380");
     }
     assertThat(out.names("Secret")).doesNotContain(PREFIX + "redis");
   }
