@@ -20,6 +20,9 @@ import org.springframework.validation.annotation.Validated;
  * @param models the models that {@code /v1/models} lists and a request's {@code model} selects, by
  *     public name, in order; the first is the default. Without any, one model named {@code default}
  *     served by {@code http://127.0.0.1:8082}.
+ * @param defaultModel the model used when a request names none (and listed first); defaults to the
+ *     first of {@code models} (with properties from the command line or the environment, whose
+ *     order Spring does not keep, set it explicitly)
  * @param tokenizerUrl base URL of tokenizer-service
  * @param sessionUrl base URL of session-service
  * @param apiKeys the accepted API keys (as SHA-256 hashes) with their tenant and rate limits
@@ -30,6 +33,7 @@ import org.springframework.validation.annotation.Validated;
 @ConfigurationProperties("llm.gateway")
 public record GatewayProperties(
     Map<String, @Valid Model> models,
+    String defaultModel,
     @NotNull @DefaultValue("http://127.0.0.1:8081") URI tokenizerUrl,
     @NotNull @DefaultValue("http://127.0.0.1:8083") URI sessionUrl,
     List<@Valid ApiKey> apiKeys,
@@ -50,6 +54,12 @@ public record GatewayProperties(
       models = java.util.Collections.unmodifiableMap(named);
     }
     apiKeys = apiKeys == null ? List.of() : List.copyOf(apiKeys);
+    if (defaultModel == null || defaultModel.isBlank()) {
+      defaultModel = models.keySet().iterator().next();
+    } else if (!models.containsKey(defaultModel)) {
+      throw new IllegalArgumentException(
+          "llm.gateway.default-model " + defaultModel + " is not one of " + models.keySet());
+    }
   }
 
   /**

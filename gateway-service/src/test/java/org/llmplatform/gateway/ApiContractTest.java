@@ -22,6 +22,7 @@ import org.springframework.test.web.reactive.server.WebTestClient;
     properties = {
       "llm.gateway.models.tiny.inference-url=http://127.0.0.1:1",
       "llm.gateway.models.other.inference-url=http://127.0.0.1:1",
+      "llm.gateway.default-model=other",
       "llm.gateway.tokenizer-url=http://127.0.0.1:1",
       "llm.gateway.session-url=http://127.0.0.1:1",
       "llm.gateway.resilience.retries=0",
@@ -98,7 +99,7 @@ class ApiContractTest {
   }
 
   @Test
-  void modelsListsTheConfiguredModelsInOrder() {
+  void modelsListsTheConfiguredModelsDefaultFirst() {
     http.get()
         .uri("/v1/models")
         .header(HttpHeaders.AUTHORIZATION, GatewayTestKeys.ALPHA)
@@ -109,13 +110,13 @@ class ApiContractTest {
         .jsonPath("$.object")
         .isEqualTo("list")
         .jsonPath("$.data[0].id")
-        .isEqualTo("tiny")
+        .isEqualTo("other")
         .jsonPath("$.data[0].object")
         .isEqualTo("model")
         .jsonPath("$.data[0].owned_by")
         .isEqualTo("llm-platform")
         .jsonPath("$.data[1].id")
-        .isEqualTo("other");
+        .isEqualTo("tiny");
   }
 
   @Test

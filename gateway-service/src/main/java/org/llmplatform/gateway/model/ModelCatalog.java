@@ -43,12 +43,15 @@ public class ModelCatalog {
                           .model()
                           .cache(info -> INFO_TTL, error -> Duration.ZERO, () -> Duration.ZERO)));
             });
-    this.defaultModel = models.keySet().iterator().next();
+    this.defaultModel = properties.defaultModel();
   }
 
   /** The public model names, default first. */
   public List<String> names() {
-    return List.copyOf(models.keySet());
+    var names = new java.util.ArrayList<String>();
+    names.add(defaultModel);
+    models.keySet().stream().filter(name -> !name.equals(defaultModel)).forEach(names::add);
+    return List.copyOf(names);
   }
 
   public boolean contains(String name) {
