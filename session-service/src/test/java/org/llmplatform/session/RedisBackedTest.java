@@ -11,7 +11,6 @@ import org.springframework.data.redis.core.ScanOptions;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.web.reactive.server.WebTestClient;
-import reactor.blockhound.BlockHound;
 
 /**
  * Base of the tests that run the whole service on a random port against real Redis ({@link
@@ -23,11 +22,7 @@ import reactor.blockhound.BlockHound;
 abstract class RedisBackedTest {
 
   static {
-    BlockHound.install(
-        builder ->
-            // Logging to the console from an event loop is accepted (the console is the log sink).
-            builder.allowBlockingCallsInside(
-                "ch.qos.logback.core.OutputStreamAppender", "writeOut"));
+    BlockingGuard.install();
   }
 
   @DynamicPropertySource

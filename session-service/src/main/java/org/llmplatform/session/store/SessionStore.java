@@ -1,8 +1,5 @@
 package org.llmplatform.session.store;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -15,9 +12,7 @@ import org.llmplatform.api.session.NewMessage;
 import org.llmplatform.api.session.Session;
 import org.llmplatform.api.session.SessionPage;
 import org.llmplatform.session.SessionProperties;
-import org.springframework.core.io.ClassPathResource;
 import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
-import org.springframework.data.redis.core.script.RedisScript;
 import org.springframework.stereotype.Component;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
@@ -35,23 +30,17 @@ import tools.jackson.databind.json.JsonMapper;
 @Component
 public class SessionStore {
 
-  @SuppressWarnings("rawtypes")
-  private static final RedisScript<List> CREATE = script("create");
+  private static final LuaScript CREATE = LuaScript.load("create");
 
-  @SuppressWarnings("rawtypes")
-  private static final RedisScript<List> APPEND = script("append");
+  private static final LuaScript APPEND = LuaScript.load("append");
 
-  @SuppressWarnings("rawtypes")
-  private static final RedisScript<List> GET = script("get");
+  private static final LuaScript GET = LuaScript.load("get");
 
-  @SuppressWarnings("rawtypes")
-  private static final RedisScript<List> MESSAGES = script("messages");
+  private static final LuaScript MESSAGES = LuaScript.load("messages");
 
-  @SuppressWarnings("rawtypes")
-  private static final RedisScript<List> LIST = script("list");
+  private static final LuaScript LIST = LuaScript.load("list");
 
-  @SuppressWarnings("rawtypes")
-  private static final RedisScript<List> DELETE = script("delete");
+  private static final LuaScript DELETE = LuaScript.load("delete");
 
   private static final TypeReference<Map<String, String>> STRING_MAP = new TypeReference<>() {};
 
@@ -236,8 +225,7 @@ public class SessionStore {
         ttlLeft < 0 ? null : Instant.ofEpochMilli(now + ttlLeft));
   }
 
-  @SuppressWarnings("rawtypes")
-  private Mono<List<?>> run(RedisScript<List> script, List<String> keys, List<String> args) {
+  private Mono<List<?>> run(LuaScript script, List<String> keys, List<String> args) {
     Mono<List<?>> reply = redis.execute(script, keys, args).collectList().map(SessionStore::reply);
     if (connected) {
       return reply;
@@ -272,18 +260,5 @@ public class SessionStore {
 
   private static String emptyToNull(String value) {
     return value.isEmpty() ? null : value;
-  }
-
-  /** Reads the script now: Spring would otherwise read the resource on first use, on the loop. */
-  @SuppressWarnings("rawtypes")
-  private static RedisScript<List> script(String name) {
-    try {
-      String source =
-          new ClassPathResource("redis/" + name + ".lua")
-              .getContentAsString(StandardCharsets.UTF_8);
-      return RedisScript.of(source, List.class);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read redis/" + name + ".lua", e);
-    }
   }
 }

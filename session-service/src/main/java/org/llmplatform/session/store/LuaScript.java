@@ -1,0 +1,53 @@
+package org.llmplatform.session.store;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+import org.springframework.core.io.ClassPathResource;
+import org.springframework.data.redis.core.script.RedisScript;
+
+/**
+ * A Lua script of {@code resources/redis/}, read and hashed once at start-up. (Spring's {@code
+ * DefaultRedisScript} reads its resource on first use and takes a lock on every use; this one does
+ * neither on an event loop.)
+ *
+ * @param source the script
+ * @param sha1 its SHA-1, as EVALSHA wants it
+ */
+@SuppressWarnings("rawtypes")
+record LuaScript(String source, String sha1) implements RedisScript<List> {
+
+  static LuaScript load(String name) {
+    try {
+      String source =
+          new ClassPathResource("redis/" + name + ".lua")
+              .getContentAsString(StandardCharsets.UTF_8);
+      byte[] digest =
+          MessageDigest.getInstance("SHA-1").digest(source.getBytes(StandardCharsets.UTF_8));
+      return new LuaScript(source, HexFormat.of().formatHex(digest));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read redis/" + name + ".lua", e);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("no SHA-1 in this JDK", e);
+    }
+  }
+
+  @Override
+  public String getSha1() {
+    return sha1;
+  }
+
+  @Override
+  public Class<List> getResultType() {
+    return List.class;
+  }
+
+  @Override
+  public String getScriptAsString() {
+    return source;
+  }
+}
