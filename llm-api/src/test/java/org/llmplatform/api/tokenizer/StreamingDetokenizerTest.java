@@ -1,0 +1,171 @@
+package org.llmplatform.api.tokenizer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.function.Function;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Differential tests: the stream, fed one id at a time, always concatenates to the one-shot decode.
+ * The real tokenizers are exercised by the tokenizer service's golden tests.
+ */
+class StreamingDetokenizerTest {
+
+  /**
+   * A SentencePiece-like vocabulary: whole pieces with a leading "▁", single bytes (byte fallback,
+   * so multi-byte characters split across ids) and a skipped special token.
+   */
+  private static final List<byte[]> VOCAB = new ArrayList<>();
+
+  private static final int SPECIAL = 0;
+
+  static {
+    VOCAB.add(new byte[0]); // 0: special token, decodes to nothing
+    for (String piece :
+        List.of("▁Hello", "▁world", "▁", ".", "▁n", "'t", "▁'", "s", "é", "日本", "▁.", "\uFFFD")) {
+      VOCAB.add(piece.getBytes(StandardCharsets.UTF_8));
+    }
+    for (int b = 0x80; b < 0x100; b++) {
+      VOCAB.add(new byte[] {(byte) b});
+    }
+  }
+
+  /**
+   * Joins the ids' bytes, decodes leniently, turns "▁" into spaces and strips one leading space.
+   */
+  private static String decode(List<Integer> ids) {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    for (int id : ids) {
+      bytes.writeBytes(VOCAB.get(id));
+    }
+    String text = bytes.toString(StandardCharsets.UTF_8).replace('▁', ' ');
+    return text.startsWith(" ") ? text.substring(1) : text;
+  }
+
+  private static String cleanUp(String text) {
+    return text.replace(" .", ".")
+        .replace(" ?", "?")
+        .replace(" !", "!")
+        .replace(" ,", ",")
+        .replace(" ' ", "'")
+        .replace(" n't", "n't")
+        .replace(" 'm", "'m")
+        .replace(" 's", "'s")
+        .replace(" 've", "'ve")
+        .replace(" 're", "'re");
+  }
+
+  private static String stream(StreamingDetokenizer detokenizer, List<Integer> ids) {
+    StringBuilder out = new StringBuilder();
+    for (int id : ids) {
+      String piece = detokenizer.add(id);
+      assertThat(piece).doesNotEndWith("\uFFFD");
+      out.append(piece);
+    }
+    out.append(detokenizer.finish());
+    assertThat(detokenizer.text()).isEqualTo(out.toString());
+    return out.toString();
+  }
+
+  private static List<Integer> utf8Bytes(String text) {
+    List<Integer> ids = new ArrayList<>();
+    for (byte b : text.getBytes(StandardCharsets.UTF_8)) {
+      ids.add((b & 0xff) - 0x80 + 13);
+    }
+    return ids;
+  }
+
+  @Test
+  void holdsBackACharacterSplitAcrossByteTokensUntilItIsComplete() {
+    StreamingDetokenizer detokenizer = StreamingDetokenizer.of(StreamingDetokenizerTest::decode);
+    assertThat(detokenizer.add(1)).isEqualTo("Hello");
+    List<Integer> euro = utf8Bytes("€"); // three bytes
+    assertThat(detokenizer.add(euro.get(0))).isEmpty();
+    assertThat(detokenizer.add(euro.get(1))).isEmpty();
+    assertThat(detokenizer.add(euro.get(2))).isEqualTo("€");
+    assertThat(detokenizer.add(2)).isEqualTo(" world");
+    assertThat(detokenizer.finish()).isEmpty();
+  }
+
+  @Test
+  void keepsTheLeadingSpaceOfTokensAfterTheFirst() {
+    StreamingDetokenizer detokenizer = StreamingDetokenizer.of(StreamingDetokenizerTest::decode);
+    assertThat(detokenizer.add(1) + detokenizer.add(2) + detokenizer.add(1))
+        .isEqualTo("Hello world Hello");
+  }
+
+  @Test
+  void anIncompleteCharacterAtTheEndComesOutOfFinishAsTheOneShotDecodeWritesIt() {
+    StreamingDetokenizer detokenizer = StreamingDetokenizer.of(StreamingDetokenizerTest::decode);
+    List<Integer> ids = List.of(1, utf8Bytes("€").get(0));
+    assertThat(detokenizer.add(ids.get(0))).isEqualTo("Hello");
+    assertThat(detokenizer.add(ids.get(1))).isEmpty();
+    assertThat(detokenizer.finish()).isEqualTo("\uFFFD").isEqualTo(decode(ids).substring(5));
+  }
+
+  @Test
+  void withSpaceCleanupHoldsBackASpaceThatTheNextTokenRemoves() {
+    Function<List<Integer>, String> decode = ids -> cleanUp(decode(ids));
+    StreamingDetokenizer detokenizer = StreamingDetokenizer.withSpaceCleanup(decode);
+    assertThat(detokenizer.add(1)).isEqualTo("Hello");
+    assertThat(detokenizer.add(3)).isEmpty(); // "Hello " could become "Hello."
+    assertThat(detokenizer.add(4)).isEqualTo(".");
+    assertThat(detokenizer.add(5)).isEmpty(); // "Hello. n" could become "Hello.n't"
+    assertThat(detokenizer.add(6)).isEqualTo("n't");
+  }
+
+  @Test
+  void streamEqualsOneShotDecodeOnRandomSequences() {
+    Random random = new Random(42);
+    for (int round = 0; round < 2000; round++) {
+      List<Integer> ids = randomIds(random);
+      assertThat(stream(StreamingDetokenizer.of(StreamingDetokenizerTest::decode), ids))
+          .as("ids %s", ids)
+          .isEqualTo(decode(ids));
+    }
+  }
+
+  /** Byte-level BPE (Llama 3, the family that cleans up spaces) strips no leading space. */
+  private static String decodeWithoutStrip(List<Integer> ids) {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    for (int id : ids) {
+      bytes.writeBytes(VOCAB.get(id));
+    }
+    return bytes.toString(StandardCharsets.UTF_8).replace('▁', ' ');
+  }
+
+  @Test
+  void streamEqualsOneShotDecodeWithSpaceCleanupOnRandomSequences() {
+    Function<List<Integer>, String> decode = ids -> cleanUp(decodeWithoutStrip(ids));
+    Random random = new Random(7);
+    for (int round = 0; round < 2000; round++) {
+      List<Integer> ids = randomIds(random);
+      assertThat(stream(StreamingDetokenizer.withSpaceCleanup(decode), ids))
+          .as("ids %s", ids)
+          .isEqualTo(decode.apply(ids));
+    }
+  }
+
+  private static List<Integer> randomIds(Random random) {
+    List<Integer> ids = new ArrayList<>();
+    int length = random.nextInt(25);
+    for (int i = 0; i < length; i++) {
+      if (random.nextInt(4) == 0) {
+        ids.addAll(utf8Bytes(random.nextBoolean() ? "é" : "😀"));
+      } else if (random.nextInt(6) == 0) {
+        ids.add(13 + random.nextInt(128)); // a stray byte: invalid UTF-8 on its own
+      } else {
+        ids.add(random.nextInt(13));
+      }
+    }
+    if (!ids.isEmpty() && ids.getFirst() == SPECIAL) {
+      ids.add(SPECIAL);
+    }
+    return ids;
+  }
+}

@@ -1,0 +1,47 @@
+package org.llmplatform.tokenizer.template;
+
+import com.hubspot.jinjava.interpret.JinjavaInterpreter;
+import com.hubspot.jinjava.lib.filter.Filter;
+import com.hubspot.jinjava.objects.date.StrftimeFormatter;
+import java.time.ZonedDateTime;
+import java.util.Map;
+
+/**
+ * The globals and filters transformers adds to its chat template environment: {@code
+ * raise_exception}, {@code strftime_now} and a {@code tojson} with Python's output format.
+ */
+final class TemplateFunctions {
+
+  private TemplateFunctions() {}
+
+  /** {@code raise_exception(message)}: aborts rendering; the request is answered 400. */
+  public static Object raiseException(String message) {
+    throw new TemplateRaisedException(message);
+  }
+
+  /** {@code strftime_now(format)}: the local time in Python's strftime format. */
+  public static String strftimeNow(String format) {
+    return StrftimeFormatter.format(ZonedDateTime.now(), format);
+  }
+
+  /** {@code value | tojson(indent=None)}. */
+  static final class ToJson implements Filter {
+    @Override
+    public String getName() {
+      return "tojson";
+    }
+
+    @Override
+    public Object filter(Object var, JinjavaInterpreter interpreter, String... args) {
+      return PythonJson.dumps(var, args.length > 0 ? Integer.valueOf(args[0]) : null);
+    }
+
+    @Override
+    public Object filter(
+        Object var, JinjavaInterpreter interpreter, Object[] args, Map<String, Object> kwargs) {
+      Object indent = kwargs.getOrDefault("indent", args.length > 0 ? args[0] : null);
+      return PythonJson.dumps(
+          var, indent instanceof Number n ? Integer.valueOf(n.intValue()) : null);
+    }
+  }
+}

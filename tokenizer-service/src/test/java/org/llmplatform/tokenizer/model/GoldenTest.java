@@ -1,0 +1,171 @@
+package org.llmplatform.tokenizer.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.llmplatform.api.tokenizer.ChatMessage;
+import org.llmplatform.api.tokenizer.StreamingDetokenizer;
+import org.llmplatform.tokenizer.template.ChatTemplateException;
+import org.llmplatform.tokenizer.template.ChatTemplateRenderer;
+import tools.jackson.core.type.TypeReference;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Compares the service's tokenizers with the independent JavaScript reference (transformers.js):
+ * ids, decoded text, chat prompts and their ids, and the template's errors, as written to {@code
+ * src/test/resources/goldens} by {@code model-tools/tokenizer-goldens/generate.mjs}. Also feeds
+ * every golden's ids one at a time to the streaming detokenizer, which must give the one-shot
+ * decode.
+ */
+class GoldenTest {
+
+  private static final JsonMapper JSON = JsonMapper.shared();
+  private static final ChatTemplateRenderer RENDERER = new ChatTemplateRenderer();
+  private static final Map<String, ModelTokenizer> LOADED = new HashMap<>();
+
+  @AfterAll
+  static void close() {
+    LOADED.values().forEach(ModelTokenizer::close);
+  }
+
+  private static JsonNode golden(String name) throws IOException {
+    try (InputStream in = GoldenTest.class.getResourceAsStream("/goldens/" + name + ".json")) {
+      assertThat(in).as("golden file for %s", name).isNotNull();
+      return JSON.readTree(in);
+    }
+  }
+
+  private static ModelTokenizer load(String name, JsonNode golden) {
+    return LOADED.computeIfAbsent(
+        name,
+        n ->
+            TokenizerRegistry.load(
+                n, TestModels.resolve(golden.path("tokenizer").asString()), RENDERER));
+  }
+
+  private static List<Integer> ids(JsonNode node) {
+    return node.values().stream().map(JsonNode::asInt).toList();
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "stories260K",
+        "ortgenai-tiny-llama",
+        "tiny-llama-gqa",
+        "tiny-llama-mha",
+        "tiny-llama-fp16",
+        "qwen3",
+        "llama3",
+        "gemma3"
+      })
+  void encodesAndDecodesLikeTheReference(String name) throws IOException {
+    JsonNode golden = golden(name);
+    ModelTokenizer model = load(name, golden);
+    assertThat(golden.path("encode").size()).isGreaterThanOrEqualTo(200);
+    for (JsonNode entry : golden.path("encode").values()) {
+      String text = entry.path("text").asString();
+      List<Integer> expected = ids(entry.path("ids"));
+      assertThat(model.encode(text, true))
+          .as("ids of %s", JSON.writeValueAsString(text))
+          .isEqualTo(expected);
+      String decoded = entry.path("decoded").asString();
+      assertThat(model.decode(expected, true))
+          .as("decode of %s", JSON.writeValueAsString(text))
+          .isEqualTo(decoded);
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "stories260K",
+        "ortgenai-tiny-llama",
+        "tiny-llama-gqa",
+        "tiny-llama-mha",
+        "tiny-llama-fp16",
+        "qwen3",
+        "llama3",
+        "gemma3"
+      })
+  void streamingDetokenizationEqualsOneShotDecode(String name) throws IOException {
+    JsonNode golden = golden(name);
+    ModelTokenizer model = load(name, golden);
+    List<List<Integer>> sequences = new ArrayList<>();
+    golden.path("encode").values().forEach(e -> sequences.add(ids(e.path("ids"))));
+    golden.path("chat").values().forEach(c -> sequences.add(ids(c.path("ids"))));
+    for (List<Integer> ids : sequences) {
+      for (boolean skipSpecial : new boolean[] {true, false}) {
+        StreamingDetokenizer detokenizer = model.streamingDetokenizer(skipSpecial);
+        StringBuilder streamed = new StringBuilder();
+        for (int id : ids) {
+          String piece = detokenizer.add(id);
+          assertThat(piece).as("piece of %s", ids).doesNotEndWith("\uFFFD");
+          streamed.append(piece);
+        }
+        streamed.append(detokenizer.finish());
+        assertThat(streamed.toString())
+            .as("stream of %s (skip special %s)", ids, skipSpecial)
+            .isEqualTo(model.decode(ids, skipSpecial));
+      }
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "ortgenai-tiny-llama",
+        "tiny-llama-gqa",
+        "tiny-llama-mha",
+        "tiny-llama-fp16",
+        "qwen3",
+        "llama3",
+        "gemma3"
+      })
+  void rendersChatTemplatesLikeTheReference(String name) throws IOException {
+    JsonNode golden = golden(name);
+    ModelTokenizer model = load(name, golden);
+    assertThat(golden.path("chat").size()).isGreaterThanOrEqualTo(20);
+    for (JsonNode chat : golden.path("chat").values()) {
+      List<ChatMessage> messages =
+          JSON.convertValue(chat.path("messages"), new TypeReference<List<ChatMessage>>() {});
+      List<Map<String, Object>> tools =
+          chat.has("tools")
+              ? JSON.convertValue(
+                  chat.path("tools"), new TypeReference<List<Map<String, Object>>>() {})
+              : null;
+      boolean generationPrompt = chat.path("add_generation_prompt").asBoolean();
+      String what = JSON.writeValueAsString(chat.path("messages"));
+      JsonNode expected = chat;
+      if (chat.has("flattened") && !model.templateReadsContentParts(null, tools != null)) {
+        expected = chat.path("flattened"); // the service joins text parts for such templates
+      }
+      if (expected.has("error")) {
+        var thrown =
+            assertThatThrownBy(
+                    () -> model.renderChat(messages, generationPrompt, tools, null, null, null))
+                .as("error of %s", what)
+                .isInstanceOf(ChatTemplateException.class);
+        if (expected.path("error_raised").asBoolean()) {
+          thrown.hasMessage(expected.path("error").asString()); // the template's raise_exception
+        }
+        continue;
+      }
+      String prompt = model.renderChat(messages, generationPrompt, tools, null, null, null);
+      assertThat(prompt).as("prompt of %s", what).isEqualTo(expected.path("prompt").asString());
+      assertThat(model.encode(prompt, false))
+          .as("ids of %s", what)
+          .isEqualTo(ids(expected.path("ids")));
+    }
+  }
+}
