@@ -1,7 +1,6 @@
 package org.llmplatform.session.api;
 
-import io.lettuce.core.RedisCommandTimeoutException;
-import io.lettuce.core.RedisConnectionException;
+import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisException;
 import java.io.IOException;
 import org.llmplatform.api.error.ErrorBody;
@@ -95,24 +94,26 @@ class ErrorHandler {
     return answer(HttpStatus.INTERNAL_SERVER_ERROR, "internal_error", "internal error", null);
   }
 
-  /** Connection refused, lost or timed out; a Lua or protocol error is not one of them. */
+  /**
+   * Connection refused, lost or timed out, or a server that cannot serve yet (loading its data,
+   * busy); an error the server answered to a command (a Lua error) is not one of them.
+   */
   static boolean isRedisUnavailable(Throwable e) {
     for (Throwable cause = e; cause != null; cause = cause.getCause()) {
       if (cause instanceof DataAccessResourceFailureException
           || cause instanceof QueryTimeoutException
-          || cause instanceof RedisConnectionException
-          || cause instanceof RedisCommandTimeoutException
           || cause instanceof IOException) {
         return true;
       }
-      if (cause instanceof RedisException redis && redis.getMessage() != null) {
-        String message = redis.getMessage();
-        if (message.contains("not connected")
-            || message.contains("Connection closed")
-            || message.contains("Connection reset")
-            || message.contains("LOADING")) {
-          return true;
-        }
+      if (cause instanceof RedisCommandExecutionException refused) {
+        String message = String.valueOf(refused.getMessage());
+        return message.startsWith("LOADING")
+            || message.startsWith("BUSY")
+            || message.startsWith("MASTERDOWN")
+            || message.startsWith("TRYAGAIN");
+      }
+      if (cause instanceof RedisException) {
+        return true; // Lettuce's own: not connected, connection closed or reset, timed out
       }
     }
     return false;
