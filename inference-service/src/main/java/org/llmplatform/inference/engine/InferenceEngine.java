@@ -78,6 +78,9 @@ public final class InferenceEngine implements AutoCloseable {
    * org.llmplatform.inference.scheduler.OverloadedException} when the queue is full. Any thread.
    */
   public void submit(GenerationRequest request) {
+    if (!running) {
+      throw new IllegalStateException("the engine is stopped (warm-up failed or closed)");
+    }
     validate(request.promptIdsShared(), request.params().maxNewTokens(), request.rows());
     scheduler.submit(request);
   }

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Engine benchmark: KV-cache decode at batch 1, aggregate throughput at 1/4/16/64 concurrent requests,
+# TTFT p50/p99, and the naive no-KV-cache baseline, in one run. Prints a markdown table.
+#   inference-service/bench/run-benchmark.sh [MODEL_DIR...]
+# Defaults: ../shared/models/stories260K and build-models/bench-30m (when present).
+# Env: NEW_TOKENS (256), PROMPT_TOKENS (16), LEVELS (1,4,16,64), THREADS (intra-op threads, 0 = ORT default).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+export JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
+./mvnw -B -q -o -pl llm-api,inference-service -am test-compile -DskipTests 2>/dev/null \
+  || ./mvnw -B -q -pl llm-api,inference-service -am test-compile -DskipTests
+./mvnw -B -q -o -pl llm-api,inference-service dependency:build-classpath -Dmdep.outputFile=target/bench.classpath >/dev/null
+CP="inference-service/target/test-classes:inference-service/target/classes:llm-api/target/classes:$(cat inference-service/target/bench.classpath)"
+models=("$@")
+if [ ${#models[@]} -eq 0 ]; then
+  models=(../shared/models/stories260K)
+  [ -f build-models/bench-30m/onnx/model.onnx ] && models+=(build-models/bench-30m)
+fi
+for m in "${models[@]}"; do
+  "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Xmx4g -Dllm.bench.threads="${THREADS:-0}" \
+    -cp "$CP" org.llmplatform.inference.engine.EngineBenchmark "$m" "${NEW_TOKENS:-256}" "${PROMPT_TOKENS:-16}" "${LEVELS:-1,4,16,64}"
+done

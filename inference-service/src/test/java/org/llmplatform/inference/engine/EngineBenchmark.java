@@ -1,0 +1,183 @@
+package org.llmplatform.inference.engine;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.llmplatform.inference.runtime.DecoderSession;
+import org.llmplatform.inference.runtime.Device;
+import org.llmplatform.inference.runtime.RuntimeOptions;
+import org.llmplatform.inference.sampling.SamplingParams;
+import org.llmplatform.inference.sampling.TokenChoice;
+
+/**
+ * Benchmark of the engine (run by {@code bench/run-benchmark.sh}; not a test): decode tokens/s at
+ * batch 1, aggregate tokens/s at 1/4/16/64 concurrent requests, TTFT p50/p99, and the same for a
+ * naive baseline without a KV cache (the whole sequence recomputed each step), in one run.
+ *
+ * <p>Arguments: model dir, new tokens per request (256), prompt tokens (16), concurrency levels
+ * (1,4,16,64).
+ */
+public final class EngineBenchmark {
+
+  record Run(
+      String mode,
+      int concurrency,
+      double decodeTokS,
+      double aggregateTokS,
+      double ttftP50Ms,
+      double ttftP99Ms) {}
+
+  public static void main(String[] args) throws Exception {
+    Path model = Path.of(args[0]);
+    int newTokens = args.length > 1 ? Integer.parseInt(args[1]) : 256;
+    int promptTokens = args.length > 2 ? Integer.parseInt(args[2]) : 16;
+    int[] levels =
+        Arrays.stream((args.length > 3 ? args[3] : "1,4,16,64").split(","))
+            .mapToInt(Integer::parseInt)
+            .toArray();
+    int threads = Integer.getInteger("llm.bench.threads", 0);
+    var options = new RuntimeOptions(Device.CPU, threads, 0, "all");
+    int maxLevel = Arrays.stream(levels).max().orElse(1);
+    List<Run> runs = new ArrayList<>();
+    String name;
+    try (var engine =
+        new InferenceEngine(
+            new OnnxModelExecutor(DecoderSession.open(model, options)),
+            new EngineSettings(maxLevel, maxLevel * 2, Long.MAX_VALUE / 4),
+            EngineMetrics.NONE)) {
+      engine.start();
+      if (!engine.awaitReady(5, TimeUnit.MINUTES)) {
+        throw new IllegalStateException("engine warm-up failed");
+      }
+      name = engine.spec().name();
+      int vocab = engine.spec().vocabSize();
+      int usable = Math.min(newTokens, engine.spec().contextLength() - promptTokens);
+      runConcurrent(engine, 2, vocab, promptTokens, Math.min(32, usable)); // warm-up
+      for (int c : levels) {
+        runs.add(runConcurrent(engine, c, vocab, promptTokens, usable));
+        System.err.println(runs.getLast());
+      }
+    }
+    try (var executor = new OnnxModelExecutor(DecoderSession.open(model, options))) {
+      int usable = Math.min(newTokens, executor.spec().contextLength() - promptTokens);
+      naive(executor, promptTokens, Math.min(32, usable)); // warm-up
+      runs.add(naive(executor, promptTokens, usable));
+      System.err.println(runs.getLast());
+    }
+    System.out.printf(
+        Locale.ROOT,
+        "%n%s, %d prompt + %d new tokens, %s intra-op threads, %d cores%n%n",
+        name,
+        promptTokens,
+        newTokens,
+        threads == 0 ? "default" : threads,
+        Runtime.getRuntime().availableProcessors());
+    System.out.println(
+        "| mode | concurrent | decode tok/s per request | aggregate tok/s | TTFT p50 ms | TTFT p99 ms |");
+    System.out.println("|---|---:|---:|---:|---:|---:|");
+    for (Run r : runs) {
+      System.out.printf(
+          Locale.ROOT,
+          "| %s | %d | %.1f | %.1f | %.2f | %.2f |%n",
+          r.mode(),
+          r.concurrency(),
+          r.decodeTokS(),
+          r.aggregateTokS(),
+          r.ttftP50Ms(),
+          r.ttftP99Ms());
+    }
+  }
+
+  /**
+   * {@code c} requests submitted at once; each generates exactly {@code n} tokens (no stop ids).
+   */
+  static Run runConcurrent(InferenceEngine engine, int c, int vocab, int promptTokens, int n)
+      throws Exception {
+    var rng = new SplittableRandom(c);
+    List<TimingListener> listeners = new ArrayList<>();
+    long start = System.nanoTime();
+    for (int i = 0; i < c; i++) {
+      var l = new TimingListener(start);
+      listeners.add(l);
+      int[] prompt = rng.ints(promptTokens, 0, vocab).toArray();
+      engine.submit(new GenerationRequest(prompt, SamplingParams.greedy(n, Set.of()), l));
+    }
+    CompletableFuture.allOf(listeners.stream().map(l -> l.done).toArray(CompletableFuture[]::new))
+        .get(1, TimeUnit.HOURS);
+    double wall = (System.nanoTime() - start) / 1e9;
+    double[] ttft = listeners.stream().mapToDouble(l -> (l.first - start) / 1e6).sorted().toArray();
+    double decode =
+        listeners.stream()
+            .mapToDouble(l -> (l.count - 1) / ((l.last - l.first) / 1e9))
+            .average()
+            .orElse(0);
+    long total = listeners.stream().mapToLong(l -> l.count).sum();
+    return new Run(
+        "KV cache, continuous batching", c, decode, total / wall, pct(ttft, 50), pct(ttft, 99));
+  }
+
+  /** No KV cache: every step runs the whole sequence from an empty past. */
+  static Run naive(ModelExecutor executor, int promptTokens, int n) throws Exception {
+    int vocab = executor.spec().vocabSize();
+    int[] seq = new SplittableRandom(1).ints(promptTokens, 0, vocab).toArray();
+    float[] logits = new float[vocab];
+    long start = System.nanoTime();
+    long first = 0;
+    for (int i = 0; i < n; i++) {
+      executor.prefill(seq, logits);
+      int next = org.llmplatform.inference.sampling.Sampler.ARGMAX.sample(logits, null);
+      if (i == 0) {
+        first = System.nanoTime();
+      }
+      seq = Arrays.copyOf(seq, seq.length + 1);
+      seq[seq.length - 1] = next;
+    }
+    long end = System.nanoTime();
+    double ttft = (first - start) / 1e6;
+    double decode = (n - 1) / ((end - first) / 1e9);
+    return new Run("naive, no KV cache", 1, decode, n / ((end - start) / 1e9), ttft, ttft);
+  }
+
+  static double pct(double[] sorted, int p) {
+    int i = (int) Math.ceil(p / 100.0 * sorted.length) - 1;
+    return sorted[Math.max(0, Math.min(sorted.length - 1, i))];
+  }
+
+  static final class TimingListener implements GenerationListener {
+    final CompletableFuture<Void> done = new CompletableFuture<>();
+    final long start;
+    volatile long first;
+    volatile long last;
+    volatile int count;
+
+    TimingListener(long start) {
+      this.start = start;
+    }
+
+    @Override
+    public void onToken(TokenChoice token) {
+      long now = System.nanoTime();
+      if (count == 0) {
+        first = now;
+      }
+      last = now;
+      count++;
+    }
+
+    @Override
+    public void onFinish(
+        FinishReason reason, int promptTokens, int completionTokens, String error) {
+      if (reason == FinishReason.ERROR) {
+        done.completeExceptionally(new IllegalStateException(error));
+      } else {
+        done.complete(null);
+      }
+    }
+  }
+}
