@@ -19,15 +19,18 @@ public record FilteredSampler(double temperature, int topK, double topP, double 
   @Override
   public int sample(float[] logits, RandomGenerator rng) {
     int vocab = logits.length;
-    // candidate ids sorted by logit, descending (ties: lower id first)
-    Integer[] order = new Integer[vocab];
+    // candidate ids sorted by logit, descending (ties: lower id first), as primitive sort keys
+    long[] keys = new long[vocab];
     for (int i = 0; i < vocab; i++) {
-      order[i] = i;
+      int bits = Float.floatToRawIntBits(logits[i]);
+      bits ^= (bits >> 31) & 0x7fffffff; // signed-int order = float order
+      keys[i] = ((long) ~bits << 32) | i;
     }
-    Arrays.sort(
-        order,
-        (a, b) ->
-            logits[a] != logits[b] ? Float.compare(logits[b], logits[a]) : Integer.compare(a, b));
+    Arrays.sort(keys);
+    int[] order = new int[vocab];
+    for (int i = 0; i < vocab; i++) {
+      order[i] = (int) keys[i];
+    }
     int keep = topK > 0 ? Math.min(topK, vocab) : vocab;
     double max = logits[order[0]] / temperature;
     double[] probs = new double[keep];
