@@ -21,7 +21,7 @@ class SessionIT {
   static String createSession(String key) throws Exception {
     Http.Answer created =
         Http.post(
-            platform.gatewayUrl() + "/v1/sessions",
+            Platform.get().gatewayUrl() + "/v1/sessions",
             key,
             "{\"model\":\"" + Platform.TINY + "\",\"system_prompt\":\"You are terse.\"}");
     assertThat(created.status()).as(created.raw().body()).isEqualTo(201);

@@ -10,7 +10,6 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.llmplatform.gateway.GatewayProperties;
 import org.llmplatform.gateway.error.ApiException;
-import org.springframework.http.HttpStatus;
 import org.springframework.web.reactive.function.client.WebClientRequestException;
 import org.springframework.web.reactive.function.client.WebClientResponseException;
 import reactor.core.publisher.Flux;
@@ -97,7 +96,8 @@ public final class Downstream {
     return switch (e) {
       case WebClientRequestException connect -> true;
       case TimeoutException timeout -> true;
-      case WebClientResponseException response -> response.getStatusCode().is5xxServerError();
+      case WebClientResponseException response ->
+          response.getStatusCode().is5xxServerError() || !response.getStatusCode().isError();
       default -> false;
     };
   }
@@ -131,9 +131,5 @@ public final class Downstream {
     } catch (NumberFormatException notSeconds) {
       return Duration.ofSeconds(1);
     }
-  }
-
-  static boolean is(WebClientResponseException response, HttpStatus status) {
-    return response.getStatusCode().value() == status.value();
   }
 }

@@ -18,6 +18,11 @@ final class DownstreamErrors {
     String param = detail == null ? null : detail.param();
     String code = detail == null ? null : detail.code();
     int status = response.getStatusCode().value();
+    if (status < 400) {
+      // the answer started well and broke off (connection lost while reading the body)
+      return ApiException.unavailable(
+          downstream, "the answer broke off: " + rootMessage(response), response);
+    }
     return switch (status) {
       case 400, 422 -> ApiException.invalidRequest(param, message);
       case 404 -> ApiException.notFound(code == null ? "not_found" : code, param, message);
@@ -33,6 +38,14 @@ final class DownstreamErrors {
               ? ApiException.unavailable(downstream, status + " " + message, response)
               : ApiException.invalidRequest(param, message);
     };
+  }
+
+  private static String rootMessage(Throwable e) {
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    return root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
   }
 
   private static ErrorBody.Detail detail(WebClientResponseException response) {

@@ -4,6 +4,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.llmplatform.gateway.error.ApiException;
 import org.llmplatform.gateway.error.Errors;
 import org.llmplatform.gateway.observability.GatewayMetrics;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.http.codec.ServerSentEvent;
 import reactor.core.publisher.Flux;
 import tools.jackson.databind.json.JsonMapper;
@@ -16,6 +18,7 @@ import tools.jackson.databind.json.JsonMapper;
  */
 public final class EventStream {
 
+  private static final Logger log = LoggerFactory.getLogger(EventStream.class);
   private static final ServerSentEvent<String> DONE = ServerSentEvent.builder("[DONE]").build();
 
   private EventStream() {}
@@ -35,6 +38,8 @@ public final class EventStream {
                       return Flux.error(error);
                     }
                     ApiException api = Errors.toApi(error);
+                    log.warn(
+                        "stream ended by an error after it started: {}", api.getMessage(), error);
                     metrics.error(api.code(), api.status().value());
                     return Flux.just(
                         ServerSentEvent.builder(json.writeValueAsString(api.body())).build(), DONE);

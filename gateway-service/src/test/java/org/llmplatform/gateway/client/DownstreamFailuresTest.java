@@ -115,7 +115,7 @@ class DownstreamFailuresTest {
             });
     StepVerifier.create(client.generate(request()))
         .assertNext(e -> assertThat(e.tokenId()).isEqualTo(7))
-        .expectErrorSatisfies(e -> assertThat(e).isInstanceOf(ApiException.class))
+        .expectErrorSatisfies(e -> assertStatus(e, HttpStatus.SERVICE_UNAVAILABLE))
         .verify(Duration.ofSeconds(10));
     assertThat(calls.get()).isEqualTo(1);
   }

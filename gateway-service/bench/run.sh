@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Starts tokenizer, inference, session and gateway from their packaged jars on spare ports (18081-18084) with one
+# model, runs bench.py against them, and stops them. Usage: gateway-service/bench/run.sh [model-dir] [bench args]
+# Build first: ./mvnw -B -DskipTests package
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+MODEL_DIR=${1:-$ROOT/test-models/tiny-llama-mha}; shift || true
+MODEL=$(basename "$MODEL_DIR")
+JAVA=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java
+LOGS=$ROOT/gateway-service/target/bench-logs; mkdir -p "$LOGS"
+KEY=sk-bench-$$; HASH=$(printf %s "$KEY" | sha256sum | cut -d' ' -f1)
+PIDS=()
+trap 'kill "${PIDS[@]}" 2>/dev/null || true' EXIT
+start() { # name jar args...
+  local name=$1 jar=$2; shift 2
+  "$JAVA" --enable-native-access=ALL-UNNAMED -Dai.djl.offline=true -jar "$ROOT/$jar/target/$jar-0.1.0-SNAPSHOT.jar" "$@" \
+    >"$LOGS/$name.log" 2>&1 &
+  PIDS+=($!)
+}
+start tokenizer tokenizer-service --server.port=18081 --llm.tokenizer.default-model="$MODEL" --llm.tokenizer.models."$MODEL".dir="$MODEL_DIR"
+start inference inference-service --server.port=18082 --llm.model.dir="$MODEL_DIR"
+start session session-service --server.port=18083
+start gateway gateway-service --server.port=18084 --llm.gateway.tokenizer-url=http://127.0.0.1:18081 \
+  --llm.gateway.session-url=http://127.0.0.1:18083 --llm.gateway.models."$MODEL".inference-url=http://127.0.0.1:18082 \
+  --llm.gateway.api-keys[0].sha256="$HASH" --llm.gateway.api-keys[0].tenant=bench \
+  --llm.gateway.api-keys[0].requests-per-minute=1000000 --llm.gateway.api-keys[0].tokens-per-minute=1000000000
+for port in 18081 18082 18083 18084; do
+  for _ in $(seq 600); do curl -fs "http://127.0.0.1:$port/actuator/health" | grep -q UP && break; sleep 0.5; done
+done
+python3 "$ROOT/gateway-service/bench/bench.py" --gateway http://127.0.0.1:18084 --inference http://127.0.0.1:18082 \
+  --tokenizer http://127.0.0.1:18081 --key "$KEY" --model "$MODEL" "$@"
