@@ -41,6 +41,8 @@ The user asked a question and the assistant answered it politely. I don't know t
 """
 
 REFERENCE_PROMPTS = [
+    # One token: a prefill of length 1 and a first decode step over a past of length 1.
+    "<|im_start|>",
     "Once upon a time",
     "Hello! How are you today?",
     "What is 12 plus 34?",

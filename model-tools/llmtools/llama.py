@@ -134,8 +134,8 @@ class Attention(nn.Module):
         v_all = present_v.float()
         groups = self.heads // self.kv_heads
         if groups > 1:
-            k_all = k_all.repeat_interleave(groups, dim=1)
-            v_all = v_all.repeat_interleave(groups, dim=1)
+            k_all = _repeat_kv(k_all, groups)
+            v_all = _repeat_kv(v_all, groups)
         scores = torch.matmul(q, k_all.transpose(2, 3)) / math.sqrt(self.head_dim) + mask_bias
         probs = self.dropout(torch.softmax(scores, dim=-1))
         out = torch.matmul(probs, v_all).transpose(1, 2).reshape(b, s, self.heads * self.head_dim)
@@ -169,6 +169,16 @@ class Block(nn.Module):
         x = x + self.dropout(attn)
         x = x + self.dropout(self.mlp(self.post_attention_layernorm(x)))
         return x, pk, pv
+
+
+def _repeat_kv(x, groups: int):
+    """[batch, kv_heads, len, head_dim] -> [batch, kv_heads * groups, len, head_dim], each head repeated.
+
+    Written as expand + reshape (as Hugging Face's repeat_kv): torch 1.13 exports repeat_interleave
+    with a graph that breaks when the sequence axis has length 1.
+    """
+    b, kv, t, d = x.shape
+    return x.unsqueeze(2).expand(b, kv, groups, t, d).reshape(b, kv * groups, t, d)
 
 
 def _linear(x, layer: nn.Linear):
