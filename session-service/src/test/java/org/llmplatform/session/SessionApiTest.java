@@ -292,6 +292,23 @@ class SessionApiTest extends RedisBackedTest {
   }
 
   @Test
+  void bodyOverTheCodecLimitIs413() {
+    String id = calls.create("alice").id();
+    String body =
+        "{\"messages\":[{\"role\":\"user\",\"content\":\"" + "x".repeat(300_000) + "\"}]}";
+    http.post()
+        .uri("/v1/sessions/{id}/messages?owner=alice", id)
+        .header("Content-Type", "application/json")
+        .bodyValue(body)
+        .exchange()
+        .expectStatus()
+        .isEqualTo(HttpStatus.CONTENT_TOO_LARGE)
+        .expectBody()
+        .jsonPath("$.error.code")
+        .isEqualTo("request_too_large");
+  }
+
+  @Test
   void badInputIs400NamingTheField() {
     String id = calls.create("alice").id();
     String messages = "/v1/sessions/" + id + "/messages?owner=alice";

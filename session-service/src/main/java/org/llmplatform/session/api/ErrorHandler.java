@@ -76,7 +76,15 @@ class ErrorHandler {
   ResponseEntity<ErrorBody> status(ResponseStatusException e) {
     HttpStatusCode status = e.getStatusCode();
     String reason = e.getReason() != null ? e.getReason() : e.getMessage();
-    return answer(status, status.is4xxClientError() ? "invalid_request" : "error", reason, null);
+    String code =
+        switch (status.value()) {
+          case 404 -> "not_found";
+          case 405 -> "method_not_allowed";
+          case 406, 415 -> "unsupported_media_type";
+          case 413 -> "request_too_large";
+          default -> status.is4xxClientError() ? "invalid_request" : "error";
+        };
+    return answer(status, code, reason, null);
   }
 
   @ExceptionHandler(Exception.class)

@@ -91,7 +91,7 @@ public class SessionStore {
                               id,
                               request.owner(),
                               request.model(),
-                              request.systemPrompt(),
+                              emptyToNull(orEmpty(request.systemPrompt())),
                               request.metadata(),
                               Instant.ofEpochMilli(now),
                               Instant.ofEpochMilli(now),
