@@ -67,7 +67,6 @@ class ContinuousBatchingTest {
   @org.junit.jupiter.params.provider.MethodSource("models")
   void promptsJoiningAtDifferentStepsGiveTheirSoloTokens(Path model) throws Exception {
     int[][] prompts = promptsOf(model);
-    assumeExportRuns(model);
     List<int[]> solo = new ArrayList<>();
     try (var engine = engine(model, 1)) {
       for (int i = 0; i < prompts.length; i++) {
@@ -101,15 +100,6 @@ class ContinuousBatchingTest {
         assertThat(collectors[i].await()).isEqualTo(FinishReason.LENGTH);
         assertThat(collectors[i].ids()).as("prompt %d", i).containsExactly(solo.get(i));
       }
-    }
-  }
-
-  /** Skips the fixtures with the known broken GQA export (see OnnxModelExecutorParityTest). */
-  static void assumeExportRuns(Path model) throws Exception {
-    try (var executor =
-        new OnnxModelExecutor(DecoderSession.open(model, RuntimeOptions.cpuDefaults()))) {
-      OnnxModelExecutorParityTest.prefillOrSkipKnownBrokenExport(
-          executor, new int[] {1, 2, 3}, new float[executor.spec().vocabSize()]);
     }
   }
 

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -39,7 +38,7 @@ class OnnxModelExecutorParityTest {
         new OnnxModelExecutor(DecoderSession.open(dir, RuntimeOptions.cpuDefaults()))) {
       int vocab = executor.spec().vocabSize();
       float[] logits = new float[vocab];
-      prefillOrSkipKnownBrokenExport(executor, c.promptIds(), logits);
+      executor.prefill(c.promptIds(), logits);
       assertThat(logits).hasSize(c.firstStepLogits().length);
       boolean fp16 = executor.spec().logitsType() == TensorType.FLOAT16;
       for (int i = 0; i < vocab; i++) {
@@ -84,31 +83,6 @@ class OnnxModelExecutorParityTest {
       for (float f : logits) {
         assertThat(Float.isFinite(f)).isTrue();
       }
-    }
-  }
-
-  /**
-   * The committed GQA fixtures (tiny-llama-gqa, tiny-llama-fp16 at 7a4b9d9) were exported with a
-   * repeat_kv whose Reshape has a traced constant shape ([0, -1, 0, 16]), which ONNX Runtime
-   * rejects ("cannot broadcast") for every prompt. That is a fixture bug for model-tools, reported
-   * to the lead; this skips exactly that failure so the check runs as soon as the fixtures are
-   * regenerated.
-   */
-  static void prefillOrSkipKnownBrokenExport(ModelExecutor executor, int[] prompt, float[] logits)
-      throws Exception {
-    try {
-      executor.prefill(prompt, logits);
-    } catch (ai.onnxruntime.OrtException e) {
-      boolean gqa =
-          Set.of("tiny-llama-gqa", "tiny-llama-fp16").contains(executor.spec().name())
-              && e.getMessage().contains("cannot broadcast");
-      org.junit.jupiter.api.Assumptions.assumeFalse(
-          gqa,
-          "fixture "
-              + executor.spec().name()
-              + " has a broken repeat_kv export (model-tools): "
-              + e.getMessage());
-      throw e;
     }
   }
 
