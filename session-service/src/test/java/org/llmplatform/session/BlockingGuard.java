@@ -30,7 +30,7 @@ final class BlockingGuard {
                   // once connected that is a field read (the first connect runs off the loop).
                   .allowBlockingCallsInside(
                       "org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory",
-                      "getOrCreateSharedReactiveConnection")
+                      "doInLock")
                   // Jackson locks its deserializer cache while it builds one, on first use of a
                   // type.
                   .allowBlockingCallsInside(
