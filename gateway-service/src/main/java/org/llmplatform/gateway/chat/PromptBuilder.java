@@ -1,9 +1,9 @@
 package org.llmplatform.gateway.chat;
 
+import org.llmplatform.api.tokenizer.TokenizeResponse;
 import org.llmplatform.gateway.client.Downstreams;
 import org.llmplatform.gateway.client.TokenizerClient;
 import org.llmplatform.gateway.client.TokenizerClient.Message;
-import org.llmplatform.gateway.client.TokenizerClient.Tokens;
 import org.llmplatform.gateway.error.ApiException;
 import org.llmplatform.gateway.model.ServedModel;
 import org.springframework.stereotype.Component;
@@ -20,7 +20,7 @@ class PromptBuilder {
   private static final int MAX_ROUNDS = 4;
 
   /** The prompt's ids and the conversation they render (after any trimming). */
-  record Prompt(Tokens tokens, Conversation conversation) {}
+  record Prompt(TokenizeResponse tokens, Conversation conversation) {}
 
   private final TokenizerClient tokenizer;
 

@@ -9,6 +9,7 @@ import org.springframework.http.client.reactive.ReactorClientHttpConnector;
 import org.springframework.stereotype.Component;
 import org.springframework.web.reactive.function.client.WebClient;
 import reactor.netty.http.client.HttpClient;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Builds one client per downstream, each with its own circuit breaker: the tokenizer, the sessions,
@@ -24,7 +25,10 @@ public class Downstreams {
   private final Map<String, InferenceClient> inference = new LinkedHashMap<>();
 
   Downstreams(
-      GatewayProperties properties, WebClient.Builder builder, CircuitBreakerRegistry breakers) {
+      GatewayProperties properties,
+      WebClient.Builder builder,
+      CircuitBreakerRegistry breakers,
+      JsonMapper json) {
     var policy = properties.resilience();
     HttpClient netty =
         HttpClient.create()
@@ -50,7 +54,8 @@ public class Downstreams {
                     name,
                     new InferenceClient(
                         base.clone().baseUrl(model.inferenceUrl().toString()).build(),
-                        new Downstream("inference-service:" + name, breakers, policy))));
+                        new Downstream("inference-service:" + name, breakers, policy),
+                        json)));
   }
 
   public TokenizerClient tokenizer() {

@@ -1,82 +1,58 @@
 package org.llmplatform.gateway.client;
 
-import com.fasterxml.jackson.annotation.JsonAlias;
-import com.fasterxml.jackson.annotation.JsonInclude;
-import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.List;
-import java.util.Map;
+import org.llmplatform.api.inference.FinishEvent;
+import org.llmplatform.api.inference.GenerateRequest;
+import org.llmplatform.api.inference.ModelInfo;
+import org.llmplatform.api.inference.TokenEvent;
+import org.llmplatform.api.inference.TopLogprob;
+import org.llmplatform.api.inference.Usage;
 import org.springframework.core.ParameterizedTypeReference;
 import org.springframework.http.MediaType;
 import org.springframework.http.codec.ServerSentEvent;
 import org.springframework.web.reactive.function.client.WebClient;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /** inference-service's internal API for one model: streamed generation and the model's shape. */
 public final class InferenceClient {
 
-  /** {@code POST /v1/internal/generate}; null fields take the model's defaults. */
-  @JsonInclude(JsonInclude.Include.NON_NULL)
-  public record GenerateRequest(
-      @JsonProperty("input_ids") List<Integer> inputIds,
-      @JsonProperty("max_new_tokens") Integer maxNewTokens,
-      Double temperature,
-      @JsonProperty("top_k") Integer topK,
-      @JsonProperty("top_p") Double topP,
-      @JsonProperty("min_p") Double minP,
-      @JsonProperty("repetition_penalty") Double repetitionPenalty,
-      @JsonProperty("presence_penalty") Double presencePenalty,
-      @JsonProperty("frequency_penalty") Double frequencyPenalty,
-      @JsonProperty("logit_bias") Map<String, Double> logitBias,
-      Long seed,
-      @JsonProperty("stop_token_ids") List<Integer> stopTokenIds,
-      Integer logprobs,
-      @JsonProperty("num_beams") Integer numBeams,
-      @JsonProperty("length_penalty") Double lengthPenalty,
-      boolean stream) {
-    public GenerateRequest {
-      inputIds = List.copyOf(inputIds);
+  /**
+   * One event of the generation stream: a token ({@link TokenEvent}: {@code tokenId} set) or the
+   * end ({@link FinishEvent}: {@code finishReason} set, with usage, and the error when it failed).
+   */
+  public record GenerateEvent(
+      Integer tokenId,
+      Double logprob,
+      List<TopLogprob> topLogprobs,
+      String finishReason,
+      Usage usage,
+      String error) {
+
+    static GenerateEvent of(TokenEvent token) {
+      return new GenerateEvent(
+          token.tokenId(), token.logprob(), token.topLogprobs(), null, null, null);
+    }
+
+    static GenerateEvent of(FinishEvent finish) {
+      return new GenerateEvent(
+          null, null, null, finish.finishReason(), finish.usage(), finish.error());
     }
   }
 
-  /** One alternative token with its log-probability. */
-  public record TopLogprob(@JsonProperty("token_id") int tokenId, double logprob) {}
-
-  /** Token counts of a finished generation. */
-  public record Usage(
-      @JsonProperty("prompt_tokens") int promptTokens,
-      @JsonProperty("completion_tokens") int completionTokens) {}
-
-  /**
-   * One event of the generation stream: a token ({@code token_id} set) or the end ({@code
-   * finish_reason} set, with usage).
-   */
-  public record GenerateEvent(
-      @JsonProperty("token_id") Integer tokenId,
-      Double logprob,
-      @JsonProperty("top_logprobs") List<TopLogprob> topLogprobs,
-      @JsonProperty("finish_reason") String finishReason,
-      Usage usage,
-      String error) {}
-
-  /** The model's shape, from {@code GET /v1/internal/model}. */
-  public record ModelInfo(
-      String name,
-      @JsonProperty("vocab_size") int vocabSize,
-      @JsonProperty("context_length") @JsonAlias({"max_position_embeddings", "context"})
-          int contextLength,
-      @JsonProperty("eos_token_ids") @JsonAlias({"eos_ids", "eos_token_id"})
-          List<Integer> eosTokenIds) {}
-
-  private static final ParameterizedTypeReference<ServerSentEvent<GenerateEvent>> EVENTS =
+  private static final ParameterizedTypeReference<ServerSentEvent<JsonNode>> EVENTS =
       new ParameterizedTypeReference<>() {};
 
   private final WebClient http;
   private final Downstream downstream;
+  private final JsonMapper json;
 
-  InferenceClient(WebClient http, Downstream downstream) {
+  InferenceClient(WebClient http, Downstream downstream, JsonMapper json) {
     this.http = http;
     this.downstream = downstream;
+    this.json = json;
   }
 
   /**
@@ -91,7 +67,14 @@ public final class InferenceClient {
             .bodyValue(request)
             .retrieve()
             .bodyToFlux(EVENTS)
-            .mapNotNull(ServerSentEvent::data));
+            .mapNotNull(ServerSentEvent::data)
+            .map(this::event));
+  }
+
+  private GenerateEvent event(JsonNode data) {
+    return data.has("finish_reason")
+        ? GenerateEvent.of(json.treeToValue(data, FinishEvent.class))
+        : GenerateEvent.of(json.treeToValue(data, TokenEvent.class));
   }
 
   public Mono<ModelInfo> model() {

@@ -1,8 +1,11 @@
 package org.llmplatform.gateway.client;
 
-import com.fasterxml.jackson.annotation.JsonInclude;
-import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.List;
+import org.llmplatform.api.tokenizer.ChatMessage;
+import org.llmplatform.api.tokenizer.DetokenizeRequest;
+import org.llmplatform.api.tokenizer.DetokenizeResponse;
+import org.llmplatform.api.tokenizer.TokenizeRequest;
+import org.llmplatform.api.tokenizer.TokenizeResponse;
 import org.springframework.web.reactive.function.client.WebClient;
 import reactor.core.publisher.Mono;
 
@@ -11,30 +14,6 @@ public final class TokenizerClient {
 
   /** A chat message as the chat template sees it. */
   public record Message(String role, String content) {}
-
-  @JsonInclude(JsonInclude.Include.NON_NULL)
-  record TokenizeRequest(
-      String model,
-      String text,
-      List<Message> messages,
-      @JsonProperty("add_generation_prompt") Boolean addGenerationPrompt,
-      @JsonProperty("add_special_tokens") Boolean addSpecialTokens) {}
-
-  /**
-   * @param ids the prompt's token ids
-   * @param prompt the rendered chat template (when messages were given)
-   * @param count the number of ids
-   */
-  public record Tokens(List<Integer> ids, String prompt, int count) {
-    public Tokens {
-      ids = ids == null ? List.of() : List.copyOf(ids);
-    }
-  }
-
-  record DetokenizeRequest(
-      String model, List<Integer> ids, @JsonProperty("skip_special_tokens") boolean skipSpecial) {}
-
-  record Text(String text) {}
 
   private final WebClient http;
   private final Downstream downstream;
@@ -45,13 +24,14 @@ public final class TokenizerClient {
   }
 
   /** Renders the model's chat template over {@code messages} (with the generation prompt). */
-  public Mono<Tokens> chat(String model, List<Message> messages) {
-    return tokenize(new TokenizeRequest(model, null, messages, true, null));
+  public Mono<TokenizeResponse> chat(String model, List<Message> messages) {
+    var chat = messages.stream().map(m -> ChatMessage.of(m.role(), m.content())).toList();
+    return tokenize(new TokenizeRequest(model, null, chat, true, null, null, null, null, null));
   }
 
   /** Tokenizes a plain prompt, with the model's special tokens (e.g. BOS). */
-  public Mono<Tokens> text(String model, String text) {
-    return tokenize(new TokenizeRequest(model, text, null, null, true));
+  public Mono<TokenizeResponse> text(String model, String text) {
+    return tokenize(TokenizeRequest.ofText(model, text));
   }
 
   /** Decodes ids to text, dropping special tokens. */
@@ -59,20 +39,20 @@ public final class TokenizerClient {
     return downstream.call(
         http.post()
             .uri("/v1/internal/detokenize")
-            .bodyValue(new DetokenizeRequest(model, ids, true))
+            .bodyValue(DetokenizeRequest.of(model, ids))
             .retrieve()
-            .bodyToMono(Text.class)
-            .map(Text::text),
+            .bodyToMono(DetokenizeResponse.class)
+            .map(DetokenizeResponse::text),
         true);
   }
 
-  private Mono<Tokens> tokenize(TokenizeRequest request) {
+  private Mono<TokenizeResponse> tokenize(TokenizeRequest request) {
     return downstream.call(
         http.post()
             .uri("/v1/internal/tokenize")
             .bodyValue(request)
             .retrieve()
-            .bodyToMono(Tokens.class),
+            .bodyToMono(TokenizeResponse.class),
         true);
   }
 }

@@ -5,11 +5,11 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import org.llmplatform.api.tokenizer.TokenizeResponse;
 import org.llmplatform.gateway.GatewayProperties;
 import org.llmplatform.gateway.auth.Tenant;
 import org.llmplatform.gateway.client.Downstreams;
 import org.llmplatform.gateway.client.TokenizerClient;
-import org.llmplatform.gateway.client.TokenizerClient.Tokens;
 import org.llmplatform.gateway.error.ApiException;
 import org.llmplatform.gateway.generation.Detokenization;
 import org.llmplatform.gateway.generation.EventStream;
@@ -82,7 +82,7 @@ class CompletionController {
       @JsonProperty("total_tokens") int totalTokens) {}
 
   private record Prepared(
-      String requestId, long start, Tenant tenant, ServedModel model, Tokens prompt) {}
+      String requestId, long start, Tenant tenant, ServedModel model, TokenizeResponse prompt) {}
 
   private final GatewayProperties.Limits limits;
   private final RateLimits rateLimits;
@@ -241,7 +241,7 @@ class CompletionController {
     return Mono.empty();
   }
 
-  private static Mono<Tokens> fits(ServedModel model, Tokens tokens, int room) {
+  private static Mono<TokenizeResponse> fits(ServedModel model, TokenizeResponse tokens, int room) {
     if (tokens.count() + room > model.contextLength()) {
       return Mono.error(
           ApiException.tooLarge(

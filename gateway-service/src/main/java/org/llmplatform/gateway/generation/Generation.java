@@ -4,9 +4,12 @@ import io.github.resilience4j.bulkhead.Bulkhead;
 import io.github.resilience4j.bulkhead.BulkheadConfig;
 import io.github.resilience4j.reactor.bulkhead.operator.BulkheadOperator;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.llmplatform.api.inference.GenerateRequest;
 import org.llmplatform.gateway.GatewayProperties;
-import org.llmplatform.gateway.client.InferenceClient;
 import org.llmplatform.gateway.client.InferenceClient.GenerateEvent;
 import org.llmplatform.gateway.error.ApiException;
 import org.llmplatform.gateway.model.ServedModel;
@@ -32,13 +35,22 @@ public class Generation {
                 .build());
   }
 
+  private static Map<Integer, Double> logitBias(Map<String, Double> bias) {
+    return bias == null
+        ? null
+        : bias.entrySet().stream()
+            .collect(Collectors.toMap(e -> Integer.parseInt(e.getKey()), Map.Entry::getValue));
+  }
+
   /** Token events ({@code token_id}) then one finish event ({@code finish_reason}, usage). */
   public Flux<GenerateEvent> generate(
       ServedModel model, List<Integer> promptIds, SamplingParams p) {
     int room = model.contextLength() - promptIds.size();
     var request =
-        new InferenceClient.GenerateRequest(
-            promptIds,
+        new GenerateRequest(
+            // a mutable copy: GenerateRequest's null check calls contains(null), which
+            // immutable lists refuse with an NPE
+            new ArrayList<>(promptIds),
             p.maxTokens() == null ? room : p.maxTokens(),
             p.temperature(),
             p.topK(),
@@ -47,11 +59,12 @@ public class Generation {
             p.repetitionPenalty(),
             p.presencePenalty(),
             p.frequencyPenalty(),
-            p.logitBias(),
+            logitBias(p.logitBias()),
             p.seed(),
             null,
             p.logprobs(),
             p.numBeams(),
+            null,
             null,
             true);
     return model

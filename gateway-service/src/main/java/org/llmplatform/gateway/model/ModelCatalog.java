@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.llmplatform.api.inference.ModelInfo;
 import org.llmplatform.gateway.GatewayProperties;
 import org.llmplatform.gateway.client.Downstreams;
 import org.llmplatform.gateway.client.InferenceClient;
@@ -25,8 +26,7 @@ public class ModelCatalog {
   private final String defaultModel;
   private final Instant created = Instant.now();
 
-  private record Entry(
-      String tokenizerModel, InferenceClient inference, Mono<InferenceClient.ModelInfo> info) {}
+  private record Entry(String tokenizerModel, InferenceClient inference, Mono<ModelInfo> info) {}
 
   ModelCatalog(GatewayProperties properties, Downstreams downstreams) {
     properties

@@ -1,5 +1,6 @@
 package org.llmplatform.gateway.model;
 
+import org.llmplatform.api.inference.ModelInfo;
 import org.llmplatform.gateway.client.InferenceClient;
 
 /**
@@ -11,7 +12,7 @@ import org.llmplatform.gateway.client.InferenceClient;
  * @param info its shape (context length, eos ids)
  */
 public record ServedModel(
-    String name, String tokenizerModel, InferenceClient inference, InferenceClient.ModelInfo info) {
+    String name, String tokenizerModel, InferenceClient inference, ModelInfo info) {
 
   public int contextLength() {
     return info.contextLength();

@@ -4,13 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiFunction;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.llmplatform.api.inference.GenerateRequest;
 import org.llmplatform.gateway.GatewayProperties;
-import org.llmplatform.gateway.client.InferenceClient.GenerateRequest;
 import org.llmplatform.gateway.error.ApiException;
 import org.reactivestreams.Publisher;
 import org.springframework.http.HttpStatus;
@@ -22,6 +23,7 @@ import reactor.netty.http.server.HttpServer;
 import reactor.netty.http.server.HttpServerRequest;
 import reactor.netty.http.server.HttpServerResponse;
 import reactor.test.StepVerifier;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Failure modes of a downstream that a healthy real service cannot produce on demand (too slow, a
@@ -164,23 +166,7 @@ class DownstreamFailuresTest {
   }
 
   private static GenerateRequest request() {
-    return new GenerateRequest(
-        List.of(1, 2),
-        4,
-        null,
-        null,
-        null,
-        null,
-        null,
-        null,
-        null,
-        null,
-        null,
-        null,
-        null,
-        null,
-        null,
-        true);
+    return GenerateRequest.of(new ArrayList<>(List.of(1, 2)));
   }
 
   private InferenceClient inference(
@@ -205,6 +191,7 @@ class DownstreamFailuresTest {
             Duration.ofSeconds(30));
     return new InferenceClient(
         WebClient.builder().baseUrl("http://127.0.0.1:" + server.port()).build(),
-        new Downstream("inference-service:test", CircuitBreakerRegistry.ofDefaults(), policy));
+        new Downstream("inference-service:test", CircuitBreakerRegistry.ofDefaults(), policy),
+        JsonMapper.builder().build());
   }
 }
