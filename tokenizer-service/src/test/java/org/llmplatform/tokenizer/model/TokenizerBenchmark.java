@@ -159,7 +159,7 @@ public final class TokenizerBenchmark {
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body))
                 .build();
-    for (int i = 0; i < 300; i++) {
+    for (int i = 0; i < 1000; i++) {
       send(client, request);
     }
     int n = 2000;
