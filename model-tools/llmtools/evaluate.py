@@ -25,8 +25,6 @@ from .fixtures import EOT, IM_END, generation_config, tokenizer_config
 from .train import CACHE, HERE, MODEL_DIR, SEED, FastEncoder, load_tokenizer, log, trained_model
 
 MAX_NEW = 48
-EXPORTED = "sft-lora"
-COMPARISON_LIMIT = 100
 REFERENCE_MESSAGES = [
     [{"role": "user", "content": "What is 23 plus 45?"}],
     [{"role": "user", "content": "My name is Zorvik."}, {"role": "assistant", "content": "Nice to meet you, Zorvik!"},
@@ -46,25 +44,35 @@ def encode_text(enc, text):
     return ids
 
 
-@torch.no_grad()
-def reply(model, enc, tok, history, eos_ids):
-    """The model's greedy answer to the rendered history (text before its first eos)."""
-    ids = encode_text(enc, chatdata.render(history, add_generation_prompt=True))
-    x = torch.tensor([ids])
-    past = model.empty_past(1)
-    out = []
-    pos = 0
-    for _ in range(MAX_NEW):
-        n = x.shape[1]
-        mask = torch.ones((1, pos + n), dtype=torch.long)
-        logits, past = model(x, mask, torch.arange(pos, pos + n).unsqueeze(0), past)
-        pos += n
-        nxt = int(torch.argmax(logits[0, -1]))
-        if nxt in eos_ids:
-            break
-        out.append(nxt)
-        x = torch.tensor([[nxt]])
-    return tok.decode(out)
+class Chat:
+    """One conversation's token ids and KV cache. Each turn the whole history is rendered and tokenized again
+    (as the platform does); when the cached ids are a prefix of the new ones only the rest is prefilled."""
+
+    def __init__(self, model, enc, tok, eos_ids):
+        self.model, self.enc, self.tok, self.eos_ids = model, enc, tok, eos_ids
+        self.ids = []  # the ids whose keys/values are in self.past
+        self.past = model.empty_past(1)  # per layer [1, kv_heads, len(ids), head_dim]
+
+    @torch.no_grad()
+    def reply(self, history):
+        """The model's greedy answer to the rendered history: its text before the first eos."""
+        ids = encode_text(self.enc, chatdata.render(history, add_generation_prompt=True))
+        if ids[:len(self.ids)] != self.ids or len(ids) == len(self.ids):
+            self.ids, self.past = [], self.model.empty_past(1)
+        new = ids[len(self.ids):]
+        out = []
+        for _ in range(MAX_NEW):
+            start = len(self.ids)
+            x = torch.tensor([new])
+            mask = torch.ones((1, start + len(new)), dtype=torch.long)
+            logits, self.past = self.model(x, mask, torch.arange(start, start + len(new)).unsqueeze(0), self.past)
+            self.ids += new
+            nxt = int(torch.argmax(logits[0, -1].float()))
+            if nxt in self.eos_ids:
+                break
+            out.append(nxt)
+            new = [nxt]
+        return self.tok.decode(out)
 
 
 def evaluate(model, conversations, made_up_names, limit=None):
@@ -75,12 +83,13 @@ def evaluate(model, conversations, made_up_names, limit=None):
     total = collections.Counter()
     transcripts = []
     for conv in conversations[:limit]:
+        chat = Chat(model, enc, tok, eos_ids)
         history, lines = [], []
         for m in conv:
             if m["role"] == "user":
                 history.append({"role": "user", "content": m["content"]})
                 continue
-            answer = reply(model, enc, tok, history, eos_ids)
+            answer = chat.reply(history)
             ok = answer == m["content"]
             skills = [m["skill"]]
             if m["skill"] == "recall_name" and m["content"][len("Your name is "):-1] in made_up_names:
@@ -107,8 +116,7 @@ def test_conversations():
 
 
 def evaluate_stages(stages, limit=None):
-    """Scores each stage's best.pt; without a limit the exported stage gets every test conversation and the
-    others (the comparison) the first COMPARISON_LIMIT, to save CPU time."""
+    """Scores each stage's best.pt on the test conversations (the first ``limit`` of them if given)."""
     pools = chatdata.Pools(SEED)
     convs = test_conversations()
     results = {}
@@ -117,7 +125,7 @@ def evaluate_stages(stages, limit=None):
             log(f"eval: {stage} has no best.pt yet, skipped")
             continue
         started = time.time()
-        n = limit or (None if stage == EXPORTED else COMPARISON_LIMIT)
+        n = limit
         scores, transcripts = evaluate(trained_model(stage), convs, pools.made_up["test"], n)
         scores["conversations"] = len(convs[:n])
         log(f"eval {stage} ({len(convs[:n])} conversations, {time.time() - started:.0f} s): "
@@ -176,9 +184,10 @@ def plot(cache=CACHE, out=os.path.join(HERE, "docs", "loss-curve.png")):
             continue
         start = offset if stage != "pretrain" else 0
         tokens = [(start + int(r["tokens"])) / 1e6 for r in rows]
-        axes[0].plot(tokens, [float(r["val_loss_all"]) for r in rows], color=colour, label=f"{stage} val (all)")
-        axes[1].plot(tokens, [float(r["val_loss_assistant"]) for r in rows], color=colour,
-                     label=f"{stage} val (assistant)")
+        axes[0].plot(tokens, [float(r["val_loss_all"]) for r in rows], color=colour, marker="o", markersize=3,
+                     label=f"{stage} val (all)")
+        axes[1].plot(tokens, [float(r["val_loss_assistant"]) for r in rows], color=colour, marker="o",
+                     markersize=3, label=f"{stage} val (assistant)")
         axes[1 if stage != "pretrain" else 0].plot(tokens, [float(r["train_loss"]) for r in rows], color=colour,
                                                    linestyle="--", label=f"{stage} train")
         if stage == "pretrain":

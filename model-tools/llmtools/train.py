@@ -67,9 +67,9 @@ class Stage:
 
 STAGES = {
     "pretrain": Stage("pretrain", "all", steps=1200, batch=16, lr=3e-3, warmup=60, eval_every=150, patience=4),
-    "sft-lora": Stage("sft-lora", "assistant", steps=250, batch=16, lr=3e-3, warmup=20, eval_every=50,
+    "sft-lora": Stage("sft-lora", "assistant", steps=150, batch=16, lr=3e-3, warmup=20, eval_every=50,
                       init_from="pretrain", lora_rank=8, full=False, weight_decay=0.0),
-    "sft-full": Stage("sft-full", "assistant", steps=250, batch=16, lr=1e-3, warmup=20, eval_every=50,
+    "sft-full": Stage("sft-full", "assistant", steps=150, batch=16, lr=1e-3, warmup=20, eval_every=50,
                       init_from="pretrain"),
 }
 
