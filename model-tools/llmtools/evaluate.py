@@ -132,6 +132,8 @@ def evaluate_stages(stages, limit=None):
             + ", ".join(f"{s} {v['exact_match']}%" for s, v in scores.items() if isinstance(v, dict)))
         results[stage] = scores
         write_json(os.path.join(CACHE, stage, "scores.json"), scores)
+        if stage == "sft-lora" and limit is None and os.path.isdir(os.path.join(MODEL_DIR, "eval")):
+            write_json(os.path.join(MODEL_DIR, "eval", "scores.json"), scores)  # the exported stage's scores
         with open(os.path.join(CACHE, stage, "transcripts.jsonl"), "w", encoding="utf-8") as f:
             for t in transcripts:
                 f.write(json.dumps(t, ensure_ascii=False) + "\n")
