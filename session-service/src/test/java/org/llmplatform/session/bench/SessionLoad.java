@@ -37,18 +37,21 @@ public final class SessionLoad {
             .headers(headers -> headers.set(HttpHeaderNames.CONTENT_TYPE, "application/json"));
     for (int i = 2; i < args.length; i++) {
       int clients = Integer.parseInt(args[i]);
-      List<String> sessions = new ArrayList<>();
+      // Appends go to sessions of their own; reads to sessions that stay at 20 messages.
+      List<String> appendTo = new ArrayList<>();
+      List<String> readFrom = new ArrayList<>();
       for (int c = 0; c < clients; c++) {
+        appendTo.add(createSession(http));
         String id = createSession(http);
         for (int m = 0; m < 20; m++) {
           append(http, id).block();
         }
-        sessions.add(id);
+        readFrom.add(id);
       }
-      measure("warmup", clients, Duration.ofSeconds(2), c -> append(http, sessions.get(c)));
-      measure("append", clients, duration, c -> append(http, sessions.get(c)));
-      measure("warmup", clients, Duration.ofSeconds(2), c -> read(http, sessions.get(c)));
-      measure("read", clients, duration, c -> read(http, sessions.get(c)));
+      measure("warmup", clients, Duration.ofSeconds(2), c -> append(http, appendTo.get(c)));
+      measure("append", clients, duration, c -> append(http, appendTo.get(c)));
+      measure("warmup", clients, Duration.ofSeconds(2), c -> read(http, readFrom.get(c)));
+      measure("read", clients, duration, c -> read(http, readFrom.get(c)));
     }
   }
 
