@@ -23,6 +23,7 @@ import reactor.core.publisher.Mono;
 public class Detokenization {
 
   private static final char INCOMPLETE = '\uFFFD';
+  private static final int PREFETCH = 256;
 
   private final TokenizerClient tokenizer;
 
@@ -42,7 +43,10 @@ public class Detokenization {
                       event.tokenId() != null
                           ? step(model, state, withLogprobs, false)
                           : step(model, state, withLogprobs, true)
-                              .concatWith(Mono.just(finished(event, promptTokens, state))));
+                              .concatWith(Mono.just(finished(event, promptTokens, state))),
+                  // prefetch: tokens must keep arriving (and be batched into the next decode) while
+                  // a decode is in flight; concatMap's default (Reactor 3.5+) prefetches nothing
+                  PREFETCH);
         });
   }
 
