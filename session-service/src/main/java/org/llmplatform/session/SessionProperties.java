@@ -17,6 +17,8 @@ import org.springframework.validation.annotation.Validated;
  * @param maxMessagesPerSession most messages one session may hold; past it appends get 422
  * @param maxMessageBytes largest message content (and system prompt), in UTF-8 bytes; past it 413
  * @param maxSessionsPerOwner most live sessions one owner may have; past it creation gets 429
+ * @param store where sessions live: {@code redis} (default) or {@code memory} (this process only,
+ *     lost on restart, not shared between replicas: for local use)
  */
 @Validated
 @ConfigurationProperties("llm.session")
@@ -25,7 +27,16 @@ public record SessionProperties(
     @DefaultValue("24h") @NotNull Duration ttl,
     @DefaultValue("1000") @Min(1) int maxMessagesPerSession,
     @DefaultValue("65536") @Min(1) int maxMessageBytes,
-    @DefaultValue("1000") @Min(1) int maxSessionsPerOwner) {
+    @DefaultValue("1000") @Min(1) int maxSessionsPerOwner,
+    @DefaultValue("redis") @NotNull Store store) {
+
+  /** The session stores to choose from ({@code llm.session.store}). */
+  public enum Store {
+    /** Redis, shared by every replica and kept across restarts. */
+    REDIS,
+    /** This process's memory: for local use only. */
+    MEMORY
+  }
 
   public SessionProperties {
     if (ttl != null && ttl.toMillis() < 1) {

@@ -1,0 +1,37 @@
+package org.llmplatform.session.store;
+
+import java.time.Clock;
+import org.llmplatform.session.SessionProperties;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
+import tools.jackson.databind.json.JsonMapper;
+
+/** Chooses the session store once at start-up ({@code llm.session.store}) and logs the choice. */
+@Configuration(proxyBeanMethods = false)
+class SessionStoreConfiguration {
+
+  private static final Logger log = LoggerFactory.getLogger(SessionStoreConfiguration.class);
+
+  @Bean
+  SessionStore sessionStore(
+      SessionProperties properties,
+      ObjectProvider<ReactiveStringRedisTemplate> redis,
+      JsonMapper json) {
+    return switch (properties.store()) {
+      case REDIS -> {
+        log.info("Session store: Redis (keys under '{}')", properties.keyPrefix());
+        yield new RedisSessionStore(redis.getObject(), json, properties);
+      }
+      case MEMORY -> {
+        log.warn(
+            "*** llm.session.store=memory: sessions are kept in memory only: lost on restart, not"
+                + " shared between replicas; for local use only ***");
+        yield new InMemorySessionStore(properties, Clock.systemUTC());
+      }
+    };
+  }
+}

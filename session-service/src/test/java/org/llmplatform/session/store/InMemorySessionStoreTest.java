@@ -1,0 +1,129 @@
+package org.llmplatform.session.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.llmplatform.api.session.AppendMessagesRequest;
+import org.llmplatform.api.session.CreateSessionRequest;
+import org.llmplatform.api.session.NewMessage;
+import org.llmplatform.session.SessionProperties;
+
+/** The in-memory store's sliding TTL and expiry, on a clock the test moves. */
+class InMemorySessionStoreTest {
+
+  private final MovableClock clock = new MovableClock();
+  private final InMemorySessionStore store =
+      new InMemorySessionStore(
+          new SessionProperties(
+              "unused:", Duration.ofSeconds(3), 10, 100, 2, SessionProperties.Store.MEMORY),
+          clock);
+
+  @AfterEach
+  void close() {
+    store.close();
+  }
+
+  @Test
+  void anAppendSlidesTheTtlAndAnIdleSessionExpiresEverywhere() {
+    String id = create("alice");
+    clock.advance(Duration.ofSeconds(2));
+    assertThat(append("alice", id, "still here")).isInstanceOf(AppendOutcome.Appended.class);
+    clock.advance(Duration.ofSeconds(2)); // 4 s after creation, 2 s after the append
+
+    assertThat(store.get("alice", id).block().expiresAt())
+        .isEqualTo(clock.instant().plusSeconds(1));
+    assertThat(store.conversation("alice", id).block().messages()).hasSize(1);
+    assertThat(store.list("alice", 0, 10).block().total()).isEqualTo(1);
+
+    clock.advance(Duration.ofSeconds(1));
+    assertThat(store.get("alice", id).block()).isNull();
+    assertThat(store.conversation("alice", id).block()).isNull();
+    assertThat(append("alice", id, "too late")).isInstanceOf(AppendOutcome.NotFound.class);
+    assertThat(store.delete("alice", id).block()).isFalse();
+    assertThat(store.list("alice", 0, 10).block().total()).isZero();
+  }
+
+  @Test
+  void expiredSessionsFreeTheOwnersQuotaAndTheSweepDropsThem() {
+    create("alice");
+    create("alice");
+    assertThat(store.create(request("alice")).block())
+        .isInstanceOf(CreateOutcome.QuotaReached.class);
+
+    clock.advance(Duration.ofSeconds(3));
+    store.sweep();
+    assertThat(store.size()).isZero();
+    assertThat(store.create(request("alice")).block()).isInstanceOf(CreateOutcome.Created.class);
+  }
+
+  @Test
+  void aStaleExpectedSeqOrAFullSessionWritesNothingAndAReplayAnswersTheFirstSeq() {
+    String id = create("alice");
+    AppendMessagesRequest first =
+        new AppendMessagesRequest(List.of(user("a"), user("b")), 0L, "turn-1");
+    assertThat(store.append("alice", id, first).block())
+        .isEqualTo(new AppendOutcome.Appended(2, false));
+    assertThat(store.append("alice", id, first).block())
+        .isEqualTo(new AppendOutcome.Appended(2, true));
+    assertThat(
+            store
+                .append("alice", id, new AppendMessagesRequest(List.of(user("c")), 0L, null))
+                .block())
+        .isEqualTo(new AppendOutcome.SeqConflict(2));
+    List<NewMessage> nine = java.util.Collections.nCopies(9, user("x"));
+    assertThat(store.append("alice", id, new AppendMessagesRequest(nine, null, null)).block())
+        .isEqualTo(new AppendOutcome.SessionFull(2));
+    assertThat(store.conversation("alice", id).block().lastSeq()).isEqualTo(2);
+    assertThat(store.get("mallory", id).block()).isNull();
+  }
+
+  private String create(String owner) {
+    return ((CreateOutcome.Created) store.create(request(owner)).block()).session().id();
+  }
+
+  private AppendOutcome append(String owner, String id, String content) {
+    return store
+        .append(owner, id, new AppendMessagesRequest(List.of(user(content)), null, null))
+        .block();
+  }
+
+  private static CreateSessionRequest request(String owner) {
+    return new CreateSessionRequest(owner, null, null, Map.of());
+  }
+
+  private static NewMessage user(String content) {
+    return new NewMessage("user", content, null);
+  }
+
+  /** A clock that moves only when told. */
+  private static final class MovableClock extends Clock {
+    private Instant now = Instant.parse("2026-01-01T00:00:00Z");
+
+    void advance(Duration by) {
+      now = now.plus(by);
+    }
+
+    @Override
+    public Instant instant() {
+      return now;
+    }
+
+    @Override
+    public ZoneId getZone() {
+      return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(ZoneId zone) {
+      return this;
+    }
+  }
+}
