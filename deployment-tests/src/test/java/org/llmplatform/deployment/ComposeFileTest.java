@@ -98,7 +98,7 @@ class ComposeFileTest {
     for (String name : List.of("tokenizer", "inference", "inference-gpu")) {
       assertThat(String.valueOf(services.get(name).get("volumes")))
           .as(name)
-          .contains("test-models/tiny-llama-gqa:/models/model:ro");
+          .contains("models/chat-default:/models/model:ro");
     }
   }
 

@@ -1,0 +1,149 @@
+package org.llmplatform.deployment;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * The README's first command: {@code ./llm up} brings the platform up on the default model, a chat
+ * request through the gateway streams an answer, {@code ./llm down} leaves no process behind. Runs
+ * after the services are packaged (failsafe, integration-test phase), on the fixed ports 8080–8083.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class LauncherIT {
+
+  private static final Path ROOT = RepoPaths.root();
+  private static final List<Integer> PORTS = List.of(8080, 8081, 8082, 8083);
+  private static final List<String> SERVICES =
+      List.of("gateway", "tokenizer", "inference", "session");
+
+  private static String upOutput;
+
+  @BeforeAll
+  static void up() throws Exception {
+    for (int port : PORTS) {
+      assertThat(listening(port)).as("port %d must be free for ./llm up", port).isFalse();
+    }
+    Result result = run(Duration.ofMinutes(5), "./llm", "up");
+    upOutput = result.output();
+    assertThat(result.exit()).as(upOutput).isZero();
+  }
+
+  @AfterAll
+  static void down() throws Exception {
+    run(Duration.ofMinutes(1), "./llm", "down");
+  }
+
+  @Test
+  @Order(1)
+  void upStartsEveryServiceAndPrintsTheKeyAndACurlExample() throws Exception {
+    for (int port : PORTS) {
+      assertThat(listening(port)).as("port %d", port).isTrue();
+    }
+    assertThat(upOutput).contains("http://localhost:8080/v1").contains(apiKey()).contains("curl");
+    for (String service : SERVICES) {
+      assertThat(ROOT.resolve(".run/logs/" + service + ".log")).exists();
+    }
+  }
+
+  @Test
+  @Order(2)
+  void aChatRequestThroughTheGatewayStreamsAnAnswer() throws Exception {
+    String body =
+        """
+        {"model":"chat-default","stream":true,"max_tokens":8,
+         "messages":[{"role":"user","content":"Hello!"}]}""";
+    HttpRequest request =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:8080/v1/chat/completions"))
+            .header("Authorization", "Bearer " + apiKey())
+            .header("Content-Type", "application/json")
+            .timeout(Duration.ofSeconds(60))
+            .POST(HttpRequest.BodyPublishers.ofString(body))
+            .build();
+    HttpResponse<String> response;
+    try (HttpClient client = HttpClient.newHttpClient()) {
+      response = client.send(request, HttpResponse.BodyHandlers.ofString());
+    }
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+    assertThat(response.headers().firstValue("content-type").orElse(""))
+        .startsWith("text/event-stream");
+    List<String> events =
+        response
+            .body()
+            .lines()
+            .filter(l -> l.startsWith("data:"))
+            .map(l -> l.substring("data:".length()).strip())
+            .toList();
+    assertThat(events).hasSizeGreaterThan(2);
+    assertThat(events.getFirst()).contains("chat.completion.chunk");
+    assertThat(events.getLast()).isEqualTo("[DONE]");
+  }
+
+  @Test
+  @Order(3)
+  void downLeavesNoProcessBehind() throws Exception {
+    List<Long> pids = new ArrayList<>();
+    for (String service : SERVICES) {
+      Path pid = ROOT.resolve(".run/" + service + ".pid");
+      if (Files.exists(pid)) {
+        pids.add(Long.parseLong(Files.readString(pid).strip()));
+      }
+    }
+    assertThat(pids).hasSize(SERVICES.size());
+    Result result = run(Duration.ofMinutes(1), "./llm", "down");
+    assertThat(result.exit()).as(result.output()).isZero();
+    for (long pid : pids) {
+      assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false))
+          .as("pid %d", pid)
+          .isFalse();
+    }
+    for (int port : PORTS) {
+      assertThat(listening(port)).as("port %d after down", port).isFalse();
+    }
+  }
+
+  private static String apiKey() throws IOException {
+    return Files.readString(ROOT.resolve(".run/api-key")).strip();
+  }
+
+  private static boolean listening(int port) {
+    try (Socket ignored = new Socket("127.0.0.1", port)) {
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  private record Result(int exit, String output) {}
+
+  private static Result run(Duration timeout, String... command)
+      throws IOException, InterruptedException {
+    ProcessBuilder builder =
+        new ProcessBuilder(command).directory(ROOT.toFile()).redirectErrorStream(true);
+    builder.environment().put("LLM_DETACH", "yes");
+    Process process = builder.start();
+    byte[] out = process.getInputStream().readAllBytes();
+    if (!process.waitFor(timeout.toSeconds(), TimeUnit.SECONDS)) {
+      process.destroyForcibly();
+    }
+    return new Result(process.exitValue(), new String(out, StandardCharsets.UTF_8));
+  }
+}
