@@ -24,7 +24,7 @@ start gateway gateway-service --server.port=18084 --llm.gateway.tokenizer-url=ht
   --llm.gateway.session-url=http://127.0.0.1:18083 --llm.gateway.models."$MODEL".inference-url=http://127.0.0.1:18082 \
   --llm.gateway.api-keys[0].sha256="$HASH" --llm.gateway.api-keys[0].tenant=bench \
   --llm.gateway.api-keys[0].requests-per-minute=1000000 --llm.gateway.api-keys[0].tokens-per-minute=1000000000
-for port in 18081 18082 18083 18084; do
+for port in 18081 18082 18084; do  # the benchmark needs no sessions
   for _ in $(seq 600); do curl -fs "http://127.0.0.1:$port/actuator/health" | grep -q UP && break; sleep 0.5; done
 done
 python3 -u "$ROOT/gateway-service/bench/bench.py" --gateway http://127.0.0.1:18084 --inference http://127.0.0.1:18082 \
