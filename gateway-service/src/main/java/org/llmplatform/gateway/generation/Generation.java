@@ -4,7 +4,6 @@ import io.github.resilience4j.bulkhead.Bulkhead;
 import io.github.resilience4j.bulkhead.BulkheadConfig;
 import io.github.resilience4j.reactor.bulkhead.operator.BulkheadOperator;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -48,9 +47,7 @@ public class Generation {
     int room = model.contextLength() - promptIds.size();
     var request =
         new GenerateRequest(
-            // a mutable copy: GenerateRequest's null check calls contains(null), which
-            // immutable lists refuse with an NPE
-            new ArrayList<>(promptIds),
+            promptIds,
             p.maxTokens() == null ? room : p.maxTokens(),
             p.temperature(),
             p.topK(),

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * Body of {@code POST /v1/internal/generate}. Only {@code input_ids} is required; absent fields
@@ -52,10 +53,10 @@ public record GenerateRequest(
     if (inputIds == null || inputIds.isEmpty()) {
       throw new InvalidFieldException("input_ids", "input_ids is required and must not be empty");
     }
-    if (inputIds.contains(null)) {
+    if (inputIds.stream().anyMatch(Objects::isNull)) {
       throw new InvalidFieldException("input_ids", "input_ids must not contain null");
     }
-    if (stopTokenIds != null && stopTokenIds.contains(null)) {
+    if (stopTokenIds != null && stopTokenIds.stream().anyMatch(Objects::isNull)) {
       throw new InvalidFieldException("stop_token_ids", "stop_token_ids must not contain null");
     }
     inputIds = List.copyOf(inputIds);

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * {@code POST /v1/internal/tokenize}: exactly one of {@code text} or {@code messages}.
@@ -41,7 +42,7 @@ public record TokenizeRequest(
       if (messages.isEmpty()) {
         throw new InvalidTokenizerRequestException("messages", "messages must not be empty");
       }
-      if (messages.contains(null)) {
+      if (messages.stream().anyMatch(Objects::isNull)) {
         throw new InvalidTokenizerRequestException("messages", "messages must not contain null");
       }
       messages = List.copyOf(messages);
