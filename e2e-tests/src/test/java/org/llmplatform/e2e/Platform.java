@@ -25,10 +25,9 @@ final class Platform {
 
   /**
    * The project's test model (random weights, chat template, reference greedy ids); {@code
-   * -De2e.model=tiny-llama-gqa} picks another of test-models/. tiny-llama-mha by default until
-   * inference-service passes its warm-up on tiny-llama-gqa (FusedMatMul broadcast error).
+   * -De2e.model=tiny-llama-mha} picks another of test-models/.
    */
-  static final String TINY = System.getProperty("e2e.model", "tiny-llama-mha");
+  static final String TINY = System.getProperty("e2e.model", "tiny-llama-gqa");
 
   /** The real trained model from ../shared, used when present. */
   static final String STORIES = "stories260K";
