@@ -103,6 +103,14 @@ FIXTURES = {
                                     init_std=0.35), 3, True),
 }
 
+# int8 variants of fixtures (llmtools.quantize): name -> (fp32 fixture, format). No reference.json: the
+# inference-service tests compare them with their fp32 source.
+INT8_FIXTURES = {
+    "tiny-llama-gqa-int8": ("tiny-llama-gqa", "nbits"),
+    "tiny-llama-mha-int8": ("tiny-llama-mha", "nbits"),
+    "tiny-llama-gqa-int8-qdq": ("tiny-llama-gqa", "qdq"),
+}
+
 BENCH = {
     "bench-30m": (LlamaConfig(vocab_size=8192, hidden_size=512, intermediate_size=1408, num_hidden_layers=8,
                               num_attention_heads=8, num_key_value_heads=4, max_position_embeddings=1024,
@@ -150,6 +158,11 @@ def main(argv=None):
         for name, (cfg, seed, fp16) in FIXTURES.items():
             if args.only in (None, name):
                 write_fixture(out, name, cfg, seed, fp16)
+        from .quantize import quantize_folder
+        for name, (source, fmt) in INT8_FIXTURES.items():
+            if args.only in (None, name, source):
+                quantize_folder(os.path.join(out, source), os.path.join(out, name), fmt)
+                print(f"wrote {os.path.join(out, name)} (int8 {fmt} of {source})")
     else:
         out = args.out or os.path.join(here, "..", "build-models")
         for name, (cfg, seed) in BENCH.items():
