@@ -27,5 +27,6 @@ start gateway gateway-service --server.port=18084 --llm.gateway.tokenizer-url=ht
 for port in 18081 18082 18084; do  # the benchmark needs no sessions
   for _ in $(seq 600); do curl -fs "http://127.0.0.1:$port/actuator/health" | grep -q UP && break; sleep 0.5; done
 done
-python3 -u "$ROOT/gateway-service/bench/bench.py" --gateway http://127.0.0.1:18084 --inference http://127.0.0.1:18082 \
+# BENCH_CLIENT replaces bench.py with another client taking the same arguments (inference-service/bench/peer uses it)
+${BENCH_CLIENT:-python3 -u "$ROOT/gateway-service/bench/bench.py"} --gateway http://127.0.0.1:18084 --inference http://127.0.0.1:18082 \
   --tokenizer http://127.0.0.1:18081 --key "$KEY" --model "$MODEL" "$@"
