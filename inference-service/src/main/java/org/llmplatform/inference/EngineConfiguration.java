@@ -28,7 +28,8 @@ class EngineConfiguration {
             Device.parse(inference.device()),
             inference.intraOpThreads(),
             inference.interOpThreads(),
-            inference.optimizationLevel());
+            inference.optimizationLevel(),
+            inference.allowSpinning());
     var session = DecoderSession.open(Path.of(properties.model().dir()), options);
     var engine =
         new InferenceEngine(

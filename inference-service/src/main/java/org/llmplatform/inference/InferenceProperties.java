@@ -34,6 +34,8 @@ public record InferenceProperties(
    *     cores)
    * @param interOpThreads ONNX Runtime threads across operators; 0 = ONNX Runtime's default
    * @param optimizationLevel ONNX Runtime graph optimisation: none, basic, extended or all
+   * @param allowSpinning whether idle ONNX Runtime intra-op threads spin-wait (fastest on cores of
+   *     its own) or sleep (the default: far faster when other processes share the cores)
    * @param maxBatchSize sequences decoded together in one step (each beam counts as one)
    * @param maxQueue requests that may wait for admission; one more is refused with 429 overloaded
    * @param kvCacheBytes KV cache budget; each sequence reserves layers × 2 × kv_heads × context ×
@@ -44,6 +46,7 @@ public record InferenceProperties(
       @DefaultValue("0") @Min(0) int intraOpThreads,
       @DefaultValue("0") @Min(0) int interOpThreads,
       @DefaultValue("all") @Pattern(regexp = "none|basic|extended|all") String optimizationLevel,
+      @DefaultValue("false") boolean allowSpinning,
       @DefaultValue("16") @Min(1) int maxBatchSize,
       @DefaultValue("64") @Min(1) int maxQueue,
       @DefaultValue("256MB") @NotNull DataSize kvCacheBytes) {}

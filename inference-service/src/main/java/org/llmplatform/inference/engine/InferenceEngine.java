@@ -31,6 +31,10 @@ public final class InferenceEngine implements AutoCloseable {
   private final KvBudget budget;
   private final List<ActiveRequest> active = new ArrayList<>();
   private final float[][] logits;
+  // per batch row, reused from step to step: the token fed, its position, valid KV tokens
+  private final int[] stepTokens;
+  private final int[] stepPositions;
+  private final int[] stepKvLengths;
   private final CountDownLatch ready = new CountDownLatch(1);
   private volatile boolean running = true;
   private volatile boolean warmedUp;
@@ -48,6 +52,9 @@ public final class InferenceEngine implements AutoCloseable {
     this.budget =
         new KvBudget(settings.kvCacheBytes(), spec.kvBytesPerSlot(), settings.maxBatchSize());
     this.logits = new float[budget.slots()][spec.vocabSize()];
+    this.stepTokens = new int[budget.slots()];
+    this.stepPositions = new int[budget.slots()];
+    this.stepKvLengths = new int[budget.slots()];
     log.info(
         "Engine: max batch {}, {} KV slots of {} bytes, queue {}",
         settings.maxBatchSize(),
@@ -194,18 +201,15 @@ public final class InferenceEngine implements AutoCloseable {
   private void execute() {
     KvCache batch = executor.batchCache();
     int rows = batch.rows();
-    int[] tokens = new int[rows];
-    int[] positions = new int[rows];
-    int[] kvLengths = new int[rows];
     for (ActiveRequest a : active) {
       for (int r = 0; r < a.rows(); r++) {
-        tokens[a.rowOffset + r] = a.lastTokens[r];
-        positions[a.rowOffset + r] = a.kvLength;
-        kvLengths[a.rowOffset + r] = a.kvLength;
+        stepTokens[a.rowOffset + r] = a.lastTokens[r];
+        stepPositions[a.rowOffset + r] = a.kvLength;
+        stepKvLengths[a.rowOffset + r] = a.kvLength;
       }
     }
     try {
-      executor.decode(tokens, positions, kvLengths, logits);
+      executor.decode(stepTokens, stepPositions, stepKvLengths, logits);
     } catch (Exception e) {
       log.warn("Decode step of {} rows failed", rows, e);
       failAll(e);

@@ -49,6 +49,10 @@ public final class DecoderSession implements AutoCloseable {
       if (options.interOpThreads() > 0) {
         so.setInterOpNumThreads(options.interOpThreads());
       }
+      // A decode step has a new shape every time (the past grows by one): a memory pattern planned
+      // for one shape is never reused, and planning one per step costs time and memory.
+      so.setMemoryPatternOptimization(false);
+      so.addConfigEntry("session.intra_op.allow_spinning", options.allowSpinning() ? "1" : "0");
       Device used = selectDevice(so, options.device());
       OrtSession session = env.createSession(files.onnxFile().toString(), so);
       ModelSpec spec;

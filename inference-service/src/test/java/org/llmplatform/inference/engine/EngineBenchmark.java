@@ -21,7 +21,9 @@ import org.llmplatform.inference.sampling.TokenChoice;
  * naive baseline without a KV cache (the whole sequence recomputed each step), in one run.
  *
  * <p>Arguments: model dir, new tokens per request (256), prompt tokens (16), concurrency levels
- * (1,4,16,64).
+ * (1,4,16,64). {@code -Dllm.bench.rounds=N} runs the levels N times, interleaved, and reports for
+ * each level the round of median aggregate throughput, so that a burst of load on a shared machine
+ * skews one round, not the ratio between levels.
  */
 public final class EngineBenchmark {
 
@@ -42,7 +44,9 @@ public final class EngineBenchmark {
             .mapToInt(Integer::parseInt)
             .toArray();
     int threads = Integer.getInteger("llm.bench.threads", 0);
-    var options = new RuntimeOptions(Device.CPU, threads, 0, "all");
+    int rounds = Integer.getInteger("llm.bench.rounds", 1);
+    boolean spin = Boolean.getBoolean("llm.bench.spin");
+    var options = new RuntimeOptions(Device.CPU, threads, 0, "all", spin);
     int maxLevel = Arrays.stream(levels).max().orElse(1);
     List<Run> runs = new ArrayList<>();
     String name;
@@ -59,9 +63,19 @@ public final class EngineBenchmark {
       int vocab = engine.spec().vocabSize();
       int usable = Math.min(newTokens, engine.spec().contextLength() - promptTokens);
       runConcurrent(engine, 2, vocab, promptTokens, Math.min(32, usable)); // warm-up
-      for (int c : levels) {
-        runs.add(runConcurrent(engine, c, vocab, promptTokens, usable));
-        System.err.println(runs.getLast());
+      List<List<Run>> perLevel = new ArrayList<>();
+      for (int ignored : levels) {
+        perLevel.add(new ArrayList<>());
+      }
+      for (int round = 0; round < rounds; round++) {
+        for (int i = 0; i < levels.length; i++) {
+          perLevel.get(i).add(runConcurrent(engine, levels[i], vocab, promptTokens, usable));
+          System.err.println(perLevel.get(i).getLast());
+        }
+      }
+      for (List<Run> level : perLevel) {
+        level.sort(java.util.Comparator.comparingDouble(Run::aggregateTokS));
+        runs.add(level.get(level.size() / 2));
       }
     }
     try (var executor = new OnnxModelExecutor(DecoderSession.open(model, options))) {
@@ -72,12 +86,14 @@ public final class EngineBenchmark {
     }
     System.out.printf(
         Locale.ROOT,
-        "%n%s, %d prompt + %d new tokens, %s intra-op threads, %d cores%n%n",
+        "%n%s, %d prompt + %d new tokens, %s intra-op threads%s, %d cores, median of %d rounds%n%n",
         name,
         promptTokens,
         newTokens,
         threads == 0 ? "default" : threads,
-        Runtime.getRuntime().availableProcessors());
+        spin ? " (spinning)" : "",
+        Runtime.getRuntime().availableProcessors(),
+        rounds);
     System.out.println(
         "| mode | concurrent | decode tok/s per request | aggregate tok/s | TTFT p50 ms | TTFT p99 ms |");
     System.out.println("|---|---:|---:|---:|---:|---:|");
