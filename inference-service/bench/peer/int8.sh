@@ -4,7 +4,7 @@
 # teacher-forced loss on models/chat-default's held-out test conversations).
 #   inference-service/bench/peer/int8.sh         (run under: flock -x /tmp/llm-cpu.lock)
 # Makes build-models/bench-30m (when missing) and the int8 variants with model-tools' llmtools.quantize.
-# Env: NEW_TOKENS (128), LEVELS (1,16), CONVERSATIONS (100), FORMAT (nbits).
+# Env: NEW_TOKENS (64), LEVELS (1,16), ROUNDS (3, medians), CONVERSATIONS (100), FORMAT (nbits).
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../../.." && pwd)
@@ -23,7 +23,7 @@ echo "commit $(git rev-parse --short HEAD), $(date -u +%FT%TZ), $(nproc) cores, 
 for m in build-models/bench-30m models/chat-default; do
   echo "$(basename "$m"): $(stat -c %s "$m/onnx/model.onnx") bytes fp32, $(stat -c %s "build-models/$(basename "$m")-int8/onnx/model.onnx") bytes int8"
 done
-NEW_TOKENS=${NEW_TOKENS:-128} LEVELS=${LEVELS:-1,16} inference-service/bench/run-benchmark.sh \
+NEW_TOKENS=${NEW_TOKENS:-64} LEVELS=${LEVELS:-1,16} ROUNDS=${ROUNDS:-3} inference-service/bench/run-benchmark.sh \
   build-models/bench-30m build-models/bench-30m-int8 2>&1 | grep -v -E '^[0-9:.]+ \[|^Run\['
 CP="inference-service/target/test-classes:inference-service/target/classes:llm-api/target/classes:$(cat inference-service/target/bench.classpath)"
 for pair in "build-models/bench-30m build-models/bench-30m-int8" \
