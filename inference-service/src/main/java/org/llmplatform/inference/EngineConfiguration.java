@@ -35,7 +35,10 @@ class EngineConfiguration {
         new InferenceEngine(
             new OnnxModelExecutor(session),
             new EngineSettings(
-                inference.maxBatchSize(), inference.maxQueue(), inference.kvCacheBytes().toBytes()),
+                inference.maxBatchSize(),
+                inference.maxQueue(),
+                inference.kvCacheBytes().toBytes(),
+                inference.prefillChunk()),
             metrics);
     engine.start();
     if (!engine.awaitReady(5, TimeUnit.MINUTES)) {

@@ -40,6 +40,8 @@ public record InferenceProperties(
    * @param maxQueue requests that may wait for admission; one more is refused with 429 overloaded
    * @param kvCacheBytes KV cache budget; each sequence reserves layers × 2 × kv_heads × context ×
    *     head_dim × dtype bytes
+   * @param prefillChunk prompt tokens prefilled per engine iteration, between decode steps, so a
+   *     long prompt does not stall the running streams; 0 prefills each prompt in one pass
    */
   public record Inference(
       @DefaultValue("cpu") @Pattern(regexp = "cpu|cuda|cuda-required") String device,
@@ -49,5 +51,6 @@ public record InferenceProperties(
       @DefaultValue("false") boolean allowSpinning,
       @DefaultValue("16") @Min(1) int maxBatchSize,
       @DefaultValue("64") @Min(1) int maxQueue,
-      @DefaultValue("256MB") @NotNull DataSize kvCacheBytes) {}
+      @DefaultValue("256MB") @NotNull DataSize kvCacheBytes,
+      @DefaultValue("256") @Min(0) int prefillChunk) {}
 }

@@ -21,6 +21,7 @@ final class ActiveRequest {
   private final EngineMetrics metrics;
   int[] lastTokens = new int[0]; // per row: the token the next step feeds
   int kvLength; // valid KV tokens of each row
+  int prefilled; // prompt tokens already in the prefill cache, while prefilling
   int rowOffset; // first row in the batch
   int generated;
   FinishReason finish;

@@ -7,11 +7,21 @@ package org.llmplatform.inference.engine;
  * @param maxQueue requests that may wait for admission; more are refused (429)
  * @param kvCacheBytes KV budget in bytes; a sequence takes layers × 2 × kv_heads × context ×
  *     head_dim × dtype
+ * @param prefillChunk prompt tokens prefilled per engine iteration, between two decode steps, so
+ *     that a long prompt does not stall the running streams; 0 prefills every prompt in one pass
  */
-public record EngineSettings(int maxBatchSize, int maxQueue, long kvCacheBytes) {
+public record EngineSettings(int maxBatchSize, int maxQueue, long kvCacheBytes, int prefillChunk) {
   public EngineSettings {
     if (maxBatchSize < 1 || maxQueue < 1 || kvCacheBytes < 1) {
       throw new IllegalArgumentException("maxBatchSize, maxQueue and kvCacheBytes must be >= 1");
     }
+    if (prefillChunk < 0) {
+      throw new IllegalArgumentException("prefillChunk must be >= 0");
+    }
+  }
+
+  /** Prompts prefilled in one pass. */
+  public EngineSettings(int maxBatchSize, int maxQueue, long kvCacheBytes) {
+    this(maxBatchSize, maxQueue, kvCacheBytes, 0);
   }
 }

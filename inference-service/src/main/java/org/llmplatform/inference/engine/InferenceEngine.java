@@ -1,5 +1,6 @@
 package org.llmplatform.inference.engine;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -14,10 +15,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The engine loop on its own thread: {@code schedule()} admits waiting requests (each prefilled
- * alone, then joined to the batch), {@code execute()} runs one batched decode step for every
- * running row, {@code update()} hands each request its logits, emits tokens and retires finished
- * requests so their slots free up before the next step. Sequences join and leave between steps.
+ * The engine loop on its own thread: {@code schedule()} admits waiting requests and prefills them
+ * one after another (a long prompt in chunks of {@link EngineSettings#prefillChunk()} tokens, one
+ * chunk per iteration, so running streams keep their pace), joining each to the batch when its
+ * prompt is in; {@code execute()} runs one batched decode step for every running row; {@code
+ * update()} hands each request its logits, emits tokens and retires finished requests so their
+ * slots free up before the next step. Sequences join and leave between steps.
  */
 public final class InferenceEngine implements AutoCloseable {
 
@@ -30,6 +33,8 @@ public final class InferenceEngine implements AutoCloseable {
   private final Scheduler<GenerationRequest> scheduler;
   private final KvBudget budget;
   private final List<ActiveRequest> active = new ArrayList<>();
+  // admitted, their prompts going into the prefill cache in order (only the head is partly in)
+  private final ArrayDeque<ActiveRequest> prefilling = new ArrayDeque<>();
   private final float[][] logits;
   // per batch row, reused from step to step: the token fed, its position, valid KV tokens
   private final int[] stepTokens;
@@ -139,7 +144,7 @@ public final class InferenceEngine implements AutoCloseable {
     }
     while (running) {
       try {
-        if (active.isEmpty()) {
+        if (active.isEmpty() && prefilling.isEmpty()) {
           scheduler.awaitWork(100, TimeUnit.MILLISECONDS);
         }
         schedule();
@@ -166,34 +171,73 @@ public final class InferenceEngine implements AutoCloseable {
     executor.batchCache().clear();
   }
 
-  /** Admits waiting requests while slots and batch rows are free; prefills each and joins it. */
+  /**
+   * Admits waiting requests while slots and batch rows are free, then prefills admitted prompts in
+   * order, at most {@code prefillChunk} tokens in this iteration (all of them when 0); a prompt
+   * whose last chunk ran joins the batch.
+   */
   private void schedule() {
-    int free = settings.maxBatchSize() - executor.batchCache().rows();
+    int reserved = 0;
+    for (ActiveRequest a : prefilling) {
+      reserved += a.request.rows();
+    }
+    int free = settings.maxBatchSize() - executor.batchCache().rows() - reserved;
     for (GenerationRequest request : scheduler.admit(budget, free, this::endWaitingCancelled)) {
       metrics.admitted(System.nanoTime() - request.submittedNanos);
       request.transition(RequestState.WAITING, RequestState.PREFILLING);
-      ActiveRequest a = new ActiveRequest(request, spec.contextLength(), metrics);
+      prefilling.add(new ActiveRequest(request, spec.contextLength(), metrics));
+    }
+    long tokens = settings.prefillChunk() > 0 ? settings.prefillChunk() : Long.MAX_VALUE;
+    while (!prefilling.isEmpty() && tokens > 0) {
+      ActiveRequest a = prefilling.peek();
+      GenerationRequest request = a.request;
+      if (request.cancelRequested()) {
+        prefilling.poll();
+        a.finish = FinishReason.CANCELLED;
+        retire(a, null);
+        continue;
+      }
+      int to = (int) Math.min(request.promptLength(), a.prefilled + tokens);
       try {
-        float[] row = logits[0];
-        executor.prefill(request.promptIdsShared(), row);
-        int[] parents = a.advance(logits, 0, 1, request.promptLength());
-        if (a.finish != null) {
-          retire(a, null);
-          continue;
-        }
-        List<KvRow> layout = currentLayout();
-        for (int ignored : parents) {
-          layout.add(new KvRow(executor.prefillCache(), 0, request.promptLength()));
-        }
-        executor.batchCache().gather(layout);
-        active.add(a);
-        request.transition(RequestState.PREFILLING, RequestState.DECODING);
-        renumber();
+        executor.prefillChunk(request.promptIdsShared(), a.prefilled, to, logits[0]);
       } catch (Exception e) {
+        prefilling.poll();
         log.warn("Prefill failed for a request of {} tokens", request.promptLength(), e);
         a.finish = FinishReason.ERROR;
         retire(a, "prefill failed: " + e.getMessage());
+        continue;
       }
+      tokens -= to - a.prefilled;
+      a.prefilled = to;
+      if (to < request.promptLength()) {
+        return; // the rest in later iterations, after decode steps
+      }
+      prefilling.poll();
+      join(a);
+    }
+  }
+
+  /** After the prompt's last chunk: the first token from its logits, then the prompt's KV joins. */
+  private void join(ActiveRequest a) {
+    GenerationRequest request = a.request;
+    try {
+      int[] parents = a.advance(logits, 0, 1, request.promptLength());
+      if (a.finish != null) {
+        retire(a, null);
+        return;
+      }
+      List<KvRow> layout = currentLayout();
+      for (int ignored : parents) {
+        layout.add(new KvRow(executor.prefillCache(), 0, request.promptLength()));
+      }
+      executor.batchCache().gather(layout);
+      active.add(a);
+      request.transition(RequestState.PREFILLING, RequestState.DECODING);
+      renumber();
+    } catch (RuntimeException e) {
+      log.warn("Joining a request of {} tokens failed", request.promptLength(), e);
+      a.finish = FinishReason.ERROR;
+      retire(a, "prefill failed: " + e.getMessage());
     }
   }
 
@@ -299,7 +343,7 @@ public final class InferenceEngine implements AutoCloseable {
   }
 
   private void publishGauges() {
-    runningCount = active.size();
+    runningCount = active.size() + prefilling.size();
     batchRows = executor.batchCache().rows();
     slotsInUse = budget.inUse();
   }

@@ -29,6 +29,24 @@ public interface ModelExecutor extends AutoCloseable {
   void prefill(int[] promptIds, float[] lastLogits) throws Exception;
 
   /**
+   * Runs prompt tokens {@code [from, to)} on top of the {@code from} tokens already in {@link
+   * #prefillCache()} (from 0: an empty cache), so that a long prompt is prefilled in chunks between
+   * decode steps. The chunks of a prompt give the same cache and last logits as one {@link
+   * #prefill} of it. This default runs whole prompts only.
+   *
+   * @param lastLogits out: the logits of position {@code to - 1}, [vocab], as fp32
+   */
+  default void prefillChunk(int[] promptIds, int from, int to, float[] lastLogits)
+      throws Exception {
+    if (from != 0 || to != promptIds.length) {
+      throw new UnsupportedOperationException(
+          getClass().getSimpleName()
+              + " prefills whole prompts only; set llm.inference.prefill-chunk=0");
+    }
+    prefill(promptIds, lastLogits);
+  }
+
+  /**
    * One decode step for every row of {@link #batchCache()}: row i feeds {@code tokens[i]} at
    * position {@code positions[i]}, with {@code kvLengths[i]} valid past tokens (left-padded to the
    * batch's past length). Commits the new KV.

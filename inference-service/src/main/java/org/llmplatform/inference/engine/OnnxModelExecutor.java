@@ -72,15 +72,35 @@ public final class OnnxModelExecutor implements ModelExecutor {
 
   @Override
   public void prefill(int[] promptIds, float[] lastLogits) throws OrtException {
-    int n = promptIds.length;
-    prefill.reset(1);
-    ensureInputs(n, n);
-    for (int i = 0; i < n; i++) {
-      ids.put(i, promptIds[i]);
-      mask.put(i, 1);
-      positions.put(i, i);
+    prefillChunk(promptIds, 0, promptIds.length, lastLogits);
+  }
+
+  @Override
+  public void prefillChunk(int[] promptIds, int from, int to, float[] lastLogits)
+      throws OrtException {
+    if (from < 0 || to <= from || to > promptIds.length) {
+      throw new IllegalArgumentException(
+          "chunk [" + from + ", " + to + ") of a " + promptIds.length + "-token prompt");
     }
-    run(prefill, 1, n, 0, false);
+    if (from == 0) {
+      prefill.reset(1);
+    } else if (prefill.pastLength() != from) {
+      throw new IllegalStateException(
+          "the prefill cache holds "
+              + prefill.pastLength()
+              + " tokens, the chunk starts at "
+              + from);
+    }
+    int n = to - from;
+    ensureInputs(n, to);
+    for (int i = 0; i < n; i++) {
+      ids.put(i, promptIds[from + i]);
+      positions.put(i, from + i);
+    }
+    for (int i = 0; i < to; i++) {
+      mask.put(i, 1);
+    }
+    run(prefill, 1, n, from, from > 0);
     readLogits(0, n, lastLogits);
   }
 

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Chunked-prefill benchmark: p99 inter-token latency of running streams while long prompts arrive,
+# prefilled in one pass against in chunks, and the streams alone as the reference, in one run.
+#   inference-service/bench/run-chunked-prefill.sh [MODEL_DIR]
+# Default model: build-models/bench-30m-4k (bench/make-long-context-model.sh writes it; bench-30m's
+# 1,024-token context is too short for 2,000-token prompts).
+# Env: CHUNKS (0,32,128; 0 = one pass), LONG_TOKENS (2000), LONG_PROMPTS (3), STREAMS (8), THREADS.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+export JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
+model="${1:-build-models/bench-30m-4k}"
+[ -f "$model/config.json" ] || inference-service/bench/make-long-context-model.sh
+./mvnw -B -q -o -pl llm-api,inference-service -am test-compile -DskipTests 2>/dev/null \
+  || ./mvnw -B -q -pl llm-api,inference-service -am test-compile -DskipTests
+./mvnw -B -q -o -pl llm-api,inference-service dependency:build-classpath -Dmdep.outputFile=target/bench.classpath >/dev/null
+CP="inference-service/target/test-classes:inference-service/target/classes:llm-api/target/classes:$(cat inference-service/target/bench.classpath)"
+"$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Xmx4g -Dllm.bench.threads="${THREADS:-0}" \
+  -cp "$CP" org.llmplatform.inference.engine.ChunkedPrefillBenchmark "$model" "${CHUNKS:-0,32,128}" \
+  "${LONG_TOKENS:-2000}" "${LONG_PROMPTS:-3}" "${STREAMS:-8}"

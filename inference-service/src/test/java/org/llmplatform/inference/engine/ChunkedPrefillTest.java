@@ -1,0 +1,118 @@
+package org.llmplatform.inference.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.llmplatform.inference.ReferenceCase;
+import org.llmplatform.inference.runtime.DecoderSession;
+import org.llmplatform.inference.runtime.RuntimeOptions;
+import org.llmplatform.inference.runtime.TensorType;
+
+/**
+ * A prompt prefilled in chunks (between decode steps of other requests) gives the same logits and
+ * tokens as the prompt prefilled in one pass.
+ */
+class ChunkedPrefillTest {
+
+  static Stream<ReferenceCase> cases() {
+    return ContinuousBatchingTest.models().flatMap(m -> ReferenceCase.load(m).stream());
+  }
+
+  /** The reference prompt followed by its greedy continuation: a longer prompt, in vocabulary. */
+  static int[] longPrompt(ReferenceCase c) {
+    int[] out = Arrays.copyOf(c.promptIds(), c.promptIds().length + c.greedyIds().length);
+    System.arraycopy(c.greedyIds(), 0, out, c.promptIds().length, c.greedyIds().length);
+    return out;
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("cases")
+  void chunksGiveTheLogitsAndTokensOfOnePass(ReferenceCase c) throws Exception {
+    Path model =
+        ContinuousBatchingTest.models().filter(m -> m.endsWith(c.model())).findFirst().get();
+    int[] prompt = longPrompt(c);
+    try (var executor =
+        new OnnxModelExecutor(DecoderSession.open(model, RuntimeOptions.cpuDefaults()))) {
+      int vocab = executor.spec().vocabSize();
+      boolean fp16 = executor.spec().logitsType() == TensorType.FLOAT16;
+      float[] whole = new float[vocab];
+      executor.prefill(prompt, whole);
+      int[] wholeIds = OnnxModelExecutorParityTest.greedy(executor, prompt, whole, 8);
+      for (int chunk : new int[] {1, 3, 7}) {
+        float[] chunked = new float[vocab];
+        for (int from = 0; from < prompt.length; from += chunk) {
+          executor.prefillChunk(prompt, from, Math.min(prompt.length, from + chunk), chunked);
+        }
+        for (int i = 0; i < vocab; i++) {
+          float tolerance =
+              fp16 ? Math.max(1e-4f, OnnxModelExecutorParityTest.fp16Ulp(whole[i]) + 1e-6f) : 1e-4f;
+          assertThat(Math.abs(chunked[i] - whole[i]))
+              .as("chunk %d, logit %d", chunk, i)
+              .isLessThanOrEqualTo(tolerance);
+        }
+        assertThat(OnnxModelExecutorParityTest.greedy(executor, prompt, chunked, 8))
+            .as("chunk %d", chunk)
+            .containsExactly(wholeIds);
+      }
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("org.llmplatform.inference.engine.ContinuousBatchingTest#models")
+  void promptsPrefilledInChunksBetweenDecodeStepsGiveTheirOnePassTokens(Path model)
+      throws Exception {
+    int[][] prompts = ContinuousBatchingTest.promptsOf(model);
+    int[] maxNew = ContinuousBatchingTest.MAX_NEW;
+    List<int[]> solo = new ArrayList<>();
+    try (var engine = ContinuousBatchingTest.engine(model, 1)) {
+      for (int i = 0; i < prompts.length; i++) {
+        var l = new CollectingListener();
+        engine.submit(
+            new GenerationRequest(prompts[i], ContinuousBatchingTest.greedy(maxNew[i]), l));
+        assertThat(l.await()).isEqualTo(FinishReason.LENGTH);
+        solo.add(l.ids());
+      }
+    }
+    try (var engine = chunkedEngine(model, 2)) {
+      // the first request decodes while the others arrive and are prefilled two tokens at a time
+      CollectingListener[] collectors = new CollectingListener[prompts.length];
+      for (int i = 0; i < prompts.length; i++) {
+        collectors[i] = new CollectingListener();
+      }
+      var first =
+          new ContinuousBatchingTest.ChainingListener(
+              collectors[0],
+              2,
+              () -> {
+                for (int i = 1; i < prompts.length; i++) {
+                  engine.submit(
+                      new GenerationRequest(
+                          prompts[i], ContinuousBatchingTest.greedy(maxNew[i]), collectors[i]));
+                }
+              });
+      engine.submit(
+          new GenerationRequest(prompts[0], ContinuousBatchingTest.greedy(maxNew[0]), first));
+      for (int i = 0; i < prompts.length; i++) {
+        assertThat(collectors[i].await()).isEqualTo(FinishReason.LENGTH);
+        assertThat(collectors[i].ids()).as("prompt %d", i).containsExactly(solo.get(i));
+      }
+    }
+  }
+
+  static InferenceEngine chunkedEngine(Path model, int chunk) throws Exception {
+    var executor = new OnnxModelExecutor(DecoderSession.open(model, RuntimeOptions.cpuDefaults()));
+    var engine =
+        new InferenceEngine(
+            executor, new EngineSettings(8, 64, 1L << 30, chunk), EngineMetrics.NONE);
+    engine.start();
+    assertThat(engine.awaitReady(60, TimeUnit.SECONDS)).isTrue();
+    return engine;
+  }
+}
