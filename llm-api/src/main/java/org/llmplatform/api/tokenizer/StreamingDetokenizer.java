@@ -107,6 +107,24 @@ public final class StreamingDetokenizer {
     return rest;
   }
 
+  /**
+   * transformers' {@code clean_up_tokenization}: no space before punctuation and contractions. A
+   * decode for {@link #withSpaceCleanup} applies it to the tokenizer's output when the model's
+   * {@code clean_up_tokenization_spaces} is set.
+   */
+  public static String cleanUpTokenizationSpaces(String text) {
+    return text.replace(" .", ".")
+        .replace(" ?", "?")
+        .replace(" !", "!")
+        .replace(" ,", ",")
+        .replace(" ' ", "'")
+        .replace(" n't", "n't")
+        .replace(" 'm", "'m")
+        .replace(" 's", "'s")
+        .replace(" 've", "'ve")
+        .replace(" 're", "'re");
+  }
+
   /** The text emitted so far. */
   public String text() {
     return emitted.toString();

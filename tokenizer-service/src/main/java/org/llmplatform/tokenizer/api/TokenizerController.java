@@ -13,6 +13,9 @@ import org.llmplatform.api.tokenizer.TokenizerInfo;
 import org.llmplatform.tokenizer.model.ModelTokenizer;
 import org.llmplatform.tokenizer.model.TokenizerProperties;
 import org.llmplatform.tokenizer.model.TokenizerRegistry;
+import org.springframework.core.io.FileSystemResource;
+import org.springframework.core.io.Resource;
+import org.springframework.http.MediaType;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
@@ -96,6 +99,15 @@ class TokenizerController {
   @GetMapping("/tokenizer")
   Mono<TokenizerInfo> tokenizer(@RequestParam(required = false) String model) {
     return Mono.fromCallable(() -> registry.get(model).info());
+  }
+
+  /**
+   * The model's {@code tokenizer.json} as it is on disk, for clients that detokenize in-process
+   * with the same library (with {@code clean_up_tokenization_spaces} from {@code /tokenizer}).
+   */
+  @GetMapping(path = "/tokenizer.json", produces = MediaType.APPLICATION_JSON_VALUE)
+  Mono<Resource> tokenizerJson(@RequestParam(required = false) String model) {
+    return Mono.fromCallable(() -> new FileSystemResource(registry.get(model).tokenizerJson()));
   }
 
   private void checkIds(List<Integer> ids) {

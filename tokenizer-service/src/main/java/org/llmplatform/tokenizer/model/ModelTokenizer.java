@@ -2,6 +2,7 @@ package org.llmplatform.tokenizer.model;
 
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.djl.huggingface.tokenizers.jni.TokenizersLibrary;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -84,7 +85,15 @@ public final class ModelTokenizer implements AutoCloseable {
       raw[i] = id;
     }
     String text = tokenizer.decode(raw, skipSpecialTokens);
-    return cleansUpSpaces() ? cleanUpTokenizationSpaces(text) : text;
+    return cleansUpSpaces() ? StreamingDetokenizer.cleanUpTokenizationSpaces(text) : text;
+  }
+
+  /**
+   * The model's {@code tokenizer.json}: clients that detokenize in-process (the gateway) load it
+   * into the same Hugging Face tokenizers library, so their decode is this service's.
+   */
+  public Path tokenizerJson() {
+    return folder.dir().resolve("tokenizer.json");
   }
 
   /** A streaming detokenizer over this model's decode. */
@@ -185,20 +194,6 @@ public final class ModelTokenizer implements AutoCloseable {
         templates.fromModel() ? "model" : "default",
         templates.names(),
         folder.maxLength());
-  }
-
-  /** transformers' {@code clean_up_tokenization}: no space before punctuation and contractions. */
-  static String cleanUpTokenizationSpaces(String text) {
-    return text.replace(" .", ".")
-        .replace(" ?", "?")
-        .replace(" !", "!")
-        .replace(" ,", ",")
-        .replace(" ' ", "'")
-        .replace(" n't", "n't")
-        .replace(" 'm", "'m")
-        .replace(" 's", "'s")
-        .replace(" 've", "'ve")
-        .replace(" 're", "'re");
   }
 
   @Override

@@ -203,6 +203,30 @@ class TokenizerApiTest {
   }
 
   @Test
+  void publishesTheModelsTokenizerJsonAsOnDisk() throws IOException {
+    byte[] onDisk =
+        java.nio.file.Files.readAllBytes(
+            TestModels.repo().resolve("test-models/tiny-llama-mha/tokenizer.json"));
+    byte[] published =
+        http.get()
+            .uri("/v1/internal/tokenizer.json?model=mha")
+            .exchange()
+            .expectStatus()
+            .isOk()
+            .expectHeader()
+            .contentTypeCompatibleWith(MediaType.APPLICATION_JSON)
+            .expectBody(byte[].class)
+            .returnResult()
+            .getResponseBody();
+    assertThat(published).isEqualTo(onDisk);
+    http.get()
+        .uri("/v1/internal/tokenizer.json?model=nope")
+        .exchange()
+        .expectStatus()
+        .isBadRequest();
+  }
+
+  @Test
   void theDefaultModelAnswersWhenNoneIsNamed() {
     http.get()
         .uri("/v1/internal/tokenizer")
