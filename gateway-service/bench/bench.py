@@ -119,6 +119,7 @@ def main():
     ap.add_argument("--max-tokens", type=int, default=64)
     ap.add_argument("--requests", type=int, default=10, help="requests per client and path")
     ap.add_argument("--concurrency", default="1,16")
+    ap.add_argument("--warmup", type=int, default=200, help="sequential warm-up requests per path")
     args = ap.parse_args()
 
     u = urllib.parse.urlparse(args.tokenizer)
@@ -127,12 +128,12 @@ def main():
                  json.dumps({"model": args.model, "messages": [{"role": "user", "content": args.prompt}],
                              "add_generation_prompt": True}), {"Content-Type": "application/json"})
     ids = json.loads(conn.getresponse().read())["ids"]
-    for _ in range(3):  # warm up both paths
+    for _ in range(args.warmup):  # warm up both paths (the JIT compiles the gateway's request path)
         direct(args, ids)
         gateway(args)
 
     print(f"model {args.model}, prompt {len(ids)} tokens, max_tokens {args.max_tokens}, "
-          f"{args.requests} requests per client and path\n")
+          f"{args.requests} requests per client and path after {args.warmup} warm-up requests per path\n")
     print("| clients | TTFT direct p50/p99 (ms) | TTFT gateway p50/p99 (ms) | added TTFT p50/p99 (ms) "
           "| tokens/s after first, direct / gateway | tokens/s whole request, direct / gateway | gateway/direct (whole) |")
     print("|---|---|---|---|---|---|---|")

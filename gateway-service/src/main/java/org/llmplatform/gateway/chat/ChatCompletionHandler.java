@@ -76,18 +76,19 @@ class ChatCompletionHandler {
 
   Mono<Turn> prepare(ChatCompletionRequest request, Tenant tenant, String requestId) {
     long start = System.nanoTime();
-    return checkLimits(request)
-        .then(rateLimits.admit(tenant))
-        .then(models.resolve(request.model()))
-        .flatMap(
-            model -> {
-              int room = room(request, model);
-              int budget = model.contextLength() - room;
-              return conversations
-                  .load(request.sessionId(), tenant, request.messages(), budget) // session
-                  .flatMap(conversation -> prompts.build(model, conversation, room)) // tokenize
-                  .map(prompt -> new Turn(requestId, start, tenant, model, request, prompt));
-            });
+    Mono<Turn> turn =
+        models
+            .resolve(request.model())
+            .flatMap(
+                model -> {
+                  int room = room(request, model);
+                  int budget = model.contextLength() - room;
+                  return conversations
+                      .load(request.sessionId(), tenant, request.messages(), budget) // session
+                      .flatMap(conversation -> prompts.build(model, conversation, room)) // tokenize
+                      .map(prompt -> new Turn(requestId, start, tenant, model, request, prompt));
+                });
+    return checkLimits(request).then(rateLimits.admitDuring(tenant, turn)); // rate limits
   }
 
   Flux<GenerationEvent> answer(Turn turn) {
@@ -115,18 +116,18 @@ class ChatCompletionHandler {
                       answer.append(delta.text());
                       yield Mono.just(event);
                     }
-                    case Finished finished ->
-                        rateLimits
-                            .charge(turn.tenant(), finished.completionTokens())
-                            .then(
-                                conversations.append(
-                                    turn.conversation(),
-                                    turn.tenant(),
-                                    answer.toString(),
-                                    turn.promptTokens(),
-                                    finished.completionTokens(),
-                                    turn.requestId()))
-                            .thenReturn(event);
+                    case Finished finished -> {
+                      rateLimits.charge(turn.tenant(), finished.completionTokens());
+                      yield conversations
+                          .append(
+                              turn.conversation(),
+                              turn.tenant(),
+                              answer.toString(),
+                              turn.promptTokens(),
+                              finished.completionTokens(),
+                              turn.requestId())
+                          .thenReturn(event);
+                    }
                   });
         });
   }

@@ -5,10 +5,12 @@ import io.netty.channel.ChannelOption;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.llmplatform.gateway.GatewayProperties;
+import org.springframework.beans.factory.DisposableBean;
 import org.springframework.http.client.reactive.ReactorClientHttpConnector;
 import org.springframework.stereotype.Component;
 import org.springframework.web.reactive.function.client.WebClient;
 import reactor.netty.http.client.HttpClient;
+import reactor.netty.resources.ConnectionProvider;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -16,10 +18,12 @@ import tools.jackson.databind.json.JsonMapper;
  * and an inference client per configured model.
  */
 @Component
-public class Downstreams {
+public class Downstreams implements DisposableBean {
 
   private static final int MAX_BODY_BYTES = 64 * 1024 * 1024;
+  private static final int UNARY_CONNECTIONS = 64;
 
+  private final ConnectionProvider connections;
   private final TokenizerClient tokenizer;
   private final SessionClient sessions;
   private final Map<String, InferenceClient> inference = new LinkedHashMap<>();
@@ -30,8 +34,16 @@ public class Downstreams {
       CircuitBreakerRegistry breakers,
       JsonMapper json) {
     var policy = properties.resilience();
+    // Reactor Netty's default pool allows 16 connections per downstream (2 × max(cores, 8)): with
+    // one connection held per streaming generation, the 17th concurrent request would wait for a
+    // stream to end. Every admitted generation (the bulkhead) gets its own connection.
+    this.connections =
+        ConnectionProvider.builder("llm-gateway")
+            .maxConnections(policy.maxConcurrentGenerations() + UNARY_CONNECTIONS)
+            .pendingAcquireTimeout(policy.connectTimeout())
+            .build();
     HttpClient netty =
-        HttpClient.create()
+        HttpClient.create(connections)
             .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) policy.connectTimeout().toMillis());
     WebClient.Builder base =
         builder
@@ -73,5 +85,10 @@ public class Downstreams {
       throw new IllegalArgumentException("no inference client for model " + model);
     }
     return client;
+  }
+
+  @Override
+  public void destroy() {
+    connections.dispose();
   }
 }

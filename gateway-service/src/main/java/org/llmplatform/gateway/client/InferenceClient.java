@@ -13,7 +13,6 @@ import org.springframework.http.codec.ServerSentEvent;
 import org.springframework.web.reactive.function.client.WebClient;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /** inference-service's internal API for one model: streamed generation and the model's shape. */
@@ -42,7 +41,8 @@ public final class InferenceClient {
     }
   }
 
-  private static final ParameterizedTypeReference<ServerSentEvent<JsonNode>> EVENTS =
+  // the data as text, parsed once into its record (not into a tree, then into the record)
+  private static final ParameterizedTypeReference<ServerSentEvent<String>> EVENTS =
       new ParameterizedTypeReference<>() {};
 
   private final WebClient http;
@@ -71,10 +71,10 @@ public final class InferenceClient {
             .map(this::event));
   }
 
-  private GenerateEvent event(JsonNode data) {
-    return data.has("finish_reason")
-        ? GenerateEvent.of(json.treeToValue(data, FinishEvent.class))
-        : GenerateEvent.of(json.treeToValue(data, TokenEvent.class));
+  private GenerateEvent event(String data) {
+    return data.contains("\"finish_reason\"")
+        ? GenerateEvent.of(json.readValue(data, FinishEvent.class))
+        : GenerateEvent.of(json.readValue(data, TokenEvent.class));
   }
 
   public Mono<ModelInfo> model() {

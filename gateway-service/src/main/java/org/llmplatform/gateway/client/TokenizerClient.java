@@ -2,14 +2,16 @@ package org.llmplatform.gateway.client;
 
 import java.util.List;
 import org.llmplatform.api.tokenizer.ChatMessage;
-import org.llmplatform.api.tokenizer.DetokenizeRequest;
-import org.llmplatform.api.tokenizer.DetokenizeResponse;
 import org.llmplatform.api.tokenizer.TokenizeRequest;
 import org.llmplatform.api.tokenizer.TokenizeResponse;
+import org.llmplatform.api.tokenizer.TokenizerInfo;
 import org.springframework.web.reactive.function.client.WebClient;
 import reactor.core.publisher.Mono;
 
-/** tokenizer-service's internal API: chat template + ids, plain text ids, and decoding. */
+/**
+ * tokenizer-service's internal API: chat template + ids, plain text ids, and what the gateway needs
+ * to decode in-process (the model's tokenizer.json and its clean-up flag).
+ */
 public final class TokenizerClient {
 
   /** A chat message as the chat template sees it. */
@@ -34,15 +36,23 @@ public final class TokenizerClient {
     return tokenize(TokenizeRequest.ofText(model, text));
   }
 
-  /** Decodes ids to text, dropping special tokens. */
-  public Mono<String> detokenize(String model, List<Integer> ids) {
+  /** The model's {@code tokenizer.json}, as on tokenizer-service's disk. */
+  public Mono<byte[]> tokenizerJson(String model) {
     return downstream.call(
-        http.post()
-            .uri("/v1/internal/detokenize")
-            .bodyValue(DetokenizeRequest.of(model, ids))
+        http.get()
+            .uri(uri -> uri.path("/v1/internal/tokenizer.json").queryParam("model", model).build())
             .retrieve()
-            .bodyToMono(DetokenizeResponse.class)
-            .map(DetokenizeResponse::text),
+            .bodyToMono(byte[].class),
+        true);
+  }
+
+  /** What tokenizer-service says about the model's tokenizer (clean-up flag, special tokens…). */
+  public Mono<TokenizerInfo> info(String model) {
+    return downstream.call(
+        http.get()
+            .uri(uri -> uri.path("/v1/internal/tokenizer").queryParam("model", model).build())
+            .retrieve()
+            .bodyToMono(TokenizerInfo.class),
         true);
   }
 

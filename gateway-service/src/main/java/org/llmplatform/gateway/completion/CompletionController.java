@@ -117,17 +117,20 @@ class CompletionController {
       @RequestBody CompletionRequest request, ServerWebExchange exchange) {
     long start = System.nanoTime();
     Tenant tenant = Tenant.of(exchange);
+    Mono<Prepared> preparation =
+        models
+            .resolve(request.model())
+            .flatMap(
+                model ->
+                    tokenizer
+                        .text(model.tokenizerModel(), request.text()) // tokenize
+                        .flatMap(tokens -> fits(model, tokens, request.completionLimit()))
+                        .map(
+                            tokens ->
+                                new Prepared(
+                                    RequestId.of(exchange), start, tenant, model, tokens)));
     return checkLimits(request)
-        .then(rateLimits.admit(tenant))
-        .then(models.resolve(request.model()))
-        .flatMap(
-            model ->
-                tokenizer
-                    .text(model.tokenizerModel(), request.text()) // tokenize
-                    .flatMap(tokens -> fits(model, tokens, request.completionLimit()))
-                    .map(
-                        tokens ->
-                            new Prepared(RequestId.of(exchange), start, tenant, model, tokens)))
+        .then(rateLimits.admitDuring(tenant, preparation))
         .map(
             prepared ->
                 request.streaming()
@@ -151,11 +154,12 @@ class CompletionController {
             prepared.model().name(),
             prepared.start(),
             StopStrings.apply(sampling.stop(), ids.size(), text)) // stop strings
-        .concatMap(
-            event ->
-                event instanceof Finished f
-                    ? rateLimits.charge(prepared.tenant(), f.completionTokens()).thenReturn(event)
-                    : Mono.just(event));
+        .doOnNext(
+            event -> {
+              if (event instanceof Finished f) {
+                rateLimits.charge(prepared.tenant(), f.completionTokens());
+              }
+            });
   }
 
   private Mono<Completion> collect(Prepared prepared, CompletionRequest request) {

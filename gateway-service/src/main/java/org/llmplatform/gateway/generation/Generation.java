@@ -68,22 +68,21 @@ public class Generation {
         .inference()
         .generate(request)
         .transformDeferred(BulkheadOperator.of(bulkhead))
-        .handle(
-            (event, sink) -> {
+        // map, not handle: Reactor restores the tracing ThreadLocals around every handle() call,
+        // a cost paid per token
+        .map(
+            event -> {
               if (event.error() != null) {
-                String message = event.error();
-                sink.error(
-                    ApiException.unavailable(
-                        model.inference().downstream().name(),
-                        "generation failed: " + message,
-                        null));
-              } else if ("error".equals(event.finishReason())) {
-                sink.error(
-                    ApiException.unavailable(
-                        model.inference().downstream().name(), "generation failed", null));
-              } else {
-                sink.next(event);
+                throw ApiException.unavailable(
+                    model.inference().downstream().name(),
+                    "generation failed: " + event.error(),
+                    null);
               }
+              if ("error".equals(event.finishReason())) {
+                throw ApiException.unavailable(
+                    model.inference().downstream().name(), "generation failed", null);
+              }
+              return event;
             });
   }
 }

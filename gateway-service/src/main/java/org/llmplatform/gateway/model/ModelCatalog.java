@@ -1,34 +1,46 @@
 package org.llmplatform.gateway.model;
 
+import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.llmplatform.api.inference.ModelInfo;
 import org.llmplatform.gateway.GatewayProperties;
 import org.llmplatform.gateway.client.Downstreams;
 import org.llmplatform.gateway.client.InferenceClient;
+import org.llmplatform.gateway.client.TokenizerClient;
 import org.llmplatform.gateway.error.ApiException;
+import org.springframework.beans.factory.DisposableBean;
 import org.springframework.stereotype.Component;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * The configured models, in order (the first is the default). Each model's shape is asked of its
- * inference-service on first use and cached; a failed lookup is not cached.
+ * inference-service on first use and cached for a while; its tokenizer's decode is loaded from
+ * tokenizer-service on first use and kept (one per tokenizer model). A failed lookup is not cached.
  */
 @Component
-public class ModelCatalog {
+public class ModelCatalog implements DisposableBean {
 
   private static final Duration INFO_TTL = Duration.ofMinutes(5);
+  private static final Duration FOREVER = Duration.ofMillis(Long.MAX_VALUE); // Reactor: no expiry
 
   private final Map<String, Entry> models = new LinkedHashMap<>();
+  private final Map<String, Mono<TokenDecoder>> decoders = new ConcurrentHashMap<>();
+  private final Map<String, TokenDecoder> loaded = new ConcurrentHashMap<>();
+  private final TokenizerClient tokenizer;
   private final String defaultModel;
   private final Instant created = Instant.now();
 
   private record Entry(String tokenizerModel, InferenceClient inference, Mono<ModelInfo> info) {}
 
   ModelCatalog(GatewayProperties properties, Downstreams downstreams) {
+    this.tokenizer = downstreams.tokenizer();
     properties
         .models()
         .forEach(
@@ -42,13 +54,14 @@ public class ModelCatalog {
                       inference
                           .model()
                           .cache(info -> INFO_TTL, error -> Duration.ZERO, () -> Duration.ZERO)));
+              decoders.computeIfAbsent(model.tokenizerModel(), this::decoder);
             });
     this.defaultModel = properties.defaultModel();
   }
 
   /** The public model names, default first. */
   public List<String> names() {
-    var names = new java.util.ArrayList<String>();
+    var names = new ArrayList<String>();
     names.add(defaultModel);
     models.keySet().stream().filter(name -> !name.equals(defaultModel)).forEach(names::add);
     return List.copyOf(names);
@@ -74,6 +87,37 @@ public class ModelCatalog {
     }
     return entry
         .info()
-        .map(info -> new ServedModel(name, entry.tokenizerModel(), entry.inference(), info));
+        .zipWith(
+            decoders.get(entry.tokenizerModel()),
+            (info, decoder) ->
+                new ServedModel(name, entry.tokenizerModel(), entry.inference(), info, decoder));
+  }
+
+  /**
+   * Fetches the tokenizer once (tokenizer.json and its clean-up flag) and loads it off the loop.
+   */
+  private Mono<TokenDecoder> decoder(String tokenizerModel) {
+    return tokenizer
+        .tokenizerJson(tokenizerModel)
+        .zipWith(tokenizer.info(tokenizerModel))
+        .publishOn(Schedulers.boundedElastic())
+        .map(
+            json -> {
+              try {
+                TokenDecoder decoder =
+                    TokenDecoder.load(json.getT1(), json.getT2().cleanUpTokenizationSpaces());
+                loaded.put(tokenizerModel, decoder);
+                return decoder;
+              } catch (IOException | RuntimeException e) {
+                throw ApiException.unavailable(
+                    "tokenizer-service", "cannot load the tokenizer of " + tokenizerModel, e);
+              }
+            })
+        .cache(decoder -> FOREVER, e -> Duration.ZERO, () -> Duration.ZERO);
+  }
+
+  @Override
+  public void destroy() {
+    loaded.values().forEach(TokenDecoder::close);
   }
 }

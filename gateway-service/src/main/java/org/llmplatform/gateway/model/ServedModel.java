@@ -10,9 +10,14 @@ import org.llmplatform.gateway.client.InferenceClient;
  * @param tokenizerModel the tokenizer-service model that tokenizes for it
  * @param inference the client of its inference-service
  * @param info its shape (context length, eos ids)
+ * @param decoder its tokenizer's decode, in-process
  */
 public record ServedModel(
-    String name, String tokenizerModel, InferenceClient inference, ModelInfo info) {
+    String name,
+    String tokenizerModel,
+    InferenceClient inference,
+    ModelInfo info,
+    TokenDecoder decoder) {
 
   public int contextLength() {
     return info.contextLength();

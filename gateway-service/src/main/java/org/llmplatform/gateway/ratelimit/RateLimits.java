@@ -1,12 +1,16 @@
 package org.llmplatform.gateway.ratelimit;
 
 import java.time.Duration;
+import java.util.List;
 import org.llmplatform.gateway.auth.Tenant;
 import org.llmplatform.gateway.error.ApiException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Component;
+import reactor.core.Exceptions;
 import reactor.core.publisher.Mono;
+import reactor.util.function.Tuple2;
 
 /**
  * Per-key rate limits: requests per minute (checked on every request) and generated tokens per
@@ -28,26 +32,50 @@ public class RateLimits {
 
   /** Counts one request against the key; 429 when past its requests or tokens per minute. */
   public Mono<Void> admit(Tenant tenant) {
-    return check(
+    // both buckets at once: one Redis round trip (pipelined on the shared connection), not two
+    return Mono.when(
+        check(
             buckets.take(PREFIX + tenant.keyId() + ":requests", tenant.requestsPerMinute(), 1, 1),
-            "requests per minute")
-        .then(
-            check(
-                buckets.take(PREFIX + tenant.keyId() + ":tokens", tenant.tokensPerMinute(), 0, 1),
-                "generated tokens per minute"));
+            "requests per minute"),
+        check(
+            buckets.take(PREFIX + tenant.keyId() + ":tokens", tenant.tokensPerMinute(), 0, 1),
+            "generated tokens per minute"));
   }
 
-  /** Charges the tokens a request generated to its key. */
-  public Mono<Void> charge(Tenant tenant, long generatedTokens) {
+  /**
+   * {@link #admit} while {@code preparation} (session read, tokenize: nothing that generates) runs,
+   * so that the Redis round trip is not added to the time to first token. The preparation's result
+   * once admitted; when the key is past its limits, the 429, even if the preparation failed too.
+   */
+  public <T> Mono<T> admitDuring(Tenant tenant, Mono<T> preparation) {
+    return Mono.zipDelayError(admit(tenant).thenReturn(Boolean.TRUE), preparation)
+        .map(Tuple2::getT2)
+        .onErrorMap(Exceptions::isMultiple, RateLimits::rateLimitFirst);
+  }
+
+  private static Throwable rateLimitFirst(Throwable multiple) {
+    List<Throwable> errors = Exceptions.unwrapMultiple(multiple);
+    return errors.stream()
+        .filter(e -> e instanceof ApiException api && api.status() == HttpStatus.TOO_MANY_REQUESTS)
+        .findFirst()
+        .orElse(errors.getFirst());
+  }
+
+  /**
+   * Charges the tokens a request generated to its key. The command is sent at once (before the
+   * caller's next step, so the key's next request is checked after it on the same Redis connection)
+   * and not waited for: bookkeeping does not hold the answer back.
+   */
+  public void charge(Tenant tenant, long generatedTokens) {
     if (generatedTokens <= 0) {
-      return Mono.empty();
+      return;
     }
-    return buckets
+    buckets
         .take(PREFIX + tenant.keyId() + ":tokens", tenant.tokensPerMinute(), generatedTokens, -1e18)
         .timeout(REDIS_TIMEOUT)
-        .doOnError(e -> log.warn("rate limit charge failed, not enforced: {}", e.toString()))
-        .onErrorComplete()
-        .then();
+        .subscribe(
+            decision -> {},
+            e -> log.warn("rate limit charge failed, not enforced: {}", e.toString()));
   }
 
   private Mono<Void> check(Mono<TokenBucket.Decision> decision, String what) {
