@@ -38,7 +38,8 @@ class EngineConfiguration {
                 inference.maxBatchSize(),
                 inference.maxQueue(),
                 inference.kvCacheBytes().toBytes(),
-                inference.prefillChunk()),
+                inference.prefillChunk(),
+                inference.prefixCacheBytes().toBytes()),
             metrics);
     engine.start();
     if (!engine.awaitReady(5, TimeUnit.MINUTES)) {

@@ -42,6 +42,8 @@ public record InferenceProperties(
    *     head_dim × dtype bytes
    * @param prefillChunk prompt tokens prefilled per engine iteration, between decode steps, so a
    *     long prompt does not stall the running streams; 0 prefills each prompt in one pass
+   * @param prefixCacheBytes KV kept of finished sequences (LRU) so that a prompt starting with one
+   *     (the next turn of a conversation) prefills only the rest; 0 turns prefix reuse off
    */
   public record Inference(
       @DefaultValue("cpu") @Pattern(regexp = "cpu|cuda|cuda-required") String device,
@@ -52,5 +54,6 @@ public record InferenceProperties(
       @DefaultValue("16") @Min(1) int maxBatchSize,
       @DefaultValue("64") @Min(1) int maxQueue,
       @DefaultValue("256MB") @NotNull DataSize kvCacheBytes,
-      @DefaultValue("256") @Min(0) int prefillChunk) {}
+      @DefaultValue("256") @Min(0) int prefillChunk,
+      @DefaultValue("64MB") @NotNull DataSize prefixCacheBytes) {}
 }

@@ -16,7 +16,8 @@ import org.springframework.stereotype.Component;
  * llm_e2e_request_latency_seconds}, {@code llm_request_queue_time_seconds}; gauges {@code
  * llm_num_requests_running}, {@code llm_num_requests_waiting}, {@code llm_batch_size}, {@code
  * llm_kv_slots_in_use}; counters {@code llm_prompt_tokens_total}, {@code
- * llm_generation_tokens_total}.
+ * llm_generation_tokens_total}, {@code llm_prefix_cache_queries_total}, {@code
+ * llm_prefix_cache_hits_total} (prompt tokens looked up / found in the prefix cache).
  */
 @Component
 class PrometheusEngineMetrics implements EngineMetrics {
@@ -27,6 +28,8 @@ class PrometheusEngineMetrics implements EngineMetrics {
   private final Timer queue;
   private final Counter promptTokens;
   private final Counter generationTokens;
+  private final Counter prefixQueries;
+  private final Counter prefixHits;
 
   PrometheusEngineMetrics(MeterRegistry registry, ObjectProvider<InferenceEngine> engine) {
     this.ttft =
@@ -43,6 +46,14 @@ class PrometheusEngineMetrics implements EngineMetrics {
             .register(registry);
     this.generationTokens =
         Counter.builder("llm.generation_tokens").description("Tokens generated").register(registry);
+    this.prefixQueries =
+        Counter.builder("llm.prefix_cache_queries")
+            .description("Prompt tokens looked up in the prefix cache")
+            .register(registry);
+    this.prefixHits =
+        Counter.builder("llm.prefix_cache_hits")
+            .description("Prompt tokens whose KV came from the prefix cache")
+            .register(registry);
     gauge(
         registry,
         "llm.num_requests_running",
@@ -113,5 +124,11 @@ class PrometheusEngineMetrics implements EngineMetrics {
     e2e.record(e2eNanos, TimeUnit.NANOSECONDS);
     promptTokens.increment(prompt);
     generationTokens.increment(generated);
+  }
+
+  @Override
+  public void prefixCacheQueried(int promptTokens, int hitTokens) {
+    prefixQueries.increment(promptTokens);
+    prefixHits.increment(hitTokens);
   }
 }

@@ -24,6 +24,7 @@ final class ActiveRequest {
   int prefilled; // prompt tokens already in the prefill cache, while prefilling
   int rowOffset; // first row in the batch
   int generated;
+  private int[] generatedIds = new int[16]; // sampling mode: the tokens emitted, in order
   FinishReason finish;
   private long lastTokenNanos;
 
@@ -103,8 +104,30 @@ final class ActiveRequest {
       metrics.nextToken(now - lastTokenNanos);
     }
     lastTokenNanos = now;
+    if (generated == generatedIds.length) {
+      generatedIds = java.util.Arrays.copyOf(generatedIds, 2 * generated);
+    }
+    generatedIds[generated] = choice.tokenId();
     generated++;
     request.listener().onToken(choice);
+  }
+
+  /**
+   * The tokens whose KV the request's row holds ({@code kvLength}: the prompt and every emitted
+   * token but the last, which was never fed), or null in beam mode.
+   */
+  int[] kvTokens() {
+    if (beams != null) {
+      return null;
+    }
+    int[] prompt = request.promptIdsShared();
+    int fed = kvLength - prompt.length;
+    if (fed < 0 || fed > generated) {
+      return null;
+    }
+    int[] out = java.util.Arrays.copyOf(prompt, kvLength);
+    System.arraycopy(generatedIds, 0, out, prompt.length, fed);
+    return out;
   }
 
   static int[] identity(int n) {

@@ -15,6 +15,12 @@ public interface EngineMetrics {
   /** A request ended. */
   void finished(long e2eNanos, int promptTokens, int generatedTokens);
 
+  /**
+   * The prefix cache was asked for a prompt of {@code promptTokens}; {@code hitTokens} of them (0
+   * on a miss) came from it.
+   */
+  default void prefixCacheQueried(int promptTokens, int hitTokens) {}
+
   EngineMetrics NONE =
       new EngineMetrics() {
         @Override

@@ -9,19 +9,27 @@ package org.llmplatform.inference.engine;
  *     head_dim × dtype
  * @param prefillChunk prompt tokens prefilled per engine iteration, between two decode steps, so
  *     that a long prompt does not stall the running streams; 0 prefills every prompt in one pass
+ * @param prefixCacheBytes KV bytes kept of finished sequences for prompts that start with them
+ *     (prefix reuse across turns); 0 turns it off
  */
-public record EngineSettings(int maxBatchSize, int maxQueue, long kvCacheBytes, int prefillChunk) {
+public record EngineSettings(
+    int maxBatchSize, int maxQueue, long kvCacheBytes, int prefillChunk, long prefixCacheBytes) {
   public EngineSettings {
     if (maxBatchSize < 1 || maxQueue < 1 || kvCacheBytes < 1) {
       throw new IllegalArgumentException("maxBatchSize, maxQueue and kvCacheBytes must be >= 1");
     }
-    if (prefillChunk < 0) {
-      throw new IllegalArgumentException("prefillChunk must be >= 0");
+    if (prefillChunk < 0 || prefixCacheBytes < 0) {
+      throw new IllegalArgumentException("prefillChunk and prefixCacheBytes must be >= 0");
     }
+  }
+
+  /** No prefix reuse. */
+  public EngineSettings(int maxBatchSize, int maxQueue, long kvCacheBytes, int prefillChunk) {
+    this(maxBatchSize, maxQueue, kvCacheBytes, prefillChunk, 0);
   }
 
   /** Prompts prefilled in one pass. */
   public EngineSettings(int maxBatchSize, int maxQueue, long kvCacheBytes) {
-    this(maxBatchSize, maxQueue, kvCacheBytes, 0);
+    this(maxBatchSize, maxQueue, kvCacheBytes, 0, 0);
   }
 }

@@ -8,6 +8,7 @@ import java.util.concurrent.TimeUnit;
 import org.llmplatform.inference.kvcache.KvBudget;
 import org.llmplatform.inference.kvcache.KvCache;
 import org.llmplatform.inference.kvcache.KvCache.KvRow;
+import org.llmplatform.inference.kvcache.PrefixCache;
 import org.llmplatform.inference.runtime.ModelSpec;
 import org.llmplatform.inference.sampling.InvalidParameterException;
 import org.llmplatform.inference.scheduler.Scheduler;
@@ -32,6 +33,7 @@ public final class InferenceEngine implements AutoCloseable {
   private final EngineMetrics metrics;
   private final Scheduler<GenerationRequest> scheduler;
   private final KvBudget budget;
+  private final PrefixCache prefixCache; // null when off
   private final List<ActiveRequest> active = new ArrayList<>();
   // admitted, their prompts going into the prefill cache in order (only the head is partly in)
   private final ArrayDeque<ActiveRequest> prefilling = new ArrayDeque<>();
@@ -60,12 +62,30 @@ public final class InferenceEngine implements AutoCloseable {
     this.stepTokens = new int[budget.slots()];
     this.stepPositions = new int[budget.slots()];
     this.stepKvLengths = new int[budget.slots()];
+    this.prefixCache = prefixCache(executor, settings, spec);
     log.info(
-        "Engine: max batch {}, {} KV slots of {} bytes, queue {}",
+        "Engine: max batch {}, {} KV slots of {} bytes, queue {}, prefill chunk {}, prefix cache {} bytes",
         settings.maxBatchSize(),
         budget.slots(),
         spec.kvBytesPerSlot(),
-        settings.maxQueue());
+        settings.maxQueue(),
+        settings.prefillChunk(),
+        prefixCache == null ? 0 : settings.prefixCacheBytes());
+  }
+
+  private static PrefixCache prefixCache(
+      ModelExecutor executor, EngineSettings settings, ModelSpec spec) {
+    if (settings.prefixCacheBytes() <= 0) {
+      return null;
+    }
+    try {
+      executor.newKvCache().close();
+    } catch (UnsupportedOperationException e) {
+      log.warn("Prefix reuse is off: {}", e.getMessage());
+      return null;
+    }
+    return new PrefixCache(
+        settings.prefixCacheBytes(), spec.kvBytesPerSlot() / spec.contextLength());
   }
 
   /** Starts the engine thread: a warm-up step, then the loop. */
@@ -197,7 +217,10 @@ public final class InferenceEngine implements AutoCloseable {
         retire(a, null);
         continue;
       }
-      int to = (int) Math.min(request.promptLength(), a.prefilled + tokens);
+      if (a.prefilled == 0 && prefixCache != null) {
+        reuseCachedPrefix(a);
+      }
+      int to = a.prefilled + (int) Math.min(request.promptLength() - a.prefilled, tokens);
       try {
         executor.prefillChunk(request.promptIdsShared(), a.prefilled, to, logits[0]);
       } catch (Exception e) {
@@ -217,12 +240,42 @@ public final class InferenceEngine implements AutoCloseable {
     }
   }
 
+  /** Starts the prefill from the longest cached sequence the prompt begins with. */
+  private void reuseCachedPrefix(ActiveRequest a) {
+    int[] prompt = a.request.promptIdsShared();
+    PrefixCache.Hit hit = prefixCache.lookup(prompt);
+    metrics.prefixCacheQueried(prompt.length, hit == null ? 0 : hit.length());
+    if (hit != null) {
+      executor.prefillCache().gather(List.of(new KvRow(hit.kv(), 0, hit.length())));
+      a.prefilled = hit.length();
+    }
+  }
+
+  /**
+   * Keeps a finished request's KV (row {@code row} of {@code source}) for prompts that extend it.
+   */
+  private void remember(ActiveRequest a, KvCache source, int row) {
+    if (prefixCache == null
+        || (a.finish != FinishReason.STOP && a.finish != FinishReason.LENGTH)
+        || !prefixCache.fits(a.kvLength)) {
+      return;
+    }
+    int[] tokens = a.kvTokens();
+    if (tokens == null || tokens.length == 0) {
+      return;
+    }
+    KvCache kv = executor.newKvCache();
+    kv.gather(List.of(new KvRow(source, row, tokens.length)));
+    prefixCache.put(tokens, kv);
+  }
+
   /** After the prompt's last chunk: the first token from its logits, then the prompt's KV joins. */
   private void join(ActiveRequest a) {
     GenerationRequest request = a.request;
     try {
       int[] parents = a.advance(logits, 0, 1, request.promptLength());
       if (a.finish != null) {
+        remember(a, executor.prefillCache(), 0);
         retire(a, null);
         return;
       }
@@ -286,7 +339,10 @@ public final class InferenceEngine implements AutoCloseable {
       }
     }
     active.removeAll(done);
-    done.forEach(a -> retire(a, null));
+    for (ActiveRequest a : done) {
+      remember(a, batch, a.rowOffset);
+      retire(a, null);
+    }
     if (!identity) {
       batch.gather(layout);
       renumber();
@@ -387,6 +443,9 @@ public final class InferenceEngine implements AutoCloseable {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
+    }
+    if (prefixCache != null) {
+      prefixCache.close();
     }
     executor.close();
   }

@@ -55,6 +55,14 @@ public interface ModelExecutor extends AutoCloseable {
    */
   void decode(int[] tokens, int[] positions, int[] kvLengths, float[][] logits) throws Exception;
 
+  /**
+   * A new, empty cache of the same kind as {@link #batchCache()} (rows of one can be gathered into
+   * the other), e.g. to keep a finished sequence's KV for prefix reuse. This default has none.
+   */
+  default KvCache newKvCache() {
+    throw new UnsupportedOperationException(getClass().getSimpleName() + " makes no spare caches");
+  }
+
   @Override
   void close();
 }

@@ -71,6 +71,11 @@ public final class OnnxModelExecutor implements ModelExecutor {
   }
 
   @Override
+  public KvCache newKvCache() {
+    return new HostKvCache(session.env(), spec);
+  }
+
+  @Override
   public void prefill(int[] promptIds, float[] lastLogits) throws OrtException {
     prefillChunk(promptIds, 0, promptIds.length, lastLogits);
   }
