@@ -24,15 +24,16 @@ import tools.jackson.databind.json.JsonMapper;
  * their fp32 source. For each prompt of the source's reference.json both models decode the fp32
  * greedy sequence with their KV caches (teacher forcing, so one early near-tie does not hide the
  * rest): at every one of the 40 steps the int8 logits stay within {@link #MAX_LOGIT_DIFF} of the
- * fp32 logits, and the int8 argmax equals the fp32 one wherever the fp32 top-2 margin exceeds twice
- * that bound; free-running, the int8 model's own greedy ids equal the fp32 ones for the first
- * {@link #AGREEING_TOKENS}.
+ * fp32 logits, their mean difference over the prompt within {@link #MAX_MEAN_LOGIT_DIFF}, and the
+ * int8 argmax equals the fp32 one wherever the fp32 top-2 margin exceeds twice the first bound;
+ * free-running, the int8 model's own greedy ids equal the fp32 ones for the first {@link
+ * #AGREEING_TOKENS}.
  *
- * <p>The fixtures have random weights (init std 0.35), logits spread over about ±10 and near-ties
- * of 0.008–0.02 between the best two tokens, so quantisation noise shows far more than in a trained
- * model. Measured (ONNX Runtime 1.24.1 CPU, 40 steps per prompt): largest |logit difference| per
- * prompt 1.2–2.6 on the fixtures (PyTorch with the dequantised weights shows the same error, so it
- * is the int8 rounding, not the runtime), free-running greedy ids agree for 1–28 tokens; on
+ * <p>The fixtures have random weights (init std 0.35) with near-ties of 0.008–0.02 between the best
+ * two tokens, so quantisation noise shows far more than in a trained model. Measured (ONNX Runtime
+ * 1.24.1 CPU, 40 steps per prompt): largest |logit difference| per prompt 1.2–2.6 on the fixtures
+ * (at the first step PyTorch with the dequantised weights gives the same differences, so they are
+ * the int8 rounding, not the runtime), free-running greedy ids agree for 1–28 tokens; on
  * models/chat-default (trained; quantise it into test-models/ and this test picks it up) 0.14–0.23,
  * and 15–40 tokens, every answer identical up to its first eos id.
  */
@@ -40,6 +41,13 @@ class Int8WeightsTest {
 
   /** Largest |logit(int8) - logit(fp32)| accepted at any step; measured up to 2.56. */
   static final float MAX_LOGIT_DIFF = 3.5f;
+
+  /**
+   * Largest mean |logit(int8) - logit(fp32)| over the vocabulary and the 40 steps of a prompt;
+   * measured 0.13–0.21, and 0.38–0.40 for a copy of tiny-llama-gqa-int8 whose scales were made 10%
+   * too large.
+   */
+  static final double MAX_MEAN_LOGIT_DIFF = 0.3;
 
   /** Free-running greedy ids must agree with fp32 for this many tokens; measured ≥ 1. */
   static final int AGREEING_TOKENS = 1;
@@ -90,8 +98,10 @@ class Int8WeightsTest {
       float[] first = a[0].clone();
       start(int8, prompt.length);
       start(fp32, prompt.length);
+      double sumDiff = 0;
       for (int step = 0; step < expected.length; step++) {
         float diff = maxAbsDiff(a[0], b[0]);
+        sumDiff += meanAbsDiff(a[0], b[0]);
         assertThat(diff)
             .as("step %d: max |logit difference|", step)
             .isLessThanOrEqualTo(MAX_LOGIT_DIFF);
@@ -107,6 +117,9 @@ class Int8WeightsTest {
         int8.decode(new int[] {best}, new int[] {length}, new int[] {length}, a);
         fp32.decode(new int[] {best}, new int[] {length}, new int[] {length}, b);
       }
+
+      double meanDiff = sumDiff / expected.length;
+      assertThat(meanDiff).as("mean |logit difference|").isLessThanOrEqualTo(MAX_MEAN_LOGIT_DIFF);
 
       int8.prefill(prompt, first);
       int[] own = OnnxModelExecutorParityTest.greedy(int8, prompt, first, expected.length);
@@ -127,6 +140,14 @@ class Int8WeightsTest {
       max = Math.max(max, Math.abs(x[i] - y[i]));
     }
     return max;
+  }
+
+  private static double meanAbsDiff(float[] x, float[] y) {
+    double sum = 0;
+    for (int i = 0; i < x.length; i++) {
+      sum += Math.abs(x[i] - y[i]);
+    }
+    return sum / x.length;
   }
 
   private static float margin(float[] logits, int best) {
