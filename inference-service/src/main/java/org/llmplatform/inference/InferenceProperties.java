@@ -54,6 +54,6 @@ public record InferenceProperties(
       @DefaultValue("16") @Min(1) int maxBatchSize,
       @DefaultValue("64") @Min(1) int maxQueue,
       @DefaultValue("256MB") @NotNull DataSize kvCacheBytes,
-      @DefaultValue("256") @Min(0) int prefillChunk,
+      @DefaultValue("64") @Min(0) int prefillChunk,
       @DefaultValue("64MB") @NotNull DataSize prefixCacheBytes) {}
 }
