@@ -8,7 +8,6 @@ import java.util.concurrent.TimeUnit;
 import org.llmplatform.inference.kvcache.KvBudget;
 import org.llmplatform.inference.kvcache.KvCache;
 import org.llmplatform.inference.kvcache.KvCache.KvRow;
-import org.llmplatform.inference.kvcache.PrefixCache;
 import org.llmplatform.inference.runtime.ModelSpec;
 import org.llmplatform.inference.sampling.InvalidParameterException;
 import org.llmplatform.inference.scheduler.Scheduler;
@@ -33,7 +32,7 @@ public final class InferenceEngine implements AutoCloseable {
   private final EngineMetrics metrics;
   private final Scheduler<GenerationRequest> scheduler;
   private final KvBudget budget;
-  private final PrefixCache prefixCache; // null when off
+  private final PrefixReuse prefixReuse; // null when off
   private final List<ActiveRequest> active = new ArrayList<>();
   // admitted, their prompts going into the prefill cache in order (only the head is partly in)
   private final ArrayDeque<ActiveRequest> prefilling = new ArrayDeque<>();
@@ -62,7 +61,7 @@ public final class InferenceEngine implements AutoCloseable {
     this.stepTokens = new int[budget.slots()];
     this.stepPositions = new int[budget.slots()];
     this.stepKvLengths = new int[budget.slots()];
-    this.prefixCache = prefixCache(executor, settings, spec);
+    this.prefixReuse = PrefixReuse.of(executor, settings, metrics);
     log.info(
         "Engine: max batch {}, {} KV slots of {} bytes, queue {}, prefill chunk {}, prefix cache {} bytes",
         settings.maxBatchSize(),
@@ -70,22 +69,7 @@ public final class InferenceEngine implements AutoCloseable {
         spec.kvBytesPerSlot(),
         settings.maxQueue(),
         settings.prefillChunk(),
-        prefixCache == null ? 0 : settings.prefixCacheBytes());
-  }
-
-  private static PrefixCache prefixCache(
-      ModelExecutor executor, EngineSettings settings, ModelSpec spec) {
-    if (settings.prefixCacheBytes() <= 0) {
-      return null;
-    }
-    try {
-      executor.newKvCache().close();
-    } catch (UnsupportedOperationException e) {
-      log.warn("Prefix reuse is off: {}", e.getMessage());
-      return null;
-    }
-    return new PrefixCache(
-        settings.prefixCacheBytes(), spec.kvBytesPerSlot() / spec.contextLength());
+        prefixReuse == null ? 0 : settings.prefixCacheBytes());
   }
 
   /** Starts the engine thread: a warm-up step, then the loop. */
@@ -217,8 +201,8 @@ public final class InferenceEngine implements AutoCloseable {
         retire(a, null);
         continue;
       }
-      if (a.prefilled == 0 && prefixCache != null) {
-        reuseCachedPrefix(a);
+      if (a.prefilled == 0 && prefixReuse != null) {
+        a.prefilled = prefixReuse.load(request.promptIdsShared());
       }
       int to = a.prefilled + (int) Math.min(request.promptLength() - a.prefilled, tokens);
       try {
@@ -240,42 +224,15 @@ public final class InferenceEngine implements AutoCloseable {
     }
   }
 
-  /** Starts the prefill from the longest cached sequence the prompt begins with. */
-  private void reuseCachedPrefix(ActiveRequest a) {
-    int[] prompt = a.request.promptIdsShared();
-    PrefixCache.Hit hit = prefixCache.lookup(prompt);
-    metrics.prefixCacheQueried(prompt.length, hit == null ? 0 : hit.length());
-    if (hit != null) {
-      executor.prefillCache().gather(List.of(new KvRow(hit.kv(), 0, hit.length())));
-      a.prefilled = hit.length();
-    }
-  }
-
-  /**
-   * Keeps a finished request's KV (row {@code row} of {@code source}) for prompts that extend it.
-   */
-  private void remember(ActiveRequest a, KvCache source, int row) {
-    if (prefixCache == null
-        || (a.finish != FinishReason.STOP && a.finish != FinishReason.LENGTH)
-        || !prefixCache.fits(a.kvLength)) {
-      return;
-    }
-    int[] tokens = a.kvTokens();
-    if (tokens == null || tokens.length == 0) {
-      return;
-    }
-    KvCache kv = executor.newKvCache();
-    kv.gather(List.of(new KvRow(source, row, tokens.length)));
-    prefixCache.put(tokens, kv);
-  }
-
   /** After the prompt's last chunk: the first token from its logits, then the prompt's KV joins. */
   private void join(ActiveRequest a) {
     GenerationRequest request = a.request;
     try {
       int[] parents = a.advance(logits, 0, 1, request.promptLength());
       if (a.finish != null) {
-        remember(a, executor.prefillCache(), 0);
+        if (prefixReuse != null) {
+          prefixReuse.keep(a, executor.prefillCache(), 0);
+        }
         retire(a, null);
         return;
       }
@@ -340,7 +297,9 @@ public final class InferenceEngine implements AutoCloseable {
     }
     active.removeAll(done);
     for (ActiveRequest a : done) {
-      remember(a, batch, a.rowOffset);
+      if (prefixReuse != null) {
+        prefixReuse.keep(a, batch, a.rowOffset);
+      }
       retire(a, null);
     }
     if (!identity) {
@@ -444,8 +403,8 @@ public final class InferenceEngine implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
     }
-    if (prefixCache != null) {
-      prefixCache.close();
+    if (prefixReuse != null) {
+      prefixReuse.close();
     }
     executor.close();
   }
