@@ -92,9 +92,10 @@ class SessionApiTest extends RedisBackedTest {
   @Test
   void eachAppendSlidesTheTtlOfEveryKeyOfTheSession() {
     String id = calls.create("alice").id();
-    calls.append("alice", id, user("hi"));
-    String prefix = properties.keyPrefix() + "s:" + id;
-    for (String key : List.of(prefix, prefix + ":msgs", prefix + ":idem")) {
+    calls.append("alice", id, user("hi"), SessionCalls.message("system", "be kind", null));
+    String prefix = properties.keyPrefix() + "{alice}:s:" + id;
+    for (String key :
+        List.of(prefix, prefix + ":msgs", prefix + ":idem", prefix + ":costs", prefix + ":sys")) {
       Duration ttl = redis.getExpire(key).block();
       assertThat(ttl).as(key).isBetween(Duration.ofHours(23), Duration.ofHours(24));
     }
@@ -212,8 +213,7 @@ class SessionApiTest extends RedisBackedTest {
 
     http.get().uri("/v1/sessions/{id}?owner=alice", id).exchange().expectStatus().isNotFound();
     assertThat(list("alice").total()).isZero();
-    assertThat(redis.keys(properties.keyPrefix() + "s:" + id + "*").collectList().block())
-        .isEmpty();
+    assertThat(redis.keys(properties.keyPrefix() + "*" + id + "*").collectList().block()).isEmpty();
   }
 
   @Test

@@ -7,7 +7,6 @@ import org.llmplatform.api.session.CreateSessionRequest;
 import org.llmplatform.api.session.Session;
 import org.llmplatform.api.session.SessionMessages;
 import org.llmplatform.api.session.SessionPage;
-import org.llmplatform.session.context.ContextWindow;
 import org.llmplatform.session.store.AppendOutcome;
 import org.llmplatform.session.store.CreateOutcome;
 import org.llmplatform.session.store.SessionStore;
@@ -145,19 +144,16 @@ class SessionController {
     String checkedOwner = QueryParams.owner(owner);
     Integer budget = QueryParams.integer(maxTokens, "max_tokens", 1, Integer.MAX_VALUE, null);
     return store
-        .conversation(checkedOwner, id)
+        .conversation(checkedOwner, id, budget)
         .switchIfEmpty(Mono.error(() -> SessionApiException.notFound(id)))
         .map(
-            conversation -> {
-              ContextWindow.Fit fit =
-                  ContextWindow.fit(conversation.systemPrompt(), conversation.messages(), budget);
-              return new SessionMessages(
-                  id,
-                  conversation.systemPrompt(),
-                  fit.messages(),
-                  conversation.lastSeq(),
-                  fit.totalTokens(),
-                  fit.truncated());
-            });
+            window ->
+                new SessionMessages(
+                    id,
+                    window.systemPrompt(),
+                    window.messages(),
+                    window.lastSeq(),
+                    window.totalTokens(),
+                    window.truncated()));
   }
 }

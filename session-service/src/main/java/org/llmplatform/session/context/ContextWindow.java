@@ -95,7 +95,12 @@ public final class ContextWindow {
     return (bytes + 3) / 4;
   }
 
+  /** Whether messages of this role are always kept (the {@code system} role). */
+  public static boolean isSystem(String role) {
+    return "system".equals(role);
+  }
+
   private static boolean isSystem(Message message) {
-    return "system".equals(message.role());
+    return isSystem(message.role());
   }
 }

@@ -227,7 +227,7 @@ public final class InMemorySessionStore implements SessionStore, AutoCloseable {
   }
 
   @Override
-  public Mono<Conversation> conversation(String owner, String id) {
+  public Mono<Conversation> conversation(String owner, String id, Integer maxTokens) {
     return Mono.fromSupplier(
         () -> {
           Entry entry = owned(owner, id);
@@ -235,7 +235,9 @@ public final class InMemorySessionStore implements SessionStore, AutoCloseable {
             return null;
           }
           synchronized (entry) {
-            return entry.gone ? null : new Conversation(entry.systemPrompt, entry.messages);
+            return entry.gone
+                ? null
+                : Conversation.fit(entry.systemPrompt, entry.messages, maxTokens);
           }
         });
   }

@@ -6,20 +6,15 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
-import java.util.List;
 import org.springframework.core.io.ClassPathResource;
-import org.springframework.data.redis.core.script.RedisScript;
 
 /**
- * A Lua script of {@code resources/redis/}, read and hashed once at start-up. (Spring's {@code
- * DefaultRedisScript} reads its resource on first use and takes a lock on every use; this one does
- * neither on an event loop.)
+ * A Lua script of {@code resources/redis/}, read and hashed once at start-up.
  *
  * @param source the script
  * @param sha1 its SHA-1, as EVALSHA wants it
  */
-@SuppressWarnings("rawtypes")
-record LuaScript(String source, String sha1) implements RedisScript<List> {
+record LuaScript(String source, String sha1) {
 
   static LuaScript load(String name) {
     try {
@@ -34,20 +29,5 @@ record LuaScript(String source, String sha1) implements RedisScript<List> {
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("no SHA-1 in this JDK", e);
     }
-  }
-
-  @Override
-  public String getSha1() {
-    return sha1;
-  }
-
-  @Override
-  public Class<List> getResultType() {
-    return List.class;
-  }
-
-  @Override
-  public String getScriptAsString() {
-    return source;
   }
 }

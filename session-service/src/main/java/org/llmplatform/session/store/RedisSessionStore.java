@@ -12,10 +12,11 @@ import org.llmplatform.api.session.NewMessage;
 import org.llmplatform.api.session.Session;
 import org.llmplatform.api.session.SessionPage;
 import org.llmplatform.session.SessionProperties;
-import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
+import org.llmplatform.session.context.ContextWindow;
 import reactor.core.publisher.Mono;
-import reactor.core.scheduler.Schedulers;
 import tools.jackson.core.type.TypeReference;
+import tools.jackson.databind.ObjectReader;
+import tools.jackson.databind.ObjectWriter;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -26,7 +27,7 @@ import tools.jackson.databind.json.JsonMapper;
  * <p>Every append carries an idempotency key (the caller's, else a random one), so an append that
  * Lettuce re-sends after a reconnect is a no-op: nothing is written twice.
  */
-public final class RedisSessionStore implements SessionStore {
+public final class RedisSessionStore implements SessionStore, AutoCloseable {
 
   private static final LuaScript CREATE = LuaScript.load("create");
 
@@ -42,24 +43,20 @@ public final class RedisSessionStore implements SessionStore {
 
   private static final TypeReference<Map<String, String>> STRING_MAP = new TypeReference<>() {};
 
-  private final ReactiveStringRedisTemplate redis;
+  private final ScriptRunner redis;
   private final JsonMapper json;
+  private final ObjectWriter storedMessageWriter;
+  private final ObjectReader storedMessageReader;
   private final SessionKeys keys;
   private final SessionProperties properties;
   private final SessionIds ids = new SessionIds();
   private final Clock clock = Clock.systemUTC();
 
-  /**
-   * Until a first command has gone through, getting Spring's shared Lettuce connection may connect
-   * synchronously; that first call runs off the event loop. Afterwards Lettuce keeps the same
-   * connection and reconnects it in the background.
-   */
-  private volatile boolean connected;
-
-  public RedisSessionStore(
-      ReactiveStringRedisTemplate redis, JsonMapper json, SessionProperties properties) {
+  RedisSessionStore(ScriptRunner redis, JsonMapper json, SessionProperties properties) {
     this.redis = redis;
     this.json = json;
+    this.storedMessageWriter = json.writerFor(StoredMessage.class);
+    this.storedMessageReader = json.readerFor(StoredMessage.class);
     this.properties = properties;
     this.keys = new SessionKeys(properties.keyPrefix());
   }
@@ -68,18 +65,25 @@ public final class RedisSessionStore implements SessionStore {
   public Mono<CreateOutcome> create(CreateSessionRequest request) {
     String id = ids.next();
     long now = clock.millis();
-    List<String> args =
-        List.of(
+    String owner = request.owner();
+    String[] sessionKeys = {keys.session(owner, id), keys.ownerIndex(owner)};
+    return redis
+        .run(
+            CREATE,
+            sessionKeys,
             id,
-            request.owner(),
+            owner,
             orEmpty(request.model()),
             orEmpty(request.systemPrompt()),
             json.writeValueAsString(request.metadata()),
             Long.toString(now),
             Long.toString(ttlMillis()),
             Integer.toString(properties.maxSessionsPerOwner()),
-            keys.sessionPrefix());
-    return run(CREATE, List.of(keys.session(id), keys.ownerIndex(request.owner())), args)
+            keys.sessionPrefix(owner),
+            Long.toString(
+                request.systemPrompt() == null
+                    ? 0
+                    : ContextWindow.estimateTokens(request.systemPrompt())))
         .map(
             reply ->
                 switch (text(reply, 0)) {
@@ -105,7 +109,8 @@ public final class RedisSessionStore implements SessionStore {
     if (!SessionIds.isWellFormed(id)) {
       return Mono.empty();
     }
-    return run(GET, List.of(keys.session(id), keys.messages(id)), List.of(owner))
+    return redis
+        .run(GET, keys.all(owner, id), owner)
         .filter(reply -> text(reply, 0).equals("OK"))
         .map(reply -> session(id, owner, reply.subList(1, reply.size()), clock.millis()));
   }
@@ -115,23 +120,24 @@ public final class RedisSessionStore implements SessionStore {
     if (!SessionIds.isWellFormed(id)) {
       return Mono.just(false);
     }
-    List<String> sessionKeys =
-        List.of(keys.session(id), keys.messages(id), keys.idempotency(id), keys.ownerIndex(owner));
-    return run(DELETE, sessionKeys, List.of(owner, id)).map(reply -> text(reply, 0).equals("OK"));
+    return redis
+        .run(DELETE, keys.all(owner, id), owner, id)
+        .map(reply -> text(reply, 0).equals("OK"));
   }
 
   @Override
   public Mono<SessionPage> list(String owner, long offset, int limit) {
     long now = clock.millis();
-    List<String> args =
-        List.of(
+    return redis
+        .run(
+            LIST,
+            new String[] {keys.ownerIndex(owner)},
             owner,
             Long.toString(now),
             Long.toString(ttlMillis()),
-            keys.sessionPrefix(),
+            keys.sessionPrefix(owner),
             Long.toString(offset),
-            Integer.toString(limit));
-    return run(LIST, List.of(keys.ownerIndex(owner)), args)
+            Integer.toString(limit))
         .map(
             reply -> {
               long total = number(reply, 1);
@@ -151,23 +157,34 @@ public final class RedisSessionStore implements SessionStore {
       return Mono.just(new AppendOutcome.NotFound());
     }
     long now = clock.millis();
-    List<String> args = new ArrayList<>(7 + request.messages().size());
-    args.add(owner);
-    args.add(id);
-    args.add(request.expectedSeq() == null ? "" : request.expectedSeq().toString());
-    args.add(
-        request.idempotencyKey() != null ? "k:" + request.idempotencyKey() : "r:" + ids.token());
-    args.add(Long.toString(now));
-    args.add(Long.toString(ttlMillis()));
-    args.add(Integer.toString(properties.maxMessagesPerSession()));
-    for (NewMessage message : request.messages()) {
-      args.add(
-          json.writeValueAsString(
-              new StoredMessage(message.role(), message.content(), message.tokenCount(), now)));
+    List<NewMessage> messages = request.messages();
+    int k = messages.size();
+    String[] args = new String[8 + 2 * k];
+    args[0] = owner;
+    args[1] = id;
+    args[2] = request.expectedSeq() == null ? "" : request.expectedSeq().toString();
+    args[3] =
+        request.idempotencyKey() != null ? "k:" + request.idempotencyKey() : "r:" + ids.token();
+    args[4] = Long.toString(now);
+    args[5] = Long.toString(ttlMillis());
+    args[6] = Integer.toString(properties.maxMessagesPerSession());
+    long systemTokens = 0;
+    for (int i = 0; i < k; i++) {
+      NewMessage message = messages.get(i);
+      args[8 + i] =
+          storedMessageWriter.writeValueAsString(
+              new StoredMessage(message.role(), message.content(), message.tokenCount(), now));
+      long cost =
+          message.tokenCount() != null
+              ? message.tokenCount()
+              : ContextWindow.estimateTokens(message.content());
+      boolean system = ContextWindow.isSystem(message.role());
+      args[8 + k + i] = system ? "s" + cost : Long.toString(cost);
+      systemTokens += system ? cost : 0;
     }
-    List<String> sessionKeys =
-        List.of(keys.session(id), keys.messages(id), keys.idempotency(id), keys.ownerIndex(owner));
-    return run(APPEND, sessionKeys, args)
+    args[7] = Long.toString(systemTokens);
+    return redis
+        .run(APPEND, keys.all(owner, id), args)
         .map(
             reply ->
                 switch (text(reply, 0)) {
@@ -181,28 +198,59 @@ public final class RedisSessionStore implements SessionStore {
   }
 
   @Override
-  public Mono<Conversation> conversation(String owner, String id) {
+  public Mono<Conversation> conversation(String owner, String id, Integer maxTokens) {
     if (!SessionIds.isWellFormed(id)) {
       return Mono.empty();
     }
-    return run(MESSAGES, List.of(keys.session(id), keys.messages(id)), List.of(owner))
-        .filter(reply -> text(reply, 0).equals("OK"))
-        .map(
-            reply -> {
-              List<?> stored = (List<?>) reply.get(2);
-              List<Message> messages = new ArrayList<>(stored.size());
-              for (int i = 0; i < stored.size(); i++) {
-                StoredMessage m = json.readValue((String) stored.get(i), StoredMessage.class);
-                messages.add(
-                    new Message(
-                        i + 1,
-                        m.role(),
-                        m.content(),
-                        m.tokenCount(),
-                        Instant.ofEpochMilli(m.timestamp())));
-              }
-              return new Conversation(emptyToNull(text(reply, 1)), messages);
-            });
+    String budget = maxTokens == null ? "" : maxTokens.toString();
+    return redis
+        .run(MESSAGES, keys.all(owner, id), owner, budget)
+        .mapNotNull(
+            reply ->
+                switch (text(reply, 0)) {
+                  case "NOT_FOUND" -> null;
+                  case "ALL" -> {
+                    List<Message> all = new ArrayList<>(reply.size() - 2);
+                    for (int i = 2; i < reply.size(); i++) {
+                      all.add(message(i - 1, reply.get(i)));
+                    }
+                    yield Conversation.fit(emptyToNull(text(reply, 1)), all, maxTokens);
+                  }
+                  case "WINDOW" -> window(reply);
+                  default -> throw new IllegalStateException("messages.lua answered " + reply);
+                });
+  }
+
+  /**
+   * The window messages.lua chose: {'WINDOW', system prompt, first, last, tokens, e, e times (seq,
+   * message) of the system messages before first, then the messages first..last}.
+   */
+  private Conversation window(List<?> reply) {
+    long first = number(reply, 2);
+    int earlier = (int) number(reply, 5);
+    int suffixAt = 6 + 2 * earlier;
+    List<Message> kept = new ArrayList<>(earlier + reply.size() - suffixAt);
+    for (int i = 6; i < suffixAt; i += 2) {
+      kept.add(message(number(reply, i), reply.get(i + 1)));
+    }
+    for (int i = suffixAt; i < reply.size(); i++) {
+      kept.add(message(first + i - suffixAt, reply.get(i)));
+    }
+    // Older messages were left out unless all those before the suffix are system messages.
+    boolean truncated = first - 1 > earlier;
+    return new Conversation(
+        emptyToNull(text(reply, 1)), kept, number(reply, 3), number(reply, 4), truncated);
+  }
+
+  private Message message(long seq, Object stored) {
+    StoredMessage m = storedMessageReader.readValue((String) stored);
+    return new Message(
+        seq, m.role(), m.content(), m.tokenCount(), Instant.ofEpochMilli(m.timestamp()));
+  }
+
+  @Override
+  public void close() {
+    redis.close();
   }
 
   /** fields: model, system prompt, metadata, created, updated, last seq, ttl ms. */
@@ -218,23 +266,6 @@ public final class RedisSessionStore implements SessionStore {
         Instant.ofEpochMilli(number(fields, 4)),
         number(fields, 5),
         ttlLeft < 0 ? null : Instant.ofEpochMilli(now + ttlLeft));
-  }
-
-  private Mono<List<?>> run(LuaScript script, List<String> keys, List<String> args) {
-    Mono<List<?>> reply =
-        redis.execute(script, keys, args).collectList().map(RedisSessionStore::reply);
-    if (connected) {
-      return reply;
-    }
-    return reply.subscribeOn(Schedulers.boundedElastic()).doOnSuccess(r -> connected = true);
-  }
-
-  /** The script's array reply, whether the driver emitted it whole or element by element. */
-  private static List<?> reply(List<?> emitted) {
-    if (emitted.size() == 1 && emitted.getFirst() instanceof List<?> whole) {
-      return whole;
-    }
-    return emitted;
   }
 
   private long ttlMillis() {

@@ -32,6 +32,9 @@ public interface SessionStore {
    */
   Mono<AppendOutcome> append(String owner, String id, AppendMessagesRequest request);
 
-  /** The system prompt and every message, or empty when the session is not this owner's. */
-  Mono<Conversation> conversation(String owner, String id);
+  /**
+   * The part of the conversation that fits {@code maxTokens} (all of it when null), or empty when
+   * the session is not this owner's.
+   */
+  Mono<Conversation> conversation(String owner, String id, Integer maxTokens);
 }

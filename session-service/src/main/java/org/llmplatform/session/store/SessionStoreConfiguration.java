@@ -1,5 +1,6 @@
 package org.llmplatform.session.store;
 
+import io.lettuce.core.RedisClient;
 import java.time.Clock;
 import org.llmplatform.session.SessionProperties;
 import org.slf4j.Logger;
@@ -7,7 +8,7 @@ import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 import tools.jackson.databind.json.JsonMapper;
 
 /** Chooses the session store once at start-up ({@code llm.session.store}) and logs the choice. */
@@ -19,12 +20,13 @@ class SessionStoreConfiguration {
   @Bean
   SessionStore sessionStore(
       SessionProperties properties,
-      ObjectProvider<ReactiveStringRedisTemplate> redis,
+      ObjectProvider<LettuceConnectionFactory> redis,
       JsonMapper json) {
     return switch (properties.store()) {
       case REDIS -> {
         log.info("Session store: Redis (keys under '{}')", properties.keyPrefix());
-        yield new RedisSessionStore(redis.getObject(), json, properties);
+        LettuceConnectionFactory factory = redis.getObject();
+        yield new RedisSessionStore(new ScriptRunner(() -> client(factory)), json, properties);
       }
       case MEMORY -> {
         log.warn(
@@ -33,5 +35,15 @@ class SessionStoreConfiguration {
         yield new InMemorySessionStore(properties, Clock.systemUTC());
       }
     };
+  }
+
+  /** The Lettuce client Spring Boot built from {@code spring.data.redis.*}. */
+  private static RedisClient client(LettuceConnectionFactory factory) {
+    if (factory.getRequiredNativeClient() instanceof RedisClient client) {
+      return client;
+    }
+    throw new IllegalStateException(
+        "Redis Cluster is not supported (spring.data.redis.cluster.*): use a single Redis or"
+            + " Sentinel");
   }
 }

@@ -40,12 +40,12 @@ class InMemorySessionStoreTest {
 
     assertThat(store.get("alice", id).block().expiresAt())
         .isEqualTo(clock.instant().plusSeconds(1));
-    assertThat(store.conversation("alice", id).block().messages()).hasSize(1);
+    assertThat(store.conversation("alice", id, null).block().messages()).hasSize(1);
     assertThat(store.list("alice", 0, 10).block().total()).isEqualTo(1);
 
     clock.advance(Duration.ofSeconds(1));
     assertThat(store.get("alice", id).block()).isNull();
-    assertThat(store.conversation("alice", id).block()).isNull();
+    assertThat(store.conversation("alice", id, null).block()).isNull();
     assertThat(append("alice", id, "too late")).isInstanceOf(AppendOutcome.NotFound.class);
     assertThat(store.delete("alice", id).block()).isFalse();
     assertThat(store.list("alice", 0, 10).block().total()).isZero();
@@ -81,7 +81,7 @@ class InMemorySessionStoreTest {
     List<NewMessage> nine = java.util.Collections.nCopies(9, user("x"));
     assertThat(store.append("alice", id, new AppendMessagesRequest(nine, null, null)).block())
         .isEqualTo(new AppendOutcome.SessionFull(2));
-    assertThat(store.conversation("alice", id).block().lastSeq()).isEqualTo(2);
+    assertThat(store.conversation("alice", id, null).block().lastSeq()).isEqualTo(2);
     assertThat(store.get("mallory", id).block()).isNull();
   }
 

@@ -1,0 +1,88 @@
+package org.llmplatform.session.store;
+
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisNoScriptException;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.codec.StringCodec;
+import java.util.List;
+import java.util.function.Supplier;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * Runs the Lua scripts through Lettuce's asynchronous API on one connection of its own, opened from
+ * the client that Spring Boot built from {@code spring.data.redis.*} (URL, password, TLS, Sentinel,
+ * timeouts, the fail-fast options of {@link RedisClientTuning}): EVALSHA, and EVAL when Redis
+ * answers NOSCRIPT (first use, after a restart or a {@code SCRIPT FLUSH}).
+ *
+ * <p>Why not {@code ReactiveStringRedisTemplate}: for every command it opens and closes a
+ * connection wrapper ({@code usingWhen}), converts keys and arguments through {@code ByteBuffer}s
+ * and runs a chain of a dozen reactive operators and Lettuce's reactive publisher; under load those
+ * frames were all over the service's CPU profile. Here a command is one Lettuce future.
+ *
+ * <p>The connection is opened on first use, off the event loops (opening it blocks); from then on
+ * Lettuce reconnects it by itself, rejecting commands while it is away (503). When Spring replaces
+ * its client (the connection factory stopped and started again), a new connection is opened from
+ * the new one.
+ */
+final class ScriptRunner implements AutoCloseable {
+
+  /** A connection and the client it was opened from. */
+  private record Open(RedisClient client, StatefulRedisConnection<String, String> connection) {}
+
+  private final Supplier<RedisClient> client;
+  private volatile Open open;
+
+  /**
+   * @param client Spring's current Lettuce client (read on every call: a field read)
+   */
+  ScriptRunner(Supplier<RedisClient> client) {
+    this.client = client;
+  }
+
+  /** The script's array reply: strings, numbers (Long), nested lists and nulls. */
+  Mono<List<Object>> run(LuaScript script, String[] keys, String... args) {
+    Open current = open;
+    if (current == null || current.client() != client.get()) {
+      return Mono.fromCallable(this::connect)
+          .subscribeOn(Schedulers.boundedElastic())
+          .flatMap(connection -> run(connection, script, keys, args));
+    }
+    return run(current.connection(), script, keys, args);
+  }
+
+  private static Mono<List<Object>> run(
+      StatefulRedisConnection<String, String> connection,
+      LuaScript script,
+      String[] keys,
+      String[] args) {
+    return Mono.<List<Object>>fromCompletionStage(
+            () -> connection.async().evalsha(script.sha1(), ScriptOutputType.MULTI, keys, args))
+        .onErrorResume(
+            RedisNoScriptException.class,
+            unknown ->
+                Mono.fromCompletionStage(
+                    () ->
+                        connection
+                            .async()
+                            .eval(script.source(), ScriptOutputType.MULTI, keys, args)));
+  }
+
+  private synchronized StatefulRedisConnection<String, String> connect() {
+    RedisClient current = client.get();
+    if (open == null || open.client() != current) {
+      close();
+      open = new Open(current, current.connect(StringCodec.UTF8));
+    }
+    return open.connection();
+  }
+
+  @Override
+  public synchronized void close() {
+    if (open != null) {
+      open.connection().close();
+      open = null;
+    }
+  }
+}
