@@ -33,6 +33,7 @@ public final class InferenceEngine implements AutoCloseable {
   private final Scheduler<GenerationRequest> scheduler;
   private final KvBudget budget;
   private final PrefixReuse prefixReuse; // null when off
+  private final int prefillChunk; // 0: whole prompts
   private final List<ActiveRequest> active = new ArrayList<>();
   // admitted, their prompts going into the prefill cache in order (only the head is partly in)
   private final ArrayDeque<ActiveRequest> prefilling = new ArrayDeque<>();
@@ -62,13 +63,20 @@ public final class InferenceEngine implements AutoCloseable {
     this.stepPositions = new int[budget.slots()];
     this.stepKvLengths = new int[budget.slots()];
     this.prefixReuse = PrefixReuse.of(executor, settings, metrics);
+    this.prefillChunk = executor.prefillsInChunks() ? settings.prefillChunk() : 0;
+    if (prefillChunk != settings.prefillChunk()) {
+      log.warn(
+          "{} prefills whole prompts only: prefill-chunk {} is not used",
+          executor.getClass().getSimpleName(),
+          settings.prefillChunk());
+    }
     log.info(
         "Engine: max batch {}, {} KV slots of {} bytes, queue {}, prefill chunk {}, prefix cache {} bytes",
         settings.maxBatchSize(),
         budget.slots(),
         spec.kvBytesPerSlot(),
         settings.maxQueue(),
-        settings.prefillChunk(),
+        prefillChunk,
         prefixReuse == null ? 0 : settings.prefixCacheBytes());
   }
 
@@ -191,7 +199,7 @@ public final class InferenceEngine implements AutoCloseable {
       request.transition(RequestState.WAITING, RequestState.PREFILLING);
       prefilling.add(new ActiveRequest(request, spec.contextLength(), metrics));
     }
-    long tokens = settings.prefillChunk() > 0 ? settings.prefillChunk() : Long.MAX_VALUE;
+    long tokens = prefillChunk > 0 ? prefillChunk : Long.MAX_VALUE;
     while (!prefilling.isEmpty() && tokens > 0) {
       ActiveRequest a = prefilling.peek();
       GenerationRequest request = a.request;

@@ -32,10 +32,18 @@ public interface ModelExecutor extends AutoCloseable {
    * Runs prompt tokens {@code [from, to)} on top of the {@code from} tokens already in {@link
    * #prefillCache()} (from 0: an empty cache), so that a long prompt is prefilled in chunks between
    * decode steps. The chunks of a prompt give the same cache and last logits as one {@link
-   * #prefill} of it. This default runs whole prompts only.
+   * #prefill} of it. This default runs whole prompts only (see {@link #prefillsInChunks()}).
    *
    * @param lastLogits out: the logits of position {@code to - 1}, [vocab], as fp32
    */
+  /**
+   * Whether {@link #prefillChunk} runs any chunk; when not, the engine prefills prompts in one pass
+   * and keeps no prefixes.
+   */
+  default boolean prefillsInChunks() {
+    return false;
+  }
+
   default void prefillChunk(int[] promptIds, int from, int to, float[] lastLogits)
       throws Exception {
     if (from != 0 || to != promptIds.length) {

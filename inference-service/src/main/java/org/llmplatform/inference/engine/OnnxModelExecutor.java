@@ -71,6 +71,11 @@ public final class OnnxModelExecutor implements ModelExecutor {
   }
 
   @Override
+  public boolean prefillsInChunks() {
+    return true;
+  }
+
+  @Override
   public KvCache newKvCache() {
     return new HostKvCache(session.env(), spec);
   }

@@ -31,6 +31,12 @@ final class PrefixReuse implements AutoCloseable {
     if (settings.prefixCacheBytes() <= 0) {
       return null;
     }
+    if (!executor.prefillsInChunks()) {
+      log.warn(
+          "Prefix reuse is off: {} cannot prefill the rest of a prompt",
+          executor.getClass().getSimpleName());
+      return null;
+    }
     try {
       executor.newKvCache().close();
     } catch (UnsupportedOperationException e) {

@@ -106,6 +106,73 @@ class ChunkedPrefillTest {
     }
   }
 
+  /** The real executor seen through the interface's defaults: whole prompts, no spare caches. */
+  record WholePromptExecutor(ModelExecutor real) implements ModelExecutor {
+    @Override
+    public org.llmplatform.inference.runtime.ModelSpec spec() {
+      return real.spec();
+    }
+
+    @Override
+    public String device() {
+      return real.device();
+    }
+
+    @Override
+    public org.llmplatform.inference.kvcache.KvCache batchCache() {
+      return real.batchCache();
+    }
+
+    @Override
+    public org.llmplatform.inference.kvcache.KvCache prefillCache() {
+      return real.prefillCache();
+    }
+
+    @Override
+    public void prefill(int[] promptIds, float[] lastLogits) throws Exception {
+      real.prefill(promptIds, lastLogits);
+    }
+
+    @Override
+    public void decode(int[] tokens, int[] positions, int[] kvLengths, float[][] logits)
+        throws Exception {
+      real.decode(tokens, positions, kvLengths, logits);
+    }
+
+    @Override
+    public void close() {
+      real.close();
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("org.llmplatform.inference.engine.ContinuousBatchingTest#models")
+  void anExecutorWithoutChunksGetsWholePromptsWhateverTheSetting(Path model) throws Exception {
+    int[] prompt = ContinuousBatchingTest.promptsOf(model)[0];
+    int[] expected;
+    try (var engine = ContinuousBatchingTest.engine(model, 1)) {
+      var l = new CollectingListener();
+      engine.submit(new GenerationRequest(prompt, ContinuousBatchingTest.greedy(8), l));
+      l.await();
+      expected = l.ids();
+    }
+    var executor =
+        new WholePromptExecutor(
+            new OnnxModelExecutor(DecoderSession.open(model, RuntimeOptions.cpuDefaults())));
+    try (var engine =
+        new InferenceEngine(
+            executor, new EngineSettings(4, 64, 1L << 30, 2, 1L << 20), EngineMetrics.NONE)) {
+      engine.start();
+      assertThat(engine.awaitReady(60, TimeUnit.SECONDS)).isTrue();
+      for (int turn = 0; turn < 2; turn++) {
+        var l = new CollectingListener();
+        engine.submit(new GenerationRequest(prompt, ContinuousBatchingTest.greedy(8), l));
+        assertThat(l.await()).isEqualTo(FinishReason.LENGTH);
+        assertThat(l.ids()).containsExactly(expected);
+      }
+    }
+  }
+
   static InferenceEngine chunkedEngine(Path model, int chunk) throws Exception {
     var executor = new OnnxModelExecutor(DecoderSession.open(model, RuntimeOptions.cpuDefaults()));
     var engine =
