@@ -27,6 +27,13 @@ start gateway gateway-service --server.port=18084 --llm.gateway.tokenizer-url=ht
 for port in 18081 18082 18084; do  # the benchmark needs no sessions
   for _ in $(seq 600); do curl -fs "http://127.0.0.1:$port/actuator/health" | grep -q UP && break; sleep 0.5; done
 done
+cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }  # CPU time a process has used, in ticks (1/100 s)
+BEFORE=("$(cpu "${PIDS[0]}")" "$(cpu "${PIDS[1]}")" "$(cpu "${PIDS[3]}")")
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) cores)"
 # BENCH_CLIENT replaces bench.py with another client taking the same arguments (inference-service/bench/peer uses it)
 ${BENCH_CLIENT:-python3 -u "$ROOT/gateway-service/bench/bench.py"} --gateway http://127.0.0.1:18084 --inference http://127.0.0.1:18082 \
   --tokenizer http://127.0.0.1:18081 --key "$KEY" --model "$MODEL" "$@"
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+used() { awk -v a="$1" -v b="$(cpu "$2")" 'BEGIN { printf "%.2f", (b - a) / 100 }'; }
+echo "CPU seconds used during the benchmark: tokenizer $(used "${BEFORE[0]}" "${PIDS[0]}")," \
+  "inference $(used "${BEFORE[1]}" "${PIDS[1]}"), gateway $(used "${BEFORE[2]}" "${PIDS[3]}")"
