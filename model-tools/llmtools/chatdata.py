@@ -1,7 +1,9 @@
 """A seeded generator of short chat conversations whose answers can be checked exactly.
 
 Skills (each assistant message carries its skill, so evaluation can score exact-match per skill):
-  add, sub      two-digit addition / subtraction ("What is 23 plus 45?" -> "23 + 45 = 68.")
+  add, sub      two-digit addition / subtraction, worked digit by digit with the carry or borrow written out
+                ("What is 23 plus 49?" -> "23 + 49: 3 + 9 = 12, 2 + 4 + 1 = 7, so 23 + 49 = 72."), so that a
+                small model computes one digit per step; the whole answer, result included, is checked exactly
   recall_name   "What is my name?" one to three turns after the user said it
   recall_fact   the same for the user's city, favourite colour or favourite number
   ack           the reply to a stated fact ("Nice to meet you, Zorvik!" / "OK, I will remember that.")
@@ -125,11 +127,28 @@ def _arith(rng, pools, split, op):
             a, b = b, a
         q = rng.choice(["What is {a} plus {b}?", "What is {a} + {b}?", "{a} + {b} = ?", "Add {a} and {b}.",
                         "Can you add {a} and {b}?", "How much is {a} plus {b}?"]).format(a=a, b=b)
-        return q, f"{a} + {b} = {a + b}."
+        return q, add_answer(a, b)
     a, b = max(a, b), min(a, b)
     q = rng.choice(["What is {a} minus {b}?", "What is {a} - {b}?", "{a} - {b} = ?", "Subtract {b} from {a}.",
                     "Can you subtract {b} from {a}?", "How much is {a} minus {b}?"]).format(a=a, b=b)
-    return q, f"{a} - {b} = {a - b}."
+    return q, sub_answer(a, b)
+
+
+def add_answer(a: int, b: int) -> str:
+    """Units first, then tens plus the carry: "23 + 49: 3 + 9 = 12, 2 + 4 + 1 = 7, so 23 + 49 = 72."."""
+    units = a % 10 + b % 10
+    tens = a // 10 + b // 10 + units // 10
+    return f"{a} + {b}: {a % 10} + {b % 10} = {units}, {a // 10} + {b // 10} + {units // 10} = {tens}, " \
+           f"so {a} + {b} = {a + b}."
+
+
+def sub_answer(a: int, b: int) -> str:
+    """a >= b; units first (borrowing ten when needed), then tens minus the borrow:
+    "72 - 49: 12 - 9 = 3, 7 - 1 - 4 = 2, so 72 - 49 = 23."."""
+    borrow = int(a % 10 < b % 10)
+    units = a % 10 + 10 * borrow
+    return f"{a} - {b}: {units} - {b % 10} = {units - b % 10}, {a // 10} - {borrow} - {b // 10} = " \
+           f"{a // 10 - borrow - b // 10}, so {a} - {b} = {a - b}."
 
 
 def _state(rng, fact, value):
@@ -190,12 +209,12 @@ def _word(rng, op):
 
 def conversation(rng: random.Random, pools: Pools, split: str):
     """One conversation: a list of {"role", "content"} messages; assistant ones also carry "skill"."""
-    n_turns = rng.randint(4, 7)
+    n_turns = rng.randint(4, 6)
     facts = list(FACTS[1:])
     rng.shuffle(facts)
     if rng.random() < 0.7:  # names are the hardest to recall (never-seen names in test): ask more often
         facts.insert(0, "name")
-    facts = facts[:rng.choice([1, 2, 2, 3])]
+    facts = facts[:rng.choice([1, 2, 3, 3])]  # dense recalls: ~35% of answers
     known = {}
     due = {}  # turn index -> fact to ask about
     messages = []
@@ -208,7 +227,7 @@ def conversation(rng: random.Random, pools: Pools, split: str):
         else:
             r = rng.random()
             free = [f for f in facts if f not in known]
-            if free and r < 0.35:
+            if free and r < 0.45:
                 fact = free[0]
                 value = {"name": lambda: rng.choice(pools.names[split]), "city": lambda: rng.choice(CITIES),
                          "colour": lambda: rng.choice(COLOURS), "number": lambda: str(rng.randint(1, 99))}[fact]()
@@ -219,17 +238,16 @@ def conversation(rng: random.Random, pools: Pools, split: str):
                 due[t + gap] = fact
                 q, a = _state(rng, fact, value)
                 skill = "ack"
-            elif r < 0.60:
-                (q, a), skill = _arith(rng, pools, split, "add"), "add"
-            elif r < 0.82:
-                (q, a), skill = _arith(rng, pools, split, "sub"), "sub"
-            elif r < 0.87:
-                (q, a), skill = _word(rng, "spell"), "spell"
+            elif r < 0.89:
+                skill = "add" if rng.random() < 0.55 else "sub"
+                q, a = _arith(rng, pools, split, skill)
             elif r < 0.92:
+                (q, a), skill = _word(rng, "spell"), "spell"
+            elif r < 0.95:
                 (q, a), skill = _word(rng, "reverse"), "reverse"
-            elif r < 0.96:
+            elif r < 0.975:
                 (q, a), skill = _smalltalk(rng), "smalltalk"
-            elif r < 0.98:
+            elif r < 0.99:
                 (q, a), skill = _idk(rng), "idk"
             else:
                 unknown = [f for f in FACTS if f not in known and f not in facts]

@@ -4,7 +4,7 @@
 
 Evaluation is multi-turn and greedy, as the platform serves a chat: for every user turn the history so far
 (the user's turns and the model's OWN earlier answers, not the reference ones) is rendered with the
-chat_template, tokenized, and the model generates until <|im_end|> (at most 48 tokens, KV cache). The answer
+chat_template, tokenized, and the model generates until <|im_end|> (at most 64 tokens, KV cache). The answer
 is right when its text equals the reference answer exactly.
 """
 
@@ -24,7 +24,7 @@ from .export import write_json, write_model_folder
 from .fixtures import EOT, IM_END, generation_config, tokenizer_config
 from .train import CACHE, HERE, MODEL_DIR, SEED, FastEncoder, load_tokenizer, log, trained_model
 
-MAX_NEW = 48
+MAX_NEW = 64
 REFERENCE_MESSAGES = [
     [{"role": "user", "content": "What is 23 plus 45?"}],
     [{"role": "user", "content": "My name is Zorvik."}, {"role": "assistant", "content": "Nice to meet you, Zorvik!"},
@@ -55,24 +55,27 @@ class Chat:
 
     @torch.no_grad()
     def reply(self, history):
-        """The model's greedy answer to the rendered history: its text before the first eos."""
+        """The model's greedy answer to the rendered history: (its text before the first eos, the smallest
+        gap between the best and the second-best logit over the steps that chose it, eos step included)."""
         ids = encode_text(self.enc, chatdata.render(history, add_generation_prompt=True))
         if ids[:len(self.ids)] != self.ids or len(ids) == len(self.ids):
             self.ids, self.past = [], self.model.empty_past(1)
         new = ids[len(self.ids):]
-        out = []
+        out, margin = [], float("inf")
         for _ in range(MAX_NEW):
             start = len(self.ids)
             x = torch.tensor([new])
             mask = torch.ones((1, start + len(new)), dtype=torch.long)
             logits, self.past = self.model(x, mask, torch.arange(start, start + len(new)).unsqueeze(0), self.past)
             self.ids += new
-            nxt = int(torch.argmax(logits[0, -1].float()))
+            top = torch.topk(logits[0, -1].float(), 2)
+            margin = min(margin, float(top.values[0] - top.values[1]))
+            nxt = int(top.indices[0])
             if nxt in self.eos_ids:
                 break
             out.append(nxt)
             new = [nxt]
-        return self.tok.decode(out)
+        return self.tok.decode(out), margin
 
 
 def evaluate(model, conversations, made_up_names, limit=None):
@@ -89,7 +92,7 @@ def evaluate(model, conversations, made_up_names, limit=None):
             if m["role"] == "user":
                 history.append({"role": "user", "content": m["content"]})
                 continue
-            answer = chat.reply(history)
+            answer, margin = chat.reply(history)
             ok = answer == m["content"]
             skills = [m["skill"]]
             if m["skill"] == "recall_name" and m["content"][len("Your name is "):-1] in made_up_names:
@@ -98,7 +101,7 @@ def evaluate(model, conversations, made_up_names, limit=None):
                 total[s] += 1
                 right[s] += ok
             lines.append({"user": history[-1]["content"], "model": answer, "expected": m["content"], "ok": ok,
-                          "skill": m["skill"]})
+                          "skill": m["skill"], "min_top2_margin": round(margin, 4)})
             history.append({"role": "assistant", "content": answer})
         transcripts.append(lines)
     scores = {s: {"exact_match": round(100.0 * right[s] / total[s], 1), "right": right[s], "total": total[s]}
@@ -132,11 +135,16 @@ def evaluate_stages(stages, limit=None):
             + ", ".join(f"{s} {v['exact_match']}%" for s, v in scores.items() if isinstance(v, dict)))
         results[stage] = scores
         write_json(os.path.join(CACHE, stage, "scores.json"), scores)
-        if stage == "sft-lora" and limit is None and os.path.isdir(os.path.join(MODEL_DIR, "eval")):
-            write_json(os.path.join(MODEL_DIR, "eval", "scores.json"), scores)  # the exported stage's scores
-        with open(os.path.join(CACHE, stage, "transcripts.jsonl"), "w", encoding="utf-8") as f:
-            for t in transcripts:
-                f.write(json.dumps(t, ensure_ascii=False) + "\n")
+        exported = stage == "sft-lora" and limit is None and os.path.isdir(os.path.join(MODEL_DIR, "eval"))
+        if exported:  # the exported stage's scores and answers (the platform's are checked against them)
+            write_json(os.path.join(MODEL_DIR, "eval", "scores.json"), scores)
+        paths = [os.path.join(CACHE, stage, "transcripts.jsonl")]
+        if exported:
+            paths.append(os.path.join(MODEL_DIR, "eval", "pytorch-transcripts.jsonl"))
+        for path in paths:
+            with open(path, "w", encoding="utf-8") as f:
+                for t in transcripts:
+                    f.write(json.dumps(t, ensure_ascii=False) + "\n")
     return results
 
 

@@ -213,13 +213,19 @@ class LlamaForCausalLM(nn.Module):
     def output_weight(self):
         return self.embed_tokens.weight if self.lm_head is None else self.lm_head.weight
 
-    def forward(self, input_ids, attention_mask, position_ids, past):
-        """past: a flat list [k0, v0, k1, v1, ...]; returns (logits, flat list of presents)."""
+    def forward(self, input_ids, attention_mask, position_ids, past, segment_ids=None):
+        """past: a flat list [k0, v0, k1, v1, ...]; returns (logits, flat list of presents).
+
+        segment_ids [batch, seq] (training only, no past): several sequences packed in one row; a token attends
+        only to earlier tokens of its own segment (0 = padding). Not part of the exported graph."""
         b, s = input_ids.shape
         past_len = past[0].shape[2]
         x = self.dropout(self.embed_tokens.weight.float()[input_ids])
         cos, sin = self.rotary(position_ids)
-        mask_bias = _mask_bias(attention_mask, s, past_len)
+        if segment_ids is None:
+            mask_bias = _mask_bias(attention_mask, s, past_len)
+        else:
+            mask_bias = _segment_mask_bias(segment_ids)
         presents = []
         for i, layer in enumerate(self.layers):
             x, pk, pv = layer(x, cos, sin, mask_bias, past[2 * i], past[2 * i + 1], self.storage_dtype)
@@ -244,4 +250,13 @@ def _mask_bias(attention_mask, seq: int, past_len):
     causal = k_index <= q_index  # [seq, total]
     allowed = causal.unsqueeze(0) & attention_mask.bool().unsqueeze(1)  # [batch, seq, total]
     bias = (~allowed).float() * torch.tensor(-1e9)
+    return bias.unsqueeze(1)
+
+
+def _segment_mask_bias(segment_ids):
+    """Additive bias [batch, 1, seq, seq] for packed rows: causal, and only within a segment."""
+    s = segment_ids.shape[1]
+    causal = torch.ones((s, s), dtype=torch.bool, device=segment_ids.device).tril()
+    same = segment_ids.unsqueeze(2) == segment_ids.unsqueeze(1)  # [batch, seq, seq]
+    bias = (~(same & causal)).float() * torch.tensor(-1e9)
     return bias.unsqueeze(1)

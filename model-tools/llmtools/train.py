@@ -63,13 +63,16 @@ class Stage:
     init_from: str = None  # stage whose best.pt starts this one
     lora_rank: int = 0
     full: bool = True
+    pack: int = 0  # > 0: each batch is `batch` rows of this many tokens, conversations packed end to end
+    user_weight: float = 1.0  # loss "all": weight of the tokens the assistant does not write (theirs is 1)
 
 
 STAGES = {
-    "pretrain": Stage("pretrain", "all", steps=1200, batch=16, lr=3e-3, warmup=60, eval_every=150, patience=4),
-    "sft-lora": Stage("sft-lora", "assistant", steps=150, batch=16, lr=3e-3, warmup=20, eval_every=50,
+    "pretrain": Stage("pretrain", "all", steps=1100, batch=8, pack=512, user_weight=0.3, lr=3e-3, warmup=60,
+                      eval_every=50, patience=6),
+    "sft-lora": Stage("sft-lora", "assistant", steps=100, batch=8, pack=512, lr=3e-3, warmup=10, eval_every=25,
                       init_from="pretrain", lora_rank=8, full=False, weight_decay=0.0),
-    "sft-full": Stage("sft-full", "assistant", steps=150, batch=16, lr=1e-3, warmup=20, eval_every=50,
+    "sft-full": Stage("sft-full", "assistant", steps=100, batch=8, pack=512, lr=1e-3, warmup=10, eval_every=25,
                       init_from="pretrain"),
 }
 
@@ -175,17 +178,55 @@ def batch_of(split_data, indices):
     return ids, real, own
 
 
-def loss_of(model, ids, real, own, mode):
-    """Mean next-token cross-entropy over the targets the mode selects (right padding never attends back)."""
+def packed_batch_of(split_data, generator, rows, width):
+    """``rows`` rows of ``width`` tokens filled with randomly drawn whole conversations, first fit, so that
+    almost no compute goes to padding. Returns ids, positions (restarting at 0 for each conversation),
+    segment ids (1, 2, ... per conversation, 0 = padding), and the real / assistant masks, all [rows, width]."""
+    offs = split_data["offsets"]
+    n = len(offs) - 1
+    ids = torch.zeros((rows, width), dtype=torch.long)
+    pos = torch.zeros((rows, width), dtype=torch.long)
+    seg = torch.zeros((rows, width), dtype=torch.long)
+    real = torch.zeros((rows, width), dtype=torch.bool)
+    own = torch.zeros((rows, width), dtype=torch.bool)
+    fill = [0] * rows
+    misses, segment = 0, 0
+    while misses < 8:
+        i = int(torch.randint(n, (1,), generator=generator))
+        s, e = int(offs[i]), int(offs[i + 1])
+        length = min(e - s, width)
+        row = next((r for r in range(rows) if fill[r] + length <= width), None)
+        if row is None:
+            misses += 1
+            continue
+        segment += 1
+        a = fill[row]
+        ids[row, a:a + length] = split_data["ids"][s:s + length].long()
+        pos[row, a:a + length] = torch.arange(length)
+        seg[row, a:a + length] = segment
+        real[row, a:a + length] = True
+        own[row, a:a + length] = split_data["mask"][s:s + length]
+        fill[row] += length
+    return ids, pos, seg, real, own
+
+
+def loss_of(model, ids, real, own, mode, user_weight=1.0, pos=None, seg=None):
+    """Weighted mean next-token cross-entropy over the targets the mode selects: "assistant" scores the
+    assistant's tokens only; "all" scores every token, those the assistant does not write with
+    ``user_weight``. Right padding never attends back; packed rows (seg) never attend across conversations
+    and never predict one conversation's first token from the one before."""
     b, s = ids.shape
-    pos = torch.arange(s).unsqueeze(0).expand(b, s)
-    logits, _ = model(ids, torch.ones_like(ids), pos, model.empty_past(b))
+    if pos is None:
+        pos = torch.arange(s).unsqueeze(0).expand(b, s)
+    logits, _ = model(ids, torch.ones_like(ids), pos, model.empty_past(b), segment_ids=seg)
     targets = ids[:, 1:]
-    select = (own if mode == "assistant" else real)[:, 1:]
+    weight = own.float() if mode == "assistant" else own.float() + user_weight * (real & ~own).float()
+    weight = weight[:, 1:]
+    if seg is not None:
+        weight = weight * (seg[:, 1:] == seg[:, :-1]).float()
     losses = nn.functional.cross_entropy(logits[:, :-1].reshape(-1, logits.shape[-1]).float(),
                                          targets.reshape(-1), reduction="none").view(b, s - 1)
-    n = select.sum()
-    return (losses * select).sum() / n, int(real.sum())
+    return (losses * weight).sum() / weight.sum(), int(real.sum())
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -332,12 +373,15 @@ def train_stage(stage: Stage, max_minutes: float):
         step = state["step"]
         g = torch.Generator().manual_seed(SEED * 1000 + step + (0 if stage.name == "pretrain" else 500000))
         torch.manual_seed(SEED * 7 + step)  # dropout masks
-        indices = torch.randint(n_train, (stage.batch,), generator=g).tolist()
-        ids, real, own = batch_of(data["train"], indices)
+        if stage.pack:
+            ids, pos, seg, real, own = packed_batch_of(data["train"], g, stage.batch, stage.pack)
+        else:
+            indices = torch.randint(n_train, (stage.batch,), generator=g).tolist()
+            (ids, real, own), pos, seg = batch_of(data["train"], indices), None, None
         lr = lr_at(stage, step)
         for group in opt.param_groups:
             group["lr"] = lr
-        loss, tokens = loss_of(model, ids, real, own, stage.loss)
+        loss, tokens = loss_of(model, ids, real, own, stage.loss, stage.user_weight, pos, seg)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, stage.clip)

@@ -13,7 +13,7 @@ from llmtools import chatdata
 from llmtools.bpe import ByteLevelBpe
 from llmtools.fixtures import SPECIALS
 from llmtools.llama import LlamaConfig, LlamaForCausalLM
-from llmtools.train import STAGES, FastEncoder, add_lora, lr_at, merge_lora
+from llmtools.train import STAGES, FastEncoder, add_lora, lr_at, merge_lora, packed_batch_of
 
 POOLS = chatdata.Pools(1234)
 
@@ -50,14 +50,31 @@ class SplitsTest(unittest.TestCase):
     def test_generation_is_deterministic_and_answers_are_right(self):
         a = chatdata.conversations("val", 50, 7, POOLS)
         self.assertEqual(a, chatdata.conversations("val", 50, 7, POOLS))
+        checked = 0
         for conv in a:
             for m in conv:
-                if m.get("skill") == "add":
-                    x, y, z = map(int, re.findall(r"\d+", m["content"]))
-                    self.assertEqual(x + y, z)
-                if m.get("skill") == "sub":
-                    x, y, z = map(int, re.findall(r"\d+", m["content"]))
-                    self.assertEqual(x - y, z)
+                if m.get("skill") in ("add", "sub"):
+                    # "a + b: a0 + b0 = u, a1 + b1 + carry = t, so a + b = r." (or a - b with a borrow)
+                    x, y, u1, u2, u, t1, m2, m3, t, x2, y2, r = map(int, re.findall(r"\d+", m["content"]))
+                    self.assertEqual((x2, y2), (x, y))
+                    if m["skill"] == "add":
+                        self.assertEqual((u1, u2, u), (x % 10, y % 10, x % 10 + y % 10))
+                        self.assertEqual((t1, m2, m3, t), (x // 10, y // 10, u // 10, x // 10 + y // 10 + u // 10))
+                        self.assertEqual(r, x + y)
+                        self.assertEqual(r, 10 * t + u % 10)
+                    else:
+                        self.assertEqual((u1 % 10, u2, u), (x % 10, y % 10, u1 - u2))
+                        self.assertEqual((t1, m2, m3, t), (x // 10, u1 // 10, y // 10, x // 10 - u1 // 10 - y // 10))
+                        self.assertEqual(r, x - y)
+                        self.assertEqual(r, 10 * t + u)
+                    checked += 1
+        self.assertGreater(checked, 50)
+
+    def test_worked_answers(self):
+        self.assertEqual(chatdata.add_answer(23, 49), "23 + 49: 3 + 9 = 12, 2 + 4 + 1 = 7, so 23 + 49 = 72.")
+        self.assertEqual(chatdata.add_answer(81, 42), "81 + 42: 1 + 2 = 3, 8 + 4 + 0 = 12, so 81 + 42 = 123.")
+        self.assertEqual(chatdata.sub_answer(72, 49), "72 - 49: 12 - 9 = 3, 7 - 1 - 4 = 2, so 72 - 49 = 23.")
+        self.assertEqual(chatdata.sub_answer(45, 42), "45 - 42: 5 - 2 = 3, 4 - 0 - 4 = 0, so 45 - 42 = 3.")
 
     def test_recall_comes_one_to_three_turns_after_the_fact(self):
         for conv in chatdata.conversations("train", 300, 3, POOLS):
@@ -110,6 +127,32 @@ class TrainingPartsTest(unittest.TestCase):
         self.assertFalse(any("lora_" in n for n, _ in model.named_parameters()))
         after, _ = model(ids, torch.ones_like(ids), pos, model.empty_past(2))
         self.assertTrue(torch.allclose(before, after, atol=1e-5))
+
+    def test_packed_rows_give_each_conversation_its_own_logits(self):
+        lengths = [30, 50, 20, 70, 40, 25]
+        gen = torch.Generator().manual_seed(0)
+        data = {"ids": torch.randint(4, 64, (sum(lengths),), generator=gen).to(torch.int16),
+                "mask": torch.rand(sum(lengths), generator=gen) < 0.4,
+                "offsets": torch.cat([torch.zeros(1, dtype=torch.long), torch.tensor(lengths).cumsum(0)])}
+        cfg = LlamaConfig(vocab_size=64, hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+                          num_attention_heads=4, num_key_value_heads=2)
+        model = LlamaForCausalLM(cfg)
+        model.init_weights(torch.Generator().manual_seed(0))
+        ids, pos, seg, real, own = packed_batch_of(data, torch.Generator().manual_seed(5), 2, 128)
+        self.assertGreater(int(real.sum()), 200)  # little padding
+        packed, _ = model.eval()(ids, torch.ones_like(ids), pos, model.empty_past(2), segment_ids=seg)
+        segments = 0
+        for r in range(2):
+            for s in seg[r].unique().tolist():
+                if s == 0:
+                    continue
+                where = (seg[r] == s).nonzero().flatten()
+                alone = ids[r, where].unsqueeze(0)
+                ref, _ = model(alone, torch.ones_like(alone), torch.arange(len(where)).unsqueeze(0),
+                               model.empty_past(1))
+                self.assertTrue(torch.allclose(ref[0], packed[r, where], atol=1e-5))
+                segments += 1
+        self.assertGreaterEqual(segments, 4)
 
     def test_schedule_warms_up_then_decays_to_the_floor(self):
         stage = dataclasses.replace(STAGES["pretrain"], steps=1000, warmup=100, lr=1e-3, min_lr_frac=0.1)
