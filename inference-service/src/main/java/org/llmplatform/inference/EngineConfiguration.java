@@ -1,10 +1,12 @@
 package org.llmplatform.inference;
 
+import ai.onnxruntime.OrtException;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import org.llmplatform.inference.engine.EngineMetrics;
 import org.llmplatform.inference.engine.EngineSettings;
 import org.llmplatform.inference.engine.InferenceEngine;
+import org.llmplatform.inference.engine.IoBindingModelExecutor;
 import org.llmplatform.inference.engine.OnnxModelExecutor;
 import org.llmplatform.inference.runtime.DecoderSession;
 import org.llmplatform.inference.runtime.Device;
@@ -21,7 +23,7 @@ class EngineConfiguration {
 
   @Bean(destroyMethod = "close")
   InferenceEngine inferenceEngine(InferenceProperties properties, EngineMetrics metrics)
-      throws InterruptedException {
+      throws InterruptedException, OrtException {
     var inference = properties.inference();
     var options =
         new RuntimeOptions(
@@ -33,7 +35,9 @@ class EngineConfiguration {
     var session = DecoderSession.open(Path.of(properties.model().dir()), options);
     var engine =
         new InferenceEngine(
-            new OnnxModelExecutor(session),
+            "iobinding".equals(inference.kvBinding())
+                ? new IoBindingModelExecutor(session)
+                : new OnnxModelExecutor(session),
             new EngineSettings(
                 inference.maxBatchSize(),
                 inference.maxQueue(),

@@ -44,6 +44,9 @@ public record InferenceProperties(
    *     long prompt does not stall the running streams; 0 prefills each prompt in one pass
    * @param prefixCacheBytes KV kept of finished sequences (LRU) so that a prompt starting with one
    *     (the next turn of a conversation) prefills only the rest; 0 turns prefix reuse off
+   * @param kvBinding how the KV cache is bound to the graph: pinned (host buffers as ORT Java's
+   *     pinned outputs) or iobinding (ONNX Runtime's IoBinding through the C API; on CUDA the cache
+   *     stays in device memory)
    */
   public record Inference(
       @DefaultValue("cpu") @Pattern(regexp = "cpu|cuda|cuda-required") String device,
@@ -55,5 +58,6 @@ public record InferenceProperties(
       @DefaultValue("64") @Min(1) int maxQueue,
       @DefaultValue("256MB") @NotNull DataSize kvCacheBytes,
       @DefaultValue("64") @Min(0) int prefillChunk,
-      @DefaultValue("64MB") @NotNull DataSize prefixCacheBytes) {}
+      @DefaultValue("64MB") @NotNull DataSize prefixCacheBytes,
+      @DefaultValue("pinned") @Pattern(regexp = "pinned|iobinding") String kvBinding) {}
 }

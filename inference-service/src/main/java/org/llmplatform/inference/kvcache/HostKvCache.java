@@ -55,7 +55,10 @@ public final class HostKvCache implements KvCache {
     this.past = 0;
   }
 
-  @Override
+  /**
+   * Adds the past tensors to {@code inputs} and pinned present tensors of past + {@code newTokens}
+   * to {@code outputs}, for the next run.
+   */
   public void bind(
       Map<String, OnnxTensorLike> inputs, Map<String, OnnxValue> outputs, int newTokens)
       throws OrtException {

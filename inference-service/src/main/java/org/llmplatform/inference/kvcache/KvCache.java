@@ -1,17 +1,13 @@
 package org.llmplatform.inference.kvcache;
 
-import ai.onnxruntime.OnnxTensorLike;
-import ai.onnxruntime.OnnxValue;
-import ai.onnxruntime.OrtException;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The KV cache of one batch: per layer, keys and values of every row, left-padded to a common past
  * length. Layout per layer: [rows, kv_heads, past_len, head_dim]. A step reads the past and writes
  * the present (past + new tokens) in native memory; {@link #commit} makes the present the next
- * past. This host implementation is {@link HostKvCache}; a device-resident IoBinding backend can
- * replace it.
+ * past. Implementations: {@link HostKvCache} (pinned outputs through ORT Java) and {@link
+ * BoundKvCache} (ONNX Runtime's IoBinding, host or device memory); each binds itself to a run.
  */
 public interface KvCache extends AutoCloseable {
 
@@ -20,13 +16,6 @@ public interface KvCache extends AutoCloseable {
 
   /** Common past length of all rows (the longest row; shorter rows are left-padded). */
   int pastLength();
-
-  /**
-   * Adds the past tensors to {@code inputs} and pinned present tensors of past + {@code newTokens}
-   * to {@code outputs}, for the next run.
-   */
-  void bind(Map<String, OnnxTensorLike> inputs, Map<String, OnnxValue> outputs, int newTokens)
-      throws OrtException;
 
   /** After a successful run: the present becomes the past, now {@code pastLength() + newTokens}. */
   void commit(int newTokens);

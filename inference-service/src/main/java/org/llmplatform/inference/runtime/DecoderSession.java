@@ -128,6 +128,11 @@ public final class DecoderSession implements AutoCloseable {
     return spec;
   }
 
+  /** ORT Java's session, for the C API calls ORT Java lacks ({@link OrtIoBinding}). */
+  OrtSession ortSession() {
+    return session;
+  }
+
   public Device deviceInUse() {
     return deviceInUse;
   }

@@ -1,0 +1,187 @@
+package org.llmplatform.inference.kvcache;
+
+import ai.onnxruntime.OrtException;
+import java.lang.foreign.MemorySegment;
+import java.util.List;
+import org.llmplatform.inference.runtime.ModelSpec;
+import org.llmplatform.inference.runtime.OrtIoBinding;
+import org.llmplatform.inference.runtime.OrtIoBinding.ElementType;
+
+/**
+ * KV cache in native memory the engine owns — host or device ({@link KvMemory}) — bound to the
+ * graph through ONNX Runtime's IoBinding. Two sides of blocks per layer and kind: a step binds the
+ * past on the current side as {@code past_key_values.*} and the other side as the pre-allocated
+ * {@code present.*} output, which {@link #commit} makes current. On CUDA the cache never leaves the
+ * device. Blocks only grow and are reused from step to step. Engine thread only.
+ *
+ * <p>Why two sides and not one buffer updated in place: the exported graphs compute {@code present
+ * = Concat(past, new, axis=2)}, a fresh [rows, kv_heads, past + seq, head_dim] tensor whose row
+ * stride differs from the past's, so the present cannot alias the past (see the module README).
+ */
+public final class BoundKvCache implements KvCache {
+
+  private final ModelSpec spec;
+  private final KvMemory memory;
+  private final ElementType elementType;
+  private final int elementBytes;
+  // [side][layer * 2 + kind], kind 0 = key, 1 = value; each [rows, kv_heads, past_len, head_dim]
+  private final MemorySegment[][] sides;
+  private final long[][] capacity;
+  private final long[] pastShape = new long[4];
+  private final long[] presentShape = new long[4];
+  private int current;
+  private int rows;
+  private int past;
+
+  public BoundKvCache(ModelSpec spec, KvMemory memory) {
+    this.spec = spec;
+    this.memory = memory;
+    this.elementType = ElementType.of(spec.kvType());
+    this.elementBytes = spec.kvType().bytes();
+    this.sides = new MemorySegment[2][spec.numLayers() * 2];
+    this.capacity = new long[2][spec.numLayers() * 2];
+  }
+
+  @Override
+  public int rows() {
+    return rows;
+  }
+
+  @Override
+  public int pastLength() {
+    return past;
+  }
+
+  /** Starts an empty cache of {@code rows} rows (past length 0), e.g. before a prefill. */
+  public void reset(int rows) {
+    this.rows = rows;
+    this.past = 0;
+  }
+
+  /**
+   * Binds the past (current side) as inputs and the present of past + {@code newTokens} (other
+   * side) as outputs of the next run.
+   */
+  public void bind(OrtIoBinding binding, int newTokens) throws OrtException {
+    int next = 1 - current;
+    setShape(pastShape, past);
+    setShape(presentShape, past + newTokens);
+    long pastBytes = bytes(rows, past);
+    long presentBytes = bytes(rows, past + newTokens);
+    var names = spec.names();
+    var where = memory.memoryInfo();
+    for (int layer = 0; layer < spec.numLayers(); layer++) {
+      for (int kind = 0; kind < 2; kind++) {
+        int slot = layer * 2 + kind;
+        MemorySegment in = ensure(current, slot, pastBytes);
+        MemorySegment out = ensure(next, slot, presentBytes);
+        binding.bindInput(
+            kind == 0 ? names.pastKeys().get(layer) : names.pastValues().get(layer),
+            where,
+            in,
+            pastBytes,
+            elementType,
+            pastShape);
+        binding.bindOutput(
+            kind == 0 ? names.presentKeys().get(layer) : names.presentValues().get(layer),
+            where,
+            out,
+            presentBytes,
+            elementType,
+            presentShape);
+      }
+    }
+  }
+
+  @Override
+  public void commit(int newTokens) {
+    current = 1 - current;
+    past += newTokens;
+  }
+
+  @Override
+  public void gather(List<KvRow> newRows) {
+    int newPast = 0;
+    for (KvRow r : newRows) {
+      BoundKvCache src = (BoundKvCache) r.source();
+      if (r.row() >= src.rows || r.length() > src.past) {
+        throw new IllegalArgumentException("row " + r + " is outside its cache");
+      }
+      newPast = Math.max(newPast, r.length());
+    }
+    int next = 1 - current;
+    int heads = spec.kvHeads();
+    long rowHead = (long) spec.headDim() * elementBytes; // bytes of one position of one head
+    for (int slot = 0; slot < spec.numLayers() * 2; slot++) {
+      MemorySegment dst = ensure(next, slot, bytes(newRows.size(), newPast));
+      for (int i = 0; i < newRows.size(); i++) {
+        KvRow r = newRows.get(i);
+        BoundKvCache src = (BoundKvCache) r.source();
+        MemorySegment from = src.sides[src.current][slot];
+        int pad = newPast - r.length();
+        for (int h = 0; h < heads; h++) {
+          long dstBase = ((long) i * heads + h) * newPast * rowHead;
+          long srcBase =
+              (((long) r.row() * heads + h) * src.past + (src.past - r.length())) * rowHead;
+          memory.zero(dst, dstBase, pad * rowHead);
+          memory.copy(from, srcBase, dst, dstBase + pad * rowHead, r.length() * rowHead);
+        }
+      }
+    }
+    memory.synchronize();
+    current = next;
+    rows = newRows.size();
+    past = newPast;
+  }
+
+  @Override
+  public void clear() {
+    reset(0);
+  }
+
+  /** Frees the blocks (the memory itself belongs to the executor). */
+  @Override
+  public void close() {
+    for (int side = 0; side < 2; side++) {
+      for (int slot = 0; slot < sides[side].length; slot++) {
+        if (sides[side][slot] != null) {
+          memory.free(sides[side][slot]);
+          sides[side][slot] = null;
+          capacity[side][slot] = 0;
+        }
+      }
+    }
+  }
+
+  private void setShape(long[] shape, int length) {
+    shape[0] = rows;
+    shape[1] = spec.kvHeads();
+    shape[2] = length;
+    shape[3] = spec.headDim();
+  }
+
+  private long bytes(int rows, int length) {
+    return (long) rows * spec.kvHeads() * length * spec.headDim() * elementBytes;
+  }
+
+  private MemorySegment ensure(int side, int slot, long bytes) {
+    MemorySegment block = sides[side][slot];
+    long have = capacity[side][slot];
+    if (block == null || have < bytes) {
+      long grown = Math.max(Math.max(bytes, 2 * have), 64);
+      MemorySegment fresh = memory.allocate(grown);
+      if (block != null) {
+        if (side == current) {
+          // keep the live past when the current side grows
+          memory.copy(block, 0, fresh, 0, have);
+          memory.synchronize();
+        }
+        memory.free(block);
+      }
+      sides[side][slot] = fresh;
+      capacity[side][slot] = grown;
+      block = fresh;
+    }
+    return block;
+  }
+}

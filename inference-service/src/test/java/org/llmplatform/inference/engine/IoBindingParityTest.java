@@ -1,0 +1,262 @@
+package org.llmplatform.inference.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ai.onnxruntime.OrtException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.llmplatform.inference.ReferenceCase;
+import org.llmplatform.inference.TestModels;
+import org.llmplatform.inference.kvcache.KvCache.KvRow;
+import org.llmplatform.inference.runtime.DecoderSession;
+import org.llmplatform.inference.runtime.OrtIoBinding;
+import org.llmplatform.inference.runtime.RuntimeOptions;
+
+/**
+ * Differential test of the IoBinding path (C API over FFM, KV in memory the engine owns) against
+ * the pinned-output path through ORT Java: same prompts, same batch changes, logits within 1e-6 at
+ * every step and identical tokens, on every test-models fixture, stories260K and the ORT GenAI fp16
+ * model.
+ */
+class IoBindingParityTest {
+
+  static final float TOLERANCE = 1e-6f;
+
+  static Stream<Path> models() {
+    List<Path> out = new ArrayList<>(TestModels.withReference());
+    Path genai =
+        Path.of(
+            System.getProperty("llm.shared.dir", "../../shared"),
+            "models",
+            "ortgenai-tiny-llama-fp16");
+    if (java.nio.file.Files.isDirectory(genai)) {
+      out.add(genai);
+    }
+    return out.stream();
+  }
+
+  static Stream<ReferenceCase> cases() {
+    return TestModels.withReference().stream().flatMap(m -> ReferenceCase.load(m).stream());
+  }
+
+  static ModelExecutor pinned(Path model) {
+    return new OnnxModelExecutor(DecoderSession.open(model, RuntimeOptions.cpuDefaults()));
+  }
+
+  static ModelExecutor bound(Path model) throws OrtException {
+    return new IoBindingModelExecutor(DecoderSession.open(model, RuntimeOptions.cpuDefaults()));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("cases")
+  void reproducesReferenceGreedyIdsAndFirstStepLogits(ReferenceCase c) throws Exception {
+    Path dir =
+        TestModels.withReference().stream()
+            .filter(p -> p.getFileName().toString().equals(c.model()))
+            .findFirst()
+            .orElseThrow();
+    try (var executor = bound(dir)) {
+      float[] logits = new float[executor.spec().vocabSize()];
+      executor.prefill(c.promptIds(), logits);
+      float[] pinnedLogits = new float[logits.length];
+      try (var reference = pinned(dir)) {
+        reference.prefill(c.promptIds(), pinnedLogits);
+      }
+      assertClose(logits, pinnedLogits, "first step");
+      int[] generated =
+          OnnxModelExecutorParityTest.greedy(executor, c.promptIds(), logits, c.greedyIds().length);
+      assertThat(generated).containsExactly(c.greedyIds());
+    }
+  }
+
+  /**
+   * Rows join (prefill + gather) and leave at different steps, with different lengths; every decode
+   * step's logits of every row agree with the pinned path.
+   */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("models")
+  void continuousBatchStepsMatchThePinnedPath(Path model) throws Exception {
+    try (var a = pinned(model);
+        var b = bound(model)) {
+      int vocab = a.spec().vocabSize();
+      var rng = new SplittableRandom(7);
+      var sides = List.of(new Side(a), new Side(b));
+      int[] promptLengths = {5, 9, 2, 13, 7};
+      int[][] prompts = new int[promptLengths.length][];
+      for (int i = 0; i < prompts.length; i++) {
+        prompts[i] = rng.ints(promptLengths[i], 3, Math.min(vocab, 500)).toArray();
+      }
+      int joined = 0;
+      for (int step = 0; step < 24; step++) {
+        // a new prompt joins every 4th step; the oldest row leaves at steps 10 and 17
+        boolean join = step % 4 == 0 && joined < prompts.length;
+        boolean leave = step == 10 || step == 17;
+        for (Side s : sides) {
+          if (join) {
+            s.join(prompts[joined]);
+          }
+          if (leave) {
+            s.leave(0);
+          }
+        }
+        if (join) {
+          assertClose(sides.get(1).joinLogits, sides.get(0).joinLogits, "prefill " + joined);
+          joined++;
+        }
+        for (Side s : sides) {
+          s.step();
+        }
+        for (int r = 0; r < sides.get(0).tokens.size(); r++) {
+          assertClose(sides.get(1).logits[r], sides.get(0).logits[r], "step " + step + " row " + r);
+          assertThat(sides.get(1).tokens.get(r)).isEqualTo(sides.get(0).tokens.get(r));
+        }
+      }
+      assertThat(sides.get(1).executor.batchCache().rows()).isEqualTo(3);
+    }
+  }
+
+  /**
+   * The engine over the IoBinding executor: prompts joining a running batch at different steps give
+   * the tokens each gives alone through the pinned path.
+   */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("models")
+  void engineOverIoBindingGivesThePinnedSoloTokens(Path model) throws Exception {
+    int[][] prompts =
+        model.getFileName().toString().startsWith("ortgenai")
+            ? new int[][] {{0, 450, 4996, 17354, 1701}, {0, 450}, {0, 1701, 4996}}
+            : ContinuousBatchingTest.promptsOf(model);
+    int[] maxNew = ContinuousBatchingTest.MAX_NEW;
+    List<int[]> solo = new ArrayList<>();
+    try (var engine = ContinuousBatchingTest.engine(model, 1)) {
+      for (int i = 0; i < prompts.length; i++) {
+        var l = new CollectingListener();
+        engine.submit(
+            new GenerationRequest(prompts[i], ContinuousBatchingTest.greedy(maxNew[i]), l));
+        assertThat(l.await()).isEqualTo(FinishReason.LENGTH);
+        solo.add(l.ids());
+      }
+    }
+    var engine =
+        new InferenceEngine(bound(model), new EngineSettings(8, 64, 1L << 30), EngineMetrics.NONE);
+    try (engine) {
+      engine.start();
+      assertThat(engine.awaitReady(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+      CollectingListener[] collectors = new CollectingListener[prompts.length];
+      GenerationListener[] listeners = new GenerationListener[prompts.length];
+      for (int i = prompts.length - 1; i >= 0; i--) {
+        collectors[i] = new CollectingListener();
+        int next = i + 1;
+        listeners[i] =
+            next == prompts.length
+                ? collectors[i]
+                : new ContinuousBatchingTest.ChainingListener(
+                    collectors[i],
+                    3,
+                    () ->
+                        engine.submit(
+                            new GenerationRequest(
+                                prompts[next],
+                                ContinuousBatchingTest.greedy(maxNew[next]),
+                                listeners[next])));
+      }
+      engine.submit(
+          new GenerationRequest(
+              prompts[0], ContinuousBatchingTest.greedy(maxNew[0]), listeners[0]));
+      for (int i = 0; i < prompts.length; i++) {
+        assertThat(collectors[i].await()).isEqualTo(FinishReason.LENGTH);
+        assertThat(collectors[i].ids()).as("prompt %d", i).containsExactly(solo.get(i));
+      }
+    }
+  }
+
+  @Test
+  void anUnknownNameFailsWithOnnxRuntimesMessage() throws Exception {
+    Path model = TestModels.stories260K();
+    try (var session = DecoderSession.open(model, RuntimeOptions.cpuDefaults());
+        var binding = OrtIoBinding.create(session);
+        var host = org.llmplatform.inference.runtime.OrtMemoryInfo.cpu();
+        var arena = java.lang.foreign.Arena.ofConfined()) {
+      var data = arena.allocate(8);
+      assertThatThrownBy(
+              () ->
+                  binding.bindInput(
+                      "no_such_input",
+                      host,
+                      data,
+                      8,
+                      OrtIoBinding.ElementType.INT64,
+                      new long[] {1, 1}))
+          .isInstanceOf(OrtException.class)
+          .hasMessageContaining("BindInput(no_such_input)");
+      assertThat(OrtIoBinding.runtimeBuildInfo()).containsIgnoringCase("git");
+    }
+  }
+
+  static void assertClose(float[] actual, float[] expected, String what) {
+    assertThat(actual).hasSameSizeAs(expected);
+    for (int i = 0; i < actual.length; i++) {
+      if (!(Math.abs(actual[i] - expected[i]) <= TOLERANCE)) {
+        throw new AssertionError(
+            what + ": logit " + i + " is " + actual[i] + ", pinned path " + expected[i]);
+      }
+    }
+  }
+
+  /** One executor's running batch: per row its next token, length and last logits. */
+  static final class Side {
+    final ModelExecutor executor;
+    final List<Integer> tokens = new ArrayList<>();
+    final List<Integer> lengths = new ArrayList<>();
+    float[][] logits = new float[0][];
+    float[] joinLogits;
+
+    Side(ModelExecutor executor) {
+      this.executor = executor;
+    }
+
+    void join(int[] prompt) throws Exception {
+      joinLogits = new float[executor.spec().vocabSize()];
+      executor.prefill(prompt, joinLogits);
+      List<KvRow> layout = new ArrayList<>();
+      for (int r = 0; r < tokens.size(); r++) {
+        layout.add(new KvRow(executor.batchCache(), r, lengths.get(r)));
+      }
+      layout.add(new KvRow(executor.prefillCache(), 0, prompt.length));
+      executor.batchCache().gather(layout);
+      tokens.add(OnnxModelExecutorParityTest.argmax(joinLogits));
+      lengths.add(prompt.length);
+    }
+
+    void leave(int row) {
+      List<KvRow> layout = new ArrayList<>();
+      for (int r = 0; r < tokens.size(); r++) {
+        if (r != row) {
+          layout.add(new KvRow(executor.batchCache(), r, lengths.get(r)));
+        }
+      }
+      executor.batchCache().gather(layout);
+      tokens.remove(row);
+      lengths.remove(row);
+    }
+
+    void step() throws Exception {
+      int rows = tokens.size();
+      int[] t = tokens.stream().mapToInt(Integer::intValue).toArray();
+      int[] len = lengths.stream().mapToInt(Integer::intValue).toArray();
+      logits = new float[rows][executor.spec().vocabSize()];
+      executor.decode(t, len, len, logits);
+      for (int r = 0; r < rows; r++) {
+        tokens.set(r, OnnxModelExecutorParityTest.argmax(logits[r]));
+        lengths.set(r, lengths.get(r) + 1);
+      }
+    }
+  }
+}
