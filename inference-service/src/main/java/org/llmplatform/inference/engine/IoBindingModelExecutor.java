@@ -65,7 +65,7 @@ public final class IoBindingModelExecutor implements ModelExecutor {
     this.batch = new BoundKvCache(spec, kvMemory);
     this.prefill = new BoundKvCache(spec, kvMemory);
     log.info(
-        "KV cache bound through ONNX Runtime IoBinding (C API over FFM) in {} memory; ORT {}",
+        "KV cache bound through ONNX Runtime IoBinding (C API over FFM) in {} memory; {}",
         kvMemory.memoryInfo().isHost() ? "host" : "device",
         OrtIoBinding.runtimeBuildInfo());
   }
