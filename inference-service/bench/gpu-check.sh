@@ -61,12 +61,12 @@ find_ort_gpu_jar() {
 
 run() {
   [ -d "$KIT/classes" ] || { echo "gpu-check: $KIT is missing: run 'gpu-check.sh prepare' on the dev box and carry it" >&2; exit 2; }
-  local java ort device tmp
+  local java ort device
   java="$(find_java)"
   ort="$(find_ort_gpu_jar)"
   device="${GPU_CHECK_DEVICE:-cuda-required}"
-  tmp="$(mktemp -d)"   # ORT Java extracts its native libraries here
-  trap 'rm -rf "$tmp"' EXIT
+  ORT_TMP="$(mktemp -d)"   # ORT Java extracts its native libraries here
+  trap 'rm -rf "$ORT_TMP"' EXIT
   echo "== $(date -u +%FT%TZ) gpu-check on $(hostname), device $device"
   "$java" -version 2>&1 | head -1
   echo "onnxruntime jar: $ort"
@@ -84,7 +84,7 @@ run() {
     echo "NOTE: /usr/bin/python3 lacks torch/onnx: bench-125m not generated, only stories260K is checked"
   fi
   local cp="$KIT/test-classes:$KIT/classes:$KIT/lib/*:$ort"
-  local jvm=("$java" --enable-native-access=ALL-UNNAMED -Xmx8g -Djava.io.tmpdir="$tmp"
+  local jvm=("$java" --enable-native-access=ALL-UNNAMED -Xmx8g -Djava.io.tmpdir="$ORT_TMP"
     -Dllm.bench.device="$device" -cp "$cp")
   local status=0
   for m in "${models[@]}"; do

@@ -211,6 +211,10 @@ class IoBindingParityTest {
           .isInstanceOf(OrtException.class)
           .hasMessageContaining("BindInput(no_such_input)");
       assertThat(OrtIoBinding.runtimeBuildInfo()).containsIgnoringCase("git");
+      // CreateMemoryInfo (the CUDA path's slot) only describes memory: it works without a GPU
+      try (var cuda = org.llmplatform.inference.runtime.OrtMemoryInfo.cuda(0)) {
+        assertThat(cuda.isHost()).isFalse();
+      }
     }
   }
 
