@@ -191,6 +191,57 @@ class IoBindingParityTest {
     }
   }
 
+  /**
+   * Beam search re-packs rows of the batch cache into itself (beams changing parents) while a
+   * greedy request shares the batch: the same beams and tokens as the pinned path.
+   */
+  @Test
+  void beamSearchSharingTheBatchMatchesThePinnedPath() throws Exception {
+    Path model = TestModels.stories260K();
+    var beamParams =
+        new org.llmplatform.inference.sampling.SamplingParams(
+            0,
+            0,
+            1,
+            0,
+            1,
+            0,
+            0,
+            java.util.Map.of(),
+            null,
+            java.util.Set.of(2),
+            20,
+            null,
+            3,
+            1.0,
+            false);
+    List<int[]> results = new ArrayList<>();
+    for (boolean iobinding : new boolean[] {false, true}) {
+      var engine =
+          new InferenceEngine(
+              iobinding ? bound(model) : pinned(model),
+              new EngineSettings(8, 64, 1L << 30),
+              EngineMetrics.NONE);
+      try (engine) {
+        engine.start();
+        assertThat(engine.awaitReady(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        var beam = new CollectingListener();
+        var other = new CollectingListener();
+        engine.submit(
+            new GenerationRequest(
+                ContinuousBatchingTest.PROMPTS[0], ContinuousBatchingTest.greedy(30), other));
+        engine.submit(new GenerationRequest(ContinuousBatchingTest.PROMPTS[1], beamParams, beam));
+        beam.await();
+        other.await();
+        results.add(beam.ids());
+        results.add(other.ids());
+      }
+    }
+    assertThat(results.get(0)).isNotEmpty();
+    assertThat(results.get(2)).containsExactly(results.get(0));
+    assertThat(results.get(3)).containsExactly(results.get(1));
+  }
+
   @Test
   void anUnknownNameFailsWithOnnxRuntimesMessage() throws Exception {
     Path model = TestModels.stories260K();
