@@ -92,15 +92,35 @@ public final class IoBindingModelExecutor implements ModelExecutor {
 
   @Override
   public void prefill(int[] promptIds, float[] lastLogits) throws OrtException {
-    int n = promptIds.length;
-    prefill.reset(1);
-    ensureInputs(n, n, n);
-    for (int i = 0; i < n; i++) {
-      ids.setAtIndex(JAVA_LONG, i, promptIds[i]);
-      mask.setAtIndex(JAVA_LONG, i, 1);
-      positions.setAtIndex(JAVA_LONG, i, i);
+    prefillChunk(promptIds, 0, promptIds.length, lastLogits);
+  }
+
+  @Override
+  public void prefillChunk(int[] promptIds, int from, int to, float[] lastLogits)
+      throws OrtException {
+    if (from < 0 || to <= from || to > promptIds.length) {
+      throw new IllegalArgumentException(
+          "chunk [" + from + ", " + to + ") of a " + promptIds.length + "-token prompt");
     }
-    run(prefill, 1, n, 0, false);
+    if (from == 0) {
+      prefill.reset(1);
+    } else if (prefill.pastLength() != from) {
+      throw new IllegalStateException(
+          "the prefill cache holds "
+              + prefill.pastLength()
+              + " tokens, the chunk starts at "
+              + from);
+    }
+    int n = to - from;
+    ensureInputs(n, to, n);
+    for (int i = 0; i < n; i++) {
+      ids.setAtIndex(JAVA_LONG, i, promptIds[from + i]);
+      positions.setAtIndex(JAVA_LONG, i, from + i);
+    }
+    for (int i = 0; i < to; i++) {
+      mask.setAtIndex(JAVA_LONG, i, 1);
+    }
+    run(prefill, 1, n, from, from > 0);
     readLogits(0, n, lastLogits);
   }
 

@@ -99,6 +99,12 @@ public final class BoundKvCache implements KvCache {
     past += newTokens;
   }
 
+  /**
+   * Re-packs the batch. When the past length stays the same and the rows kept from this cache stay
+   * in order (sequences joining at the end or leaving), the current side is edited in place: only
+   * moved and new rows are copied. Otherwise every row is copied into the other side, left-padded
+   * to the new past length. (The same policy as {@link HostKvCache}.)
+   */
   @Override
   public void gather(List<KvRow> newRows) {
     int newPast = 0;
@@ -109,29 +115,71 @@ public final class BoundKvCache implements KvCache {
       }
       newPast = Math.max(newPast, r.length());
     }
-    int next = 1 - current;
-    int heads = spec.kvHeads();
-    long rowHead = (long) spec.headDim() * elementBytes; // bytes of one position of one head
+    if (rows > 0 && newPast == past && keepsOrder(newRows)) {
+      gatherInPlace(newRows);
+    } else {
+      gatherInto(1 - current, newRows, newPast);
+      current = 1 - current;
+    }
+    memory.synchronize();
+    rows = newRows.size();
+    past = newPast;
+  }
+
+  /** Rows of this cache appear in increasing order, each at or before its old index. */
+  private boolean keepsOrder(List<KvRow> newRows) {
+    int last = -1;
+    for (int i = 0; i < newRows.size(); i++) {
+      KvRow r = newRows.get(i);
+      if (r.source() == this) {
+        if (r.row() <= last || r.row() < i) {
+          return false;
+        }
+        last = r.row();
+      }
+    }
+    return true;
+  }
+
+  // Row i moves down from row >= i, in increasing order, so no source is overwritten before it is
+  // read; a row of this cache keeps its whole block (its left padding is masked anyway).
+  private void gatherInPlace(List<KvRow> newRows) {
+    long rowBytes = bytes(1, past);
     for (int slot = 0; slot < spec.numLayers() * 2; slot++) {
-      MemorySegment dst = ensure(next, slot, bytes(newRows.size(), newPast));
+      MemorySegment block = ensure(current, slot, bytes(newRows.size(), past));
       for (int i = 0; i < newRows.size(); i++) {
         KvRow r = newRows.get(i);
-        BoundKvCache src = (BoundKvCache) r.source();
-        MemorySegment from = src.sides[src.current][slot];
-        int pad = newPast - r.length();
-        for (int h = 0; h < heads; h++) {
-          long dstBase = ((long) i * heads + h) * newPast * rowHead;
-          long srcBase =
-              (((long) r.row() * heads + h) * src.past + (src.past - r.length())) * rowHead;
-          memory.zero(dst, dstBase, pad * rowHead);
-          memory.copy(from, srcBase, dst, dstBase + pad * rowHead, r.length() * rowHead);
+        if (r.source() != this) {
+          copyRow(r, slot, block, i, past);
+        } else if (r.row() != i) {
+          memory.copy(block, r.row() * rowBytes, block, i * rowBytes, rowBytes);
         }
       }
     }
-    memory.synchronize();
-    current = next;
-    rows = newRows.size();
-    past = newPast;
+  }
+
+  private void gatherInto(int side, List<KvRow> newRows, int newPast) {
+    for (int slot = 0; slot < spec.numLayers() * 2; slot++) {
+      MemorySegment dst = ensure(side, slot, bytes(newRows.size(), newPast));
+      for (int i = 0; i < newRows.size(); i++) {
+        copyRow(newRows.get(i), slot, dst, i, newPast);
+      }
+    }
+  }
+
+  /** Copies row {@code r} into row {@code i} of {@code dst} (past {@code dstPast}), left-padded. */
+  private void copyRow(KvRow r, int slot, MemorySegment dst, int i, int dstPast) {
+    BoundKvCache src = (BoundKvCache) r.source();
+    MemorySegment from = src.sides[src.current][slot];
+    int heads = spec.kvHeads();
+    long rowHead = (long) spec.headDim() * elementBytes; // bytes of one position of one head
+    int pad = dstPast - r.length();
+    for (int h = 0; h < heads; h++) {
+      long dstBase = ((long) i * heads + h) * dstPast * rowHead;
+      long srcBase = (((long) r.row() * heads + h) * src.past + (src.past - r.length())) * rowHead;
+      memory.zero(dst, dstBase, pad * rowHead);
+      memory.copy(from, srcBase, dst, dstBase + pad * rowHead, r.length() * rowHead);
+    }
   }
 
   @Override
