@@ -9,6 +9,7 @@ import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.ToDoubleFunction;
 import org.llmplatform.inference.runtime.DecoderSession;
 import org.llmplatform.inference.runtime.Device;
 import org.llmplatform.inference.runtime.RuntimeOptions;
@@ -99,24 +100,20 @@ public final class KvBindingBenchmark {
           rounds);
       System.out.println(
           "| concurrent | pinned decode tok/s per request | iobinding decode tok/s per request |"
-              + " iobinding / pinned | pinned aggregate tok/s | iobinding aggregate tok/s |"
-              + " iobinding / pinned |");
+              + " iobinding / pinned (median of per-round ratios) | pinned aggregate tok/s |"
+              + " iobinding aggregate tok/s | iobinding / pinned (median of per-round ratios) |");
       System.out.println("|---:|---:|---:|---:|---:|---:|---:|");
       for (int l = 0; l < levels.length; l++) {
-        double pd = median(samples[l][0], true);
-        double bd = median(samples[l][1], true);
-        double pa = median(samples[l][0], false);
-        double ba = median(samples[l][1], false);
         System.out.printf(
             Locale.ROOT,
             "| %d | %.1f | %.1f | %.3f | %.1f | %.1f | %.3f |%n",
             levels[l],
-            pd,
-            bd,
-            bd / pd,
-            pa,
-            ba,
-            ba / pa);
+            median(samples[l][0], Sample::decodeTokS),
+            median(samples[l][1], Sample::decodeTokS),
+            medianRatio(samples[l], Sample::decodeTokS),
+            median(samples[l][0], Sample::aggregateTokS),
+            median(samples[l][1], Sample::aggregateTokS),
+            medianRatio(samples[l], Sample::aggregateTokS));
       }
     }
     executorSteps(model, options, levels, promptTokens, newTokens);
@@ -189,16 +186,23 @@ public final class KvBindingBenchmark {
 
   static double medianOf(List<Double> values) {
     double[] v = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-    return v[v.length / 2];
+    return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
   }
 
-  static double median(Sample[] samples, boolean decode) {
-    double[] v =
-        Arrays.stream(samples)
-            .mapToDouble(s -> decode ? s.decodeTokS() : s.aggregateTokS())
-            .sorted()
-            .toArray();
-    return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+  static double median(Sample[] samples, ToDoubleFunction<Sample> metric) {
+    return medianOf(Arrays.stream(samples).map(metric::applyAsDouble).toList());
+  }
+
+  /**
+   * Median over rounds of iobinding / pinned within a round: the two runs of a round are adjacent
+   * in time, so a shared machine's drift cancels better than in a ratio of medians.
+   */
+  static double medianRatio(Sample[][] byMode, ToDoubleFunction<Sample> metric) {
+    List<Double> ratios = new ArrayList<>();
+    for (int round = 0; round < byMode[0].length; round++) {
+      ratios.add(metric.applyAsDouble(byMode[1][round]) / metric.applyAsDouble(byMode[0][round]));
+    }
+    return medianOf(ratios);
   }
 
   /** {@code c} requests submitted at once; each generates exactly {@code n} tokens. */
