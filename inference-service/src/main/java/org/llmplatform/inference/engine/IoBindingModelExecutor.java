@@ -50,7 +50,9 @@ public final class IoBindingModelExecutor implements ModelExecutor {
   private final long[] shape3 = new long[3];
   private static final long[] SHAPE_ONE = {1};
   // int64 [rows, seq] ids and positions, [rows, past + seq] mask; logits [rows, seq, vocab]
-  private Arena buffers = Arena.ofShared();
+  // reallocated when they grow (rarely, doubling); an automatic arena frees the old ones without
+  // the thread handshake that closing a shared arena makes
+  private Arena buffers = Arena.ofAuto();
   private MemorySegment ids = buffers.allocate(64);
   private MemorySegment positions = buffers.allocate(64);
   private MemorySegment mask = buffers.allocate(64);
@@ -206,8 +208,7 @@ public final class IoBindingModelExecutor implements ModelExecutor {
       long idBytes = Math.max(ids.byteSize(), 16L * tokens);
       long maskBytes = Math.max(mask.byteSize(), 16L * maskCells);
       long logitBytes = Math.max(logits.byteSize(), 2 * logitsBytes);
-      buffers.close();
-      buffers = Arena.ofShared();
+      buffers = Arena.ofAuto();
       ids = buffers.allocate(idBytes, 64);
       positions = buffers.allocate(idBytes, 64);
       mask = buffers.allocate(maskBytes, 64);
@@ -222,7 +223,6 @@ public final class IoBindingModelExecutor implements ModelExecutor {
     prefill.close();
     kvMemory.close();
     host.close();
-    buffers.close();
     arena.close();
     try {
       session.close();

@@ -1,17 +1,41 @@
 package org.llmplatform.inference.kvcache;
 
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
 import ai.onnxruntime.OrtException;
-import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
-import java.util.HashMap;
-import java.util.Map;
+import java.lang.invoke.MethodHandle;
+import java.util.HashSet;
+import java.util.Set;
 import org.llmplatform.inference.runtime.OrtMemoryInfo;
 
-/** {@link KvMemory} in host memory: each block its own arena, copies are {@code memcpy}. */
+/**
+ * {@link KvMemory} in host memory: blocks from the C library's {@code aligned_alloc} / {@code free}
+ * (zero-filled like direct buffers), copies are {@code memcpy}. Not arenas: closing a shared arena
+ * makes a handshake with every thread, which the engine thread would pay on each block it grows.
+ */
 public final class HostKvMemory implements KvMemory {
 
+  private static final long ALIGNMENT = 64;
+  private static final MethodHandle ALIGNED_ALLOC;
+  private static final MethodHandle FREE;
+
+  static {
+    Linker linker = Linker.nativeLinker();
+    var libc = linker.defaultLookup();
+    ALIGNED_ALLOC =
+        linker.downcallHandle(
+            libc.find("aligned_alloc").orElseThrow(),
+            FunctionDescriptor.of(ADDRESS, JAVA_LONG, JAVA_LONG));
+    FREE =
+        linker.downcallHandle(libc.find("free").orElseThrow(), FunctionDescriptor.ofVoid(ADDRESS));
+  }
+
   private final OrtMemoryInfo info;
-  private final Map<Long, Arena> blocks = new HashMap<>();
+  private final Set<Long> blocks = new HashSet<>();
 
   public HostKvMemory() throws OrtException {
     this.info = OrtMemoryInfo.cpu();
@@ -24,19 +48,36 @@ public final class HostKvMemory implements KvMemory {
 
   @Override
   public MemorySegment allocate(long bytes) {
-    Arena arena = Arena.ofShared();
-    MemorySegment block = arena.allocate(Math.max(bytes, 64), 64);
-    blocks.put(block.address(), arena);
+    long size = (Math.max(bytes, ALIGNMENT) + ALIGNMENT - 1) / ALIGNMENT * ALIGNMENT;
+    MemorySegment block;
+    try {
+      block = (MemorySegment) ALIGNED_ALLOC.invokeExact(ALIGNMENT, size);
+    } catch (Throwable t) {
+      throw new IllegalStateException(t);
+    }
+    if (block.equals(MemorySegment.NULL)) {
+      throw new OutOfMemoryError("aligned_alloc of " + size + " bytes for the KV cache failed");
+    }
+    block = block.reinterpret(size);
+    block.fill((byte) 0);
+    blocks.add(block.address());
     return block;
   }
 
   @Override
   public void free(MemorySegment block) {
-    Arena arena = blocks.remove(block.address());
-    if (arena == null) {
+    if (!blocks.remove(block.address())) {
       throw new IllegalArgumentException("not a block of this memory");
     }
-    arena.close();
+    release(block);
+  }
+
+  private static void release(MemorySegment block) {
+    try {
+      FREE.invokeExact(block);
+    } catch (Throwable t) {
+      throw new IllegalStateException(t);
+    }
   }
 
   @Override
@@ -57,7 +98,7 @@ public final class HostKvMemory implements KvMemory {
 
   @Override
   public void close() {
-    blocks.values().forEach(Arena::close);
+    blocks.forEach(address -> release(MemorySegment.ofAddress(address)));
     blocks.clear();
     info.close();
   }
