@@ -93,6 +93,17 @@ public final class IoBindingModelExecutor implements ModelExecutor {
   }
 
   @Override
+  public boolean prefillsInChunks() {
+    return true;
+  }
+
+  /** A spare cache in the same memory (host or device), e.g. a finished sequence kept for reuse. */
+  @Override
+  public KvCache newKvCache() {
+    return new BoundKvCache(spec, kvMemory);
+  }
+
+  @Override
   public void prefill(int[] promptIds, float[] lastLogits) throws OrtException {
     prefillChunk(promptIds, 0, promptIds.length, lastLogits);
   }

@@ -277,6 +277,42 @@ class IoBindingParityTest {
     assertThat(results.get(3)).containsExactly(results.get(1));
   }
 
+  /**
+   * Prefix reuse over IoBinding (finished sequences kept in spare bound caches, chunked prefill of
+   * the rest): three turns of a conversation give the pinned path's tokens without reuse, and the
+   * later turns hit the cache.
+   */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("org.llmplatform.inference.engine.ContinuousBatchingTest#models")
+  void prefixReuseGivesThePinnedTokens(Path model) throws Exception {
+    int[][] prompts = ContinuousBatchingTest.promptsOf(model);
+    int[] first = prompts[0];
+    int[] userTurn = prompts[prompts.length - 1];
+    int[][] expected = new int[3][];
+    try (var plain = PrefixReuseTest.engine(model, 0, 0, EngineMetrics.NONE)) {
+      expected[0] = PrefixReuseTest.generate(plain, first, 6);
+      int[] second = PrefixReuseTest.concat(first, expected[0], userTurn);
+      expected[1] = PrefixReuseTest.generate(plain, second, 6);
+      expected[2] =
+          PrefixReuseTest.generate(plain, PrefixReuseTest.concat(second, expected[1], userTurn), 6);
+    }
+    var counts = new PrefixReuseTest.PrefixCounts();
+    var engine =
+        new InferenceEngine(
+            bound(model), new EngineSettings(4, 64, 1L << 30, 3, 64L << 20), counts);
+    try (engine) {
+      engine.start();
+      assertThat(engine.awaitReady(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+      int[] reply1 = PrefixReuseTest.generate(engine, first, 6);
+      int[] second = PrefixReuseTest.concat(first, reply1, userTurn);
+      int[] reply2 = PrefixReuseTest.generate(engine, second, 6);
+      int[] reply3 =
+          PrefixReuseTest.generate(engine, PrefixReuseTest.concat(second, reply2, userTurn), 6);
+      assertThat(new int[][] {reply1, reply2, reply3}).isDeepEqualTo(expected);
+      assertThat(counts.hitTokens).hasValue((first.length + 5) + (second.length + 5));
+    }
+  }
+
   @Test
   void anUnknownNameFailsWithOnnxRuntimesMessage() throws Exception {
     Path model = TestModels.stories260K();
