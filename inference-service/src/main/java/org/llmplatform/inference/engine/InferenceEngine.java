@@ -62,11 +62,12 @@ public final class InferenceEngine implements AutoCloseable {
     this.stepTokens = new int[budget.slots()];
     this.stepPositions = new int[budget.slots()];
     this.stepKvLengths = new int[budget.slots()];
-    this.prefixReuse = PrefixReuse.of(executor, settings, metrics);
-    this.prefillChunk = executor.prefillsInChunks() ? settings.prefillChunk() : 0;
+    boolean chunks = ChunkedPrefillProbe.chunksOnTopOfPast(executor);
+    this.prefixReuse = chunks ? PrefixReuse.of(executor, settings, metrics) : null;
+    this.prefillChunk = chunks ? settings.prefillChunk() : 0;
     if (prefillChunk != settings.prefillChunk()) {
       log.warn(
-          "{} prefills whole prompts only: prefill-chunk {} is not used",
+          "{} on this model prefills whole prompts only: prefill-chunk {} is not used",
           executor.getClass().getSimpleName(),
           settings.prefillChunk());
     }

@@ -29,6 +29,14 @@ public interface ModelExecutor extends AutoCloseable {
   void prefill(int[] promptIds, float[] lastLogits) throws Exception;
 
   /**
+   * Whether {@link #prefillChunk} runs any chunk (for models whose graph accepts it: the engine
+   * checks once); when not, the engine prefills prompts in one pass and keeps no prefixes.
+   */
+  default boolean prefillsInChunks() {
+    return false;
+  }
+
+  /**
    * Runs prompt tokens {@code [from, to)} on top of the {@code from} tokens already in {@link
    * #prefillCache()} (from 0: an empty cache), so that a long prompt is prefilled in chunks between
    * decode steps. The chunks of a prompt give the same cache and last logits as one {@link
@@ -36,14 +44,6 @@ public interface ModelExecutor extends AutoCloseable {
    *
    * @param lastLogits out: the logits of position {@code to - 1}, [vocab], as fp32
    */
-  /**
-   * Whether {@link #prefillChunk} runs any chunk; when not, the engine prefills prompts in one pass
-   * and keeps no prefixes.
-   */
-  default boolean prefillsInChunks() {
-    return false;
-  }
-
   default void prefillChunk(int[] promptIds, int from, int to, float[] lastLogits)
       throws Exception {
     if (from != 0 || to != promptIds.length) {

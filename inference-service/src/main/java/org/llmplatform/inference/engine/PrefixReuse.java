@@ -26,15 +26,12 @@ final class PrefixReuse implements AutoCloseable {
     this.cache = cache;
   }
 
-  /** Prefix reuse within {@code prefixCacheBytes}; null when off or the executor cannot do it. */
+  /**
+   * Prefix reuse within {@code prefixCacheBytes}; null when off or the executor cannot make spare
+   * caches. The caller has checked that the executor prefills chunks on top of a past.
+   */
   static PrefixReuse of(ModelExecutor executor, EngineSettings settings, EngineMetrics metrics) {
     if (settings.prefixCacheBytes() <= 0) {
-      return null;
-    }
-    if (!executor.prefillsInChunks()) {
-      log.warn(
-          "Prefix reuse is off: {} cannot prefill the rest of a prompt",
-          executor.getClass().getSimpleName());
       return null;
     }
     try {

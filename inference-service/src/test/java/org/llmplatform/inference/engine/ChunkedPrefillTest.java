@@ -10,7 +10,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.llmplatform.inference.ReferenceCase;
+import org.llmplatform.inference.TestModels;
 import org.llmplatform.inference.runtime.DecoderSession;
 import org.llmplatform.inference.runtime.RuntimeOptions;
 import org.llmplatform.inference.runtime.TensorType;
@@ -169,6 +171,43 @@ class ChunkedPrefillTest {
         engine.submit(new GenerationRequest(prompt, ContinuousBatchingTest.greedy(8), l));
         assertThat(l.await()).isEqualTo(FinishReason.LENGTH);
         assertThat(l.ids()).containsExactly(expected);
+      }
+    }
+  }
+
+  /**
+   * ONNX Runtime GenAI's graph cannot run a multi-token chunk on top of a past (its attention-mask
+   * Expand fails): with chunking and prefix reuse configured, the engine finds that out before it
+   * starts and serves prompts longer than a chunk whole, on either executor, instead of failing
+   * them; a second turn of the same prompt (a prefix-cache candidate) gives the same tokens too.
+   */
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"pinned", "iobinding"})
+  void aModelThatCannotChunkOnTopOfAPastIsServedWithWholePrompts(String binding) throws Exception {
+    Path model = TestModels.shared("ortgenai-tiny-llama-fp16");
+    int[] prompt = {0, 450, 4996, 17354, 1701, 975, 278, 17366, 11203, 29889, 450, 4996};
+    int[] expected;
+    try (var engine = ContinuousBatchingTest.engine(model, 1)) {
+      var l = new CollectingListener();
+      engine.submit(new GenerationRequest(prompt, ContinuousBatchingTest.greedy(10), l));
+      assertThat(l.await()).isEqualTo(FinishReason.LENGTH);
+      expected = l.ids();
+    }
+    DecoderSession session = DecoderSession.open(model, RuntimeOptions.cpuDefaults());
+    ModelExecutor executor =
+        binding.equals("pinned")
+            ? new OnnxModelExecutor(session)
+            : new IoBindingModelExecutor(session);
+    try (var engine =
+        new InferenceEngine(
+            executor, new EngineSettings(4, 64, 1L << 30, 4, 1L << 20), EngineMetrics.NONE)) {
+      engine.start();
+      assertThat(engine.awaitReady(60, TimeUnit.SECONDS)).isTrue();
+      for (int turn = 0; turn < 2; turn++) {
+        var l = new CollectingListener();
+        engine.submit(new GenerationRequest(prompt, ContinuousBatchingTest.greedy(10), l));
+        assertThat(l.await()).as("turn %d", turn).isEqualTo(FinishReason.LENGTH);
+        assertThat(l.ids()).as("turn %d", turn).containsExactly(expected);
       }
     }
   }
