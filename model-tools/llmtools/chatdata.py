@@ -151,7 +151,10 @@ def sub_answer(a: int, b: int) -> str:
            f"{a // 10 - borrow - b // 10}, so {a} - {b} = {a - b}."
 
 
-def _state(rng, fact, value):
+def _state(rng, fact, value, echo=False):
+    """The user's statement of a fact and the assistant's acknowledgement. With ``echo`` the acknowledgement
+    repeats the fact ("OK, you live in Oslo.") as it always does for names, so a later recall can copy it
+    from the assistant's own recent answer; the random draws are the same either way."""
     if fact == "name":
         q = rng.choice(["My name is {v}.", "I am {v}.", "Call me {v}.", "Hi, I'm {v}.", "Hello, my name is {v}."])
         return q.format(v=value), f"Nice to meet you, {value}!"
@@ -161,7 +164,13 @@ def _state(rng, fact, value):
         q = rng.choice(["My favourite colour is {v}.", "I like the colour {v} best.", "I love {v}."])
     else:
         q = rng.choice(["My favourite number is {v}.", "My lucky number is {v}.", "Remember the number {v}."])
-    return q.format(v=value), ACK
+    return q.format(v=value), echo_ack(fact, value) if echo else ACK
+
+
+def echo_ack(fact, value):
+    """The acknowledgement that repeats a city, colour or number (the recall answer's words after "OK, ")."""
+    return {"city": f"OK, you live in {value}.", "colour": f"OK, your favourite colour is {value}.",
+            "number": f"OK, your number is {value}."}[fact]
 
 
 def _recall(rng, fact, value):
@@ -207,14 +216,17 @@ def _word(rng, op):
     return q, w[::-1]
 
 
-def conversation(rng: random.Random, pools: Pools, split: str):
-    """One conversation: a list of {"role", "content"} messages; assistant ones also carry "skill"."""
+def conversation(rng: random.Random, pools: Pools, split: str, echo=False, recall_heavy=False):
+    """One conversation: a list of {"role", "content"} messages; assistant ones also carry "skill".
+    ``echo``: acknowledgements repeat the fact (same draws, so the same conversation otherwise);
+    ``recall_heavy``: two or three facts per conversation, stated more often (other draws, other data)."""
     n_turns = rng.randint(4, 6)
     facts = list(FACTS[1:])
     rng.shuffle(facts)
     if rng.random() < 0.7:  # names are the hardest to recall (never-seen names in test): ask more often
         facts.insert(0, "name")
-    facts = facts[:rng.choice([1, 2, 3, 3])]  # dense recalls: ~35% of answers
+    facts = facts[:rng.choice([2, 3, 3] if recall_heavy else [1, 2, 3, 3])]  # dense recalls: ~35% of answers
+    state_rate = 0.6 if recall_heavy else 0.45
     known = {}
     due = {}  # turn index -> fact to ask about
     messages = []
@@ -227,7 +239,7 @@ def conversation(rng: random.Random, pools: Pools, split: str):
         else:
             r = rng.random()
             free = [f for f in facts if f not in known]
-            if free and r < 0.45:
+            if free and r < state_rate:
                 fact = free[0]
                 value = {"name": lambda: rng.choice(pools.names[split]), "city": lambda: rng.choice(CITIES),
                          "colour": lambda: rng.choice(COLOURS), "number": lambda: str(rng.randint(1, 99))}[fact]()
@@ -236,7 +248,7 @@ def conversation(rng: random.Random, pools: Pools, split: str):
                 while t + gap in due:
                     gap += 1  # a later free slot (at most 3 facts, so at most 5 turns away)
                 due[t + gap] = fact
-                q, a = _state(rng, fact, value)
+                q, a = _state(rng, fact, value, echo)
                 skill = "ack"
             elif r < 0.89:
                 skill = "add" if rng.random() < 0.55 else "sub"
@@ -262,10 +274,10 @@ def conversation(rng: random.Random, pools: Pools, split: str):
     return messages
 
 
-def conversations(split: str, count: int, seed: int, pools: Pools = None):
+def conversations(split: str, count: int, seed: int, pools: Pools = None, echo=False, recall_heavy=False):
     pools = pools or Pools()
     rng = random.Random(f"{split}-{seed}")
-    return [conversation(rng, pools, split) for _ in range(count)]
+    return [conversation(rng, pools, split, echo, recall_heavy) for _ in range(count)]
 
 
 def render(messages, add_generation_prompt=False):

@@ -1,6 +1,6 @@
 """Exact-match per skill on the held-out test conversations, the export of the default model, loss curves.
 
-    /usr/bin/python3 -m llmtools.evaluate [--stage sft-lora] [--limit N]
+    /usr/bin/python3 -m llmtools.evaluate [--stage sft-echo] [--limit N]
 
 Evaluation is multi-turn and greedy, as the platform serves a chat: for every user turn the history so far
 (the user's turns and the model's OWN earlier answers, not the reference ones) is rendered with the
@@ -22,7 +22,8 @@ import torch
 from . import chatdata
 from .export import write_json, write_model_folder
 from .fixtures import EOT, IM_END, generation_config, tokenizer_config
-from .train import CACHE, HERE, MODEL_DIR, SEED, FastEncoder, load_tokenizer, log, trained_model
+from .train import (CACHE, EXPORTED, HERE, MODEL_DIR, SEED, STAGES, FastEncoder, load_tokenizer, log,
+                    trained_model)
 
 MAX_NEW = 64
 REFERENCE_MESSAGES = [
@@ -113,20 +114,27 @@ def evaluate(model, conversations, made_up_names, limit=None):
     return scores, transcripts
 
 
-def test_conversations():
-    with open(os.path.join(CACHE, "test-conversations.jsonl"), encoding="utf-8") as f:
+def test_file(stage):
+    """The test conversations in the format the stage was trained on: sft-echo's acknowledgements repeat
+    the fact, the other stages' say "OK, I will remember that." (the same 300 conversations otherwise)."""
+    return os.path.join(CACHE, "test-conversations-echo.jsonl" if STAGES[stage].data == "data-echo.pt"
+                        else "test-conversations.jsonl")
+
+
+def test_conversations(stage):
+    with open(test_file(stage), encoding="utf-8") as f:
         return [json.loads(line)["messages"] for line in f]
 
 
 def evaluate_stages(stages, limit=None):
     """Scores each stage's best.pt on the test conversations (the first ``limit`` of them if given)."""
     pools = chatdata.Pools(SEED)
-    convs = test_conversations()
     results = {}
     for stage in stages:
         if not os.path.exists(os.path.join(CACHE, stage, "best.pt")):
             log(f"eval: {stage} has no best.pt yet, skipped")
             continue
+        convs = test_conversations(stage)
         started = time.time()
         n = limit
         scores, transcripts = evaluate(trained_model(stage), convs, pools.made_up["test"], n)
@@ -135,7 +143,7 @@ def evaluate_stages(stages, limit=None):
             + ", ".join(f"{s} {v['exact_match']}%" for s, v in scores.items() if isinstance(v, dict)))
         results[stage] = scores
         write_json(os.path.join(CACHE, stage, "scores.json"), scores)
-        exported = stage == "sft-lora" and limit is None and os.path.isdir(os.path.join(MODEL_DIR, "eval"))
+        exported = stage == EXPORTED and limit is None and os.path.isdir(os.path.join(MODEL_DIR, "eval"))
         if exported:  # the exported stage's scores and answers (the platform's are checked against them)
             write_json(os.path.join(MODEL_DIR, "eval", "scores.json"), scores)
         paths = [os.path.join(CACHE, stage, "transcripts.jsonl")]
@@ -148,7 +156,7 @@ def evaluate_stages(stages, limit=None):
     return results
 
 
-def export(stage="sft-lora", fp16=True):
+def export(stage=EXPORTED, fp16=True):
     """The stage's best weights (LoRA merged) as ../models/chat-default/ (fp32) and chat-default-fp16/."""
     tok = load_tokenizer()
     eos_ids = [tok.vocab[IM_END], tok.vocab[EOT]]
@@ -167,7 +175,7 @@ def export(stage="sft-lora", fp16=True):
         log(f"exported {stage} to {os.path.normpath(out)} "
             f"({os.path.getsize(os.path.join(out, 'onnx', 'model.onnx')):,} bytes of ONNX)")
     os.makedirs(os.path.join(MODEL_DIR, "eval"), exist_ok=True)
-    with open(os.path.join(CACHE, "test-conversations.jsonl"), encoding="utf-8") as src, open(
+    with open(test_file(stage), encoding="utf-8") as src, open(
             os.path.join(MODEL_DIR, "eval", "test-conversations.jsonl"), "w", encoding="utf-8") as dst:
         dst.write(src.read())
 
@@ -184,7 +192,9 @@ def plot(cache=CACHE, out=os.path.join(HERE, "docs", "loss-curve.png")):
         return
     fig, axes = plt.subplots(1, 2, figsize=(11, 4))
     offset = 0
-    for stage, colour in (("pretrain", "tab:blue"), ("sft-lora", "tab:green"), ("sft-full", "tab:red")):
+    ends = {}
+    for stage, colour in (("pretrain", "tab:blue"), ("sft-lora", "tab:green"), ("sft-full", "tab:red"),
+                          ("sft-echo", "tab:purple")):
         path = os.path.join(cache, stage, "log.csv")
         if not os.path.exists(path):
             continue
@@ -192,7 +202,7 @@ def plot(cache=CACHE, out=os.path.join(HERE, "docs", "loss-curve.png")):
             rows = list(csv.DictReader(f))
         if not rows:
             continue
-        start = offset if stage != "pretrain" else 0
+        start = 0 if stage == "pretrain" else ends.get(STAGES[stage].init_from, offset)
         tokens = [(start + int(r["tokens"])) / 1e6 for r in rows]
         axes[0].plot(tokens, [float(r["val_loss_all"]) for r in rows], color=colour, marker="o", markersize=3,
                      label=f"{stage} val (all)")
@@ -200,6 +210,7 @@ def plot(cache=CACHE, out=os.path.join(HERE, "docs", "loss-curve.png")):
                      markersize=3, label=f"{stage} val (assistant)")
         axes[1 if stage != "pretrain" else 0].plot(tokens, [float(r["train_loss"]) for r in rows], color=colour,
                                                    linestyle="--", label=f"{stage} train")
+        ends[stage] = start + int(rows[-1]["tokens"])
         if stage == "pretrain":
             offset = int(rows[-1]["tokens"])
     axes[0].set_title("loss on every token")
@@ -222,7 +233,7 @@ def main(argv=None):
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
-    evaluate_stages(args.stage or ["pretrain", "sft-lora", "sft-full"], args.limit)
+    evaluate_stages(args.stage or ["pretrain", "sft-lora", "sft-full", "sft-echo"], args.limit)
     return 0
 
 

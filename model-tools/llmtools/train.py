@@ -1,7 +1,7 @@
 """The project's default chat model, end to end: data, tokenizer, pre-training, fine-tuning, export, scores.
 
     /usr/bin/python3 -m llmtools.train default-model          # every stage; each resumes where it stopped
-    /usr/bin/python3 -m llmtools.train prepare|pretrain|sft-lora|sft-full|export|eval|plot
+    /usr/bin/python3 -m llmtools.train prepare|pretrain|sft-lora|sft-full|prepare-echo|sft-echo|export|eval|plot
 
 Everything lives under ``.cache/default-model/`` (git-ignored) until the export writes
 ``../models/chat-default/``. Each training stage checkpoints to ``<stage>/last.pt`` at every validation
@@ -13,6 +13,9 @@ from the last checkpoint with the same batches (batch ``i`` is drawn from a gene
   sft-lora   loss on assistant tokens only; LoRA adapters (rank 8) on every projection, base frozen;
              the adapters are merged into the weights at export
   sft-full   the same data and loss, every parameter trained (the comparison in the README)
+  sft-echo   continues from sft-lora (merged), every parameter trained, on data-echo.pt: the same kind of
+             conversations where the acknowledgement repeats each stated fact ("OK, you live in Oslo.") and
+             facts are stated more often; same tokenizer. This stage is the one exported
 """
 
 import argparse
@@ -40,6 +43,8 @@ MODEL_DIR = os.path.join(HERE, "..", "models", "chat-default")
 SEED = 1234
 VOCAB = 512
 N_TRAIN, N_VAL, N_TEST = 60000, 256, 300
+N_TRAIN_ECHO = 20000  # sft-echo sees ~4,500 of them
+EXPORTED = "sft-echo"  # the stage exported as ../models/chat-default
 VAL_USED = 128  # validation conversations scored at each check (CPU time is scarce)
 
 MODEL = LlamaConfig(vocab_size=VOCAB, hidden_size=128, intermediate_size=384, num_hidden_layers=4,
@@ -65,15 +70,19 @@ class Stage:
     full: bool = True
     pack: int = 0  # > 0: each batch is `batch` rows of this many tokens, conversations packed end to end
     user_weight: float = 1.0  # loss "all": weight of the tokens the assistant does not write (theirs is 1)
+    data: str = "data.pt"  # the prepared conversations under CACHE
+    seed_offset: int = 500000  # batch i is drawn from a generator seeded with SEED * 1000 + i + seed_offset
 
 
 STAGES = {
     "pretrain": Stage("pretrain", "all", steps=1100, batch=8, pack=512, user_weight=0.3, lr=3e-3, warmup=60,
-                      eval_every=50, patience=6),
+                      eval_every=50, patience=6, seed_offset=0),
     "sft-lora": Stage("sft-lora", "assistant", steps=100, batch=8, pack=512, lr=3e-3, warmup=10, eval_every=25,
                       init_from="pretrain", lora_rank=8, full=False, weight_decay=0.0),
     "sft-full": Stage("sft-full", "assistant", steps=100, batch=8, pack=512, lr=1e-3, warmup=10, eval_every=25,
                       init_from="pretrain"),
+    "sft-echo": Stage("sft-echo", "assistant", steps=400, batch=8, pack=512, lr=1e-3, warmup=10, eval_every=50,
+                      init_from="sft-lora", data="data-echo.pt", seed_offset=700000),
 }
 
 
@@ -139,12 +148,27 @@ def prepare(args):
     log("training the tokenizer")
     tok = train_tokenizer(pools)
     tok.save(os.path.join(CACHE, "tokenizer.json"))
+    encode_splits(tok, pools, "data.pt", "test-conversations.jsonl", N_TRAIN, echo=False)
+
+
+def prepare_echo(args):
+    """data-echo.pt for sft-echo, with the tokenizer trained by prepare (unchanged). Train and validation
+    conversations are recall-heavy with echoed facts; the test conversations are the same 300 as
+    test-conversations.jsonl except that each acknowledgement of a city, colour or number repeats it."""
+    pools = chatdata.Pools(SEED)
+    pools.check_disjoint()
+    encode_splits(load_tokenizer(), pools, "data-echo.pt", "test-conversations-echo.jsonl", N_TRAIN_ECHO,
+                  echo=True)
+
+
+def encode_splits(tok, pools, data_name, test_name, n_train, echo):
     enc = FastEncoder(tok)
-    for messages in chatdata.conversations("val", 50, 99, pools):  # segment-wise == whole-text encoding
+    for messages in chatdata.conversations("val", 50, 99, pools, echo=echo):  # segment-wise == whole text
         assert enc.conversation(messages)[0] == tok.encode(chatdata.render(messages))
     data = {}
-    for split, count in (("train", N_TRAIN), ("val", N_VAL), ("test", N_TEST)):
-        convs = chatdata.conversations(split, count, SEED, pools)
+    for split, count in (("train", n_train), ("val", N_VAL), ("test", N_TEST)):
+        heavy = echo and split != "test"  # the test conversations keep the mix of the other stages
+        convs = chatdata.conversations(split, count, SEED, pools, echo=echo, recall_heavy=heavy)
         rows = [enc.conversation(c) for c in convs]
         lengths = torch.tensor([len(r[0]) for r in rows])
         data[split] = {
@@ -155,12 +179,12 @@ def prepare(args):
         log(f"{split}: {count} conversations, {int(lengths.sum()):,} tokens, "
             f"mean {lengths.float().mean():.0f}, max {int(lengths.max())}")
         if split == "test":
-            with open(os.path.join(CACHE, "test-conversations.jsonl"), "w", encoding="utf-8") as f:
+            with open(os.path.join(CACHE, test_name), "w", encoding="utf-8") as f:
                 for c in convs:
                     f.write(json.dumps({"messages": c}, ensure_ascii=False) + "\n")
-    tmp = os.path.join(CACHE, "data.pt.tmp")
+    tmp = os.path.join(CACHE, data_name + ".tmp")
     torch.save(data, tmp)
-    os.replace(tmp, os.path.join(CACHE, "data.pt"))
+    os.replace(tmp, os.path.join(CACHE, data_name))
 
 
 def batch_of(split_data, indices):
@@ -295,7 +319,14 @@ def build_model(stage: Stage, dropout=None):
     model.init_weights(torch.Generator().manual_seed(SEED))
     if stage.init_from:
         src = os.path.join(CACHE, stage.init_from, "best.pt")
+        rank = STAGES[stage.init_from].lora_rank
+        if rank:  # start from the source stage's weights with its adapters merged
+            add_lora(model, rank)
         model.load_state_dict(torch.load(src)["model"])
+        if rank:
+            merge_lora(model)
+            for p in model.parameters():
+                p.requires_grad_(True)
     if stage.lora_rank:
         add_lora(model, stage.lora_rank)
     return model
@@ -330,7 +361,7 @@ def atomic_save(obj, path):
 def train_stage(stage: Stage, max_minutes: float):
     out = os.path.join(CACHE, stage.name)
     os.makedirs(out, exist_ok=True)
-    data = torch.load(os.path.join(CACHE, "data.pt"))
+    data = torch.load(os.path.join(CACHE, stage.data))
     model = build_model(stage)
     params = [p for p in model.parameters() if p.requires_grad]
     decay = [p for p in params if p.dim() >= 2]
@@ -371,7 +402,7 @@ def train_stage(stage: Stage, max_minutes: float):
     running, running_n = 0.0, 0
     while state["step"] < stage.steps:
         step = state["step"]
-        g = torch.Generator().manual_seed(SEED * 1000 + step + (0 if stage.name == "pretrain" else 500000))
+        g = torch.Generator().manual_seed(SEED * 1000 + step + stage.seed_offset)
         torch.manual_seed(SEED * 7 + step)  # dropout masks
         if stage.pack:
             ids, pos, seg, real, own = packed_batch_of(data["train"], g, stage.batch, stage.pack)
@@ -433,10 +464,10 @@ def trained_model(stage_name):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("what", choices=["default-model", "prepare", "pretrain", "sft-lora", "sft-full", "export",
-                                         "eval", "plot"])
+    parser.add_argument("what", choices=["default-model", "prepare", "prepare-echo", "pretrain", "sft-lora",
+                                         "sft-full", "sft-echo", "export", "eval", "plot"])
     parser.add_argument("--max-minutes", type=float, default=0, help="stop a training stage after this long")
-    parser.add_argument("--stage", default="sft-lora", help="for eval/export: which stage's best.pt")
+    parser.add_argument("--stage", default=EXPORTED, help="for eval/export: which stage's best.pt")
     parser.add_argument("--threads", type=int, default=1, help="1 is fastest on a busy 2-core machine")
     parser.add_argument("--no-full", action="store_true", help="default-model: skip the full fine-tuning run")
     args = parser.parse_args(argv)
@@ -445,6 +476,9 @@ def main(argv=None):
     what = args.what
     if what in ("prepare", "default-model") and not os.path.exists(os.path.join(CACHE, "data.pt")):
         prepare(args)
+    if what in ("prepare-echo", "sft-echo", "default-model") and not os.path.exists(
+            os.path.join(CACHE, "data-echo.pt")):
+        prepare_echo(args)
     if what in STAGES:
         train_stage(STAGES[what], args.max_minutes)
     if what == "default-model":
@@ -452,6 +486,7 @@ def main(argv=None):
         train_stage(STAGES["sft-lora"], 0)
         if not args.no_full:
             train_stage(STAGES["sft-full"], 0)
+        train_stage(STAGES["sft-echo"], 0)
     if what in ("plot", "default-model"):
         from .evaluate import plot
         plot(CACHE)
@@ -461,7 +496,7 @@ def main(argv=None):
     if what in ("eval", "default-model"):
         from .evaluate import evaluate_stages
         evaluate_stages([args.stage] if what == "eval" else
-                        ["pretrain", "sft-lora"] + ([] if args.no_full else ["sft-full"]))
+                        ["pretrain", "sft-lora"] + ([] if args.no_full else ["sft-full"]) + ["sft-echo"])
     return 0
 
 

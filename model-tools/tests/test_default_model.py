@@ -90,15 +90,57 @@ class SplitsTest(unittest.TestCase):
                     self.assertLessEqual(turn - turns[0], 5)
 
 
+class EchoDataTest(unittest.TestCase):
+    """sft-echo's data: acknowledgements that repeat the fact, recall-heavy training conversations."""
+
+    def test_echo_test_conversations_differ_only_in_the_acknowledgements_of_facts(self):
+        plain = chatdata.conversations("test", 300, 1234, POOLS)
+        echo = chatdata.conversations("test", 300, 1234, POOLS, echo=True)
+        changed = 0
+        for p, e in zip(plain, echo):
+            self.assertEqual(len(p), len(e))
+            for mp, me in zip(p, e):
+                if mp["content"] != me["content"]:
+                    changed += 1
+                    self.assertEqual((mp["content"], mp["skill"], me["skill"]), (chatdata.ACK, "ack", "ack"))
+                    self.assertRegex(me["content"], r"^OK, (you live in|your favourite colour is|your number is) ")
+        self.assertGreater(changed, 100)
+
+    def test_each_recalled_fact_was_echoed_earlier_in_the_same_words(self):
+        for heavy in (False, True):
+            for conv in chatdata.conversations("train", 300, 3, POOLS, echo=True, recall_heavy=heavy):
+                said = []
+                for m in conv:
+                    if m["role"] != "assistant":
+                        continue
+                    if m["skill"] == "recall_fact":
+                        text = m["content"]
+                        self.assertIn("OK, " + text[0].lower() + text[1:], said)
+                    said.append(m["content"])
+
+    def test_recall_heavy_training_data_has_more_recalls_and_only_training_pairs_and_names(self):
+        def recall_share(convs):
+            answers = [m for c in convs for m in c if m["role"] == "assistant"]
+            return sum(m["skill"].startswith("recall") for m in answers) / len(answers)
+
+        heavy = chatdata.conversations("train", 2000, 1234, POOLS, echo=True, recall_heavy=True)
+        self.assertGreater(recall_share(heavy), recall_share(chatdata.conversations("train", 2000, 1234, POOLS))
+                           + 0.05)
+        self.assertTrue(set().union(*(operand_pairs(c) for c in heavy)) <= set(POOLS.pairs["train"]))
+        names = {m["content"][len("Your name is "):-1] for c in heavy for m in c if m.get("skill") == "recall_name"}
+        self.assertTrue(names <= set(POOLS.names["train"]))
+
+
 class TokenizerTest(unittest.TestCase):
     def test_segment_encoding_equals_whole_text_encoding_and_masks_assistant_tokens(self):
         convs = chatdata.conversations("train", 200, 5, POOLS)
-        texts = []
+        texts = []  # trained without the echoed acknowledgements, as the default model's tokenizer
         for c in convs:
             texts += ["user\n", "assistant\n"] + [m["content"] for m in c]
         tok = ByteLevelBpe.train(texts, 400, SPECIALS, split_digits=True)
         enc = FastEncoder(tok)
-        for c in convs[:20]:
+        echo = chatdata.conversations("train", 20, 5, POOLS, echo=True, recall_heavy=True)
+        for c in convs[:20] + echo:
             ids, mask = enc.conversation(c)
             self.assertEqual(ids, tok.encode(chatdata.render(c)))
             own = tok.decode([i for i, m in zip(ids, mask) if m])
