@@ -29,11 +29,12 @@ import tools.jackson.databind.JsonNode;
  * answer must be PyTorch's answer, except where PyTorch's best and second-best logits were closer
  * than {@link #NEAR_TIE} at some step of that answer (ONNX Runtime may round the other way there),
  * or after such a difference in the same conversation (the histories differ from then on); the
- * platform's exact-match against the references must be within one answer per 100 of PyTorch's; and
- * its addition and subtraction answers (worked digit by digit, checked whole) must be at least
- * {@link #ARITHMETIC_BAR} exact. The issue's 90% bar is not asserted for recall: the committed
- * model recalls 89% of names and 60% of other facts (model-tools/README.md), so such a test would
- * fail.
+ * platform's exact-match against the references must be within one answer per 100 of PyTorch's; the
+ * whole sample must be at least {@link #SAMPLE_BAR} exact (the issue's bar), and so must its
+ * addition and subtraction answers (worked digit by digit, checked whole) and, separately, its
+ * recall answers (name, city, colour, number stated one to five turns earlier). Measured with the
+ * committed model: 94.0% of the sample, 100% of arithmetic, 98.6% of recalls
+ * (model-tools/README.md).
  */
 class DefaultModelIT {
 
@@ -47,8 +48,8 @@ class DefaultModelIT {
 
   static final String MODEL = "chat-default";
 
-  /** Exact-match the sample's addition and subtraction answers must reach (measured: 100%). */
-  static final double ARITHMETIC_BAR = 0.90;
+  /** Exact-match the whole sample, its arithmetic and its recall answers must each reach. */
+  static final double SAMPLE_BAR = 0.90;
 
   static Path modelDir;
   static List<ServiceProcess> services = new ArrayList<>();
@@ -132,6 +133,8 @@ class DefaultModelIT {
     int same = 0;
     int arithmetic = 0;
     int arithmeticRight = 0;
+    int recall = 0;
+    int recallRight = 0;
     var unexplained = new ArrayList<String>();
     for (int c = 0; c < SAMPLE * SAMPLE_EVERY; c += SAMPLE_EVERY) {
       List<String> users = new ArrayList<>();
@@ -150,6 +153,10 @@ class DefaultModelIT {
         if (List.of("add", "sub").contains(ref.path("skill").asString())) {
           arithmetic++;
           arithmeticRight += right ? 1 : 0;
+        }
+        if (ref.path("skill").asString().startsWith("recall")) {
+          recall++;
+          recallRight += right ? 1 : 0;
         }
         pytorchRight += ref.path("ok").asBoolean() ? 1 : 0;
         if (got.get(t).equals(ref.path("model").asString())) {
@@ -177,7 +184,7 @@ class DefaultModelIT {
     }
     System.out.printf(
         "DefaultModelIT: %d answers, platform exact-match %d (%.1f%%), PyTorch %d (%.1f%%),"
-            + " platform == PyTorch %d, arithmetic %d/%d%n",
+            + " platform == PyTorch %d, arithmetic %d/%d, recall %d/%d%n",
         answers,
         platformRight,
         100.0 * platformRight / answers,
@@ -185,16 +192,25 @@ class DefaultModelIT {
         100.0 * pytorchRight / answers,
         same,
         arithmeticRight,
-        arithmetic);
+        arithmetic,
+        recallRight,
+        recall);
     assertThat(answers).isGreaterThanOrEqualTo(4 * SAMPLE);
     assertThat(unexplained).as("answers that differ from PyTorch's without a near-tie").isEmpty();
     assertThat(Math.abs(platformRight - pytorchRight))
         .as("platform vs PyTorch exact-match, answers")
         .isLessThanOrEqualTo(Math.max(1, answers / 100));
     assertThat(arithmetic).isGreaterThanOrEqualTo(SAMPLE);
+    assertThat((double) platformRight / answers)
+        .as("exact-match of the sample through the platform")
+        .isGreaterThanOrEqualTo(SAMPLE_BAR);
     assertThat((double) arithmeticRight / arithmetic)
         .as("addition and subtraction exact-match through the platform")
-        .isGreaterThanOrEqualTo(ARITHMETIC_BAR);
+        .isGreaterThanOrEqualTo(SAMPLE_BAR);
+    assertThat(recall).isGreaterThanOrEqualTo(SAMPLE);
+    assertThat((double) recallRight / recall)
+        .as("recall exact-match through the platform")
+        .isGreaterThanOrEqualTo(SAMPLE_BAR);
   }
 
   /** One session; one request per user turn carrying only that turn; the answers in order. */
