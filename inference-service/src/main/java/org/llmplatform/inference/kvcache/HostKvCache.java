@@ -110,7 +110,7 @@ public final class HostKvCache implements KvCache {
       }
       newPast = Math.max(newPast, r.length());
     }
-    if (rows > 0 && newPast == past && keepsOrder(newRows)) {
+    if (rows > 0 && newPast == past && KvRow.gathersInPlace(this, newRows)) {
       gatherInPlace(newRows);
     } else {
       gatherInto(1 - current, newRows, newPast);
@@ -118,21 +118,6 @@ public final class HostKvCache implements KvCache {
     }
     rows = newRows.size();
     past = newPast;
-  }
-
-  /** Rows of this cache appear in increasing order, each at or before its old index. */
-  private boolean keepsOrder(List<KvRow> newRows) {
-    int last = -1;
-    for (int i = 0; i < newRows.size(); i++) {
-      KvRow r = newRows.get(i);
-      if (r.source() == this) {
-        if (r.row() <= last || r.row() < i) {
-          return false;
-        }
-        last = r.row();
-      }
-    }
-    return true;
   }
 
   // Row i moves down from row >= i, in increasing order, so no source is overwritten before it is

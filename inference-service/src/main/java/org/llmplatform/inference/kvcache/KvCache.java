@@ -45,5 +45,24 @@ public interface KvCache extends AutoCloseable {
         throw new IllegalArgumentException("row and length must be >= 0");
       }
     }
+
+    /**
+     * Whether {@code cache} can take {@code newRows} in place: its own rows appear in increasing
+     * order, each at or before its old index, so moving row by row down never overwrites a row
+     * before it is read.
+     */
+    static boolean gathersInPlace(KvCache cache, List<KvRow> newRows) {
+      int last = -1;
+      for (int i = 0; i < newRows.size(); i++) {
+        KvRow r = newRows.get(i);
+        if (r.source() == cache) {
+          if (r.row() <= last || r.row() < i) {
+            return false;
+          }
+          last = r.row();
+        }
+      }
+      return true;
+    }
   }
 }
