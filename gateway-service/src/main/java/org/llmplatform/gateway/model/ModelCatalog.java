@@ -85,12 +85,18 @@ public class ModelCatalog implements DisposableBean {
           ApiException.notFound(
               "model_not_found", "model", "The model '" + name + "' does not exist"));
     }
+    // one after the other (both are cached after the first request), so that with several
+    // downstreams down the error names the same one every time: inference-service first
     return entry
         .info()
-        .zipWith(
-            decoders.get(entry.tokenizerModel()),
-            (info, decoder) ->
-                new ServedModel(name, entry.tokenizerModel(), entry.inference(), info, decoder));
+        .flatMap(
+            info ->
+                decoders
+                    .get(entry.tokenizerModel())
+                    .map(
+                        decoder ->
+                            new ServedModel(
+                                name, entry.tokenizerModel(), entry.inference(), info, decoder)));
   }
 
   /**
