@@ -111,18 +111,9 @@ public final class IoBindingModelExecutor implements ModelExecutor {
   @Override
   public void prefillChunk(int[] promptIds, int from, int to, float[] lastLogits)
       throws OrtException {
-    if (from < 0 || to <= from || to > promptIds.length) {
-      throw new IllegalArgumentException(
-          "chunk [" + from + ", " + to + ") of a " + promptIds.length + "-token prompt");
-    }
+    PrefillChunk.check(promptIds, from, to, prefill.pastLength());
     if (from == 0) {
       prefill.reset(1);
-    } else if (prefill.pastLength() != from) {
-      throw new IllegalStateException(
-          "the prefill cache holds "
-              + prefill.pastLength()
-              + " tokens, the chunk starts at "
-              + from);
     }
     int n = to - from;
     ensureInputs(n, to, n);
