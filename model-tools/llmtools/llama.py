@@ -89,9 +89,40 @@ class RMSNorm(nn.Module):
         return x * torch.rsqrt(variance + self.eps) * self.weight.float()
 
 
-def rotate_half(x):
-    half = x.shape[-1] // 2
+def rotate_half(x, half: int):
+    """(x1, x2) -> (-x2, x1) over the last axis; ``half`` is a Python int, so the export slices at constants."""
     return torch.cat((-x[..., half:], x[..., :half]), dim=-1)
+
+
+class _Reshape(torch.autograd.Function):
+    """``x.reshape(x.shape[:keep] + tail)``, exported as one Reshape with a constant shape (0 keeps a dim).
+
+    Written as ``view(b, s, ...)`` the exporter computes every dynamic size at run time (Shape, Gather,
+    Unsqueeze, Concat per reshape): hundreds of tiny nodes per decode step, whose dispatch cost rivals the
+    matrix products of a small model. ``tail`` may hold one -1.
+    """
+
+    @staticmethod
+    def forward(ctx, x, keep: int, tail):
+        ctx.shape = x.shape
+        return x.reshape(*x.shape[:keep], *tail)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.reshape(ctx.shape), None, None
+
+    @staticmethod
+    def symbolic(g, x, keep: int, tail):
+        shape = [0] * keep + list(tail)
+        if -1 not in shape:
+            shape[keep - 1] = -1  # torch 1.13's export asserts on a shape with 0s and no -1
+        return g.op("Reshape", x, g.op("Constant", value_t=torch.tensor(shape, dtype=torch.int64)))
+
+
+def _reshape(x, keep: int, *tail):
+    if torch.onnx.is_in_onnx_export():
+        return _Reshape.apply(x, keep, tail)
+    return x.reshape(*x.shape[:keep], *tail)
 
 
 class Rotary(nn.Module):
@@ -121,25 +152,35 @@ class Attention(nn.Module):
         self.dropout = nn.Dropout(cfg.dropout)
 
     def forward(self, x, cos, sin, mask_bias, past_k, past_v, storage_dtype):
-        b, s, _ = x.shape
-        q = _linear(x, self.q_proj).view(b, s, self.heads, self.head_dim).transpose(1, 2)
-        k = _linear(x, self.k_proj).view(b, s, self.kv_heads, self.head_dim).transpose(1, 2)
-        v = _linear(x, self.v_proj).view(b, s, self.kv_heads, self.head_dim).transpose(1, 2)
-        q = q * cos + rotate_half(q) * sin
-        k = k * cos + rotate_half(k) * sin
+        """mask_bias: [batch, 1, groups * seq, total] (see LlamaForCausalLM.forward)."""
+        heads, kv_heads, d = self.heads, self.kv_heads, self.head_dim
+        groups = heads // kv_heads
+        # one matrix product for q, k and v (the exporter folds the concatenated weight into a constant)
+        w = _as(torch.cat((self.q_proj.weight, self.k_proj.weight, self.v_proj.weight)), torch.float32)
+        q, k, v = torch.nn.functional.linear(x, w).split((heads * d, kv_heads * d, kv_heads * d), dim=-1)
+        q = _reshape(q, 2, heads, d).transpose(1, 2)
+        k = _reshape(k, 2, kv_heads, d).transpose(1, 2)
+        v = _reshape(v, 2, kv_heads, d).transpose(1, 2)
+        q = q * cos + rotate_half(q, d // 2) * sin
+        k = k * cos + rotate_half(k, d // 2) * sin
         # present: [batch, kv_heads, past_len + seq, head_dim], in the storage dtype
-        present_k = torch.cat((past_k, k.to(storage_dtype)), dim=2)
-        present_v = torch.cat((past_v, v.to(storage_dtype)), dim=2)
-        k_all = present_k.float()
-        v_all = present_v.float()
-        groups = self.heads // self.kv_heads
-        if groups > 1:
-            k_all = _repeat_kv(k_all, groups)
-            v_all = _repeat_kv(v_all, groups)
-        scores = torch.matmul(q, k_all.transpose(2, 3)) / math.sqrt(self.head_dim) + mask_bias
+        present_k = torch.cat((past_k, _as(k, storage_dtype)), dim=2)
+        present_v = torch.cat((past_v, _as(v, storage_dtype)), dim=2)
+        k_all = _as(present_k, torch.float32)
+        v_all = _as(present_v, torch.float32)
+        # Grouped-query attention without repeating the kv heads: the `groups` query heads that share a kv
+        # head become rows of one product, [batch, kv_heads, groups * seq, head_dim] x [.., head_dim, total].
+        # Head h = kv * groups + g, as Hugging Face's repeat_kv pairs them.
+        q = _reshape(q, 1, kv_heads, -1, d)
+        scores = torch.matmul(q, k_all.transpose(2, 3)) / math.sqrt(d) + mask_bias
         probs = self.dropout(torch.softmax(scores, dim=-1))
-        out = torch.matmul(probs, v_all).transpose(1, 2).reshape(b, s, self.heads * self.head_dim)
-        return _linear(out, self.o_proj), present_k, present_v
+        out = _reshape(torch.matmul(probs, v_all), 1, heads, -1, d).transpose(1, 2)
+        return _linear(_reshape(out, 2, heads * d), self.o_proj), present_k, present_v
+
+
+def _as(x, dtype):
+    """x in dtype; no Cast node when it already is (a no-op Cast still copies the tensor in ONNX Runtime)."""
+    return x if x.dtype == dtype else x.to(dtype)
 
 
 class Mlp(nn.Module):
@@ -150,8 +191,10 @@ class Mlp(nn.Module):
         self.down_proj = nn.Linear(cfg.intermediate_size, cfg.hidden_size, bias=False)
 
     def forward(self, x):
-        gate = _linear(x, self.gate_proj)
-        return _linear(gate * torch.sigmoid(gate) * _linear(x, self.up_proj), self.down_proj)
+        # gate and up in one matrix product
+        w = _as(torch.cat((self.gate_proj.weight, self.up_proj.weight)), torch.float32)
+        gate, up = torch.nn.functional.linear(x, w).chunk(2, dim=-1)
+        return _linear(gate * torch.sigmoid(gate) * up, self.down_proj)
 
 
 class Block(nn.Module):
@@ -171,18 +214,8 @@ class Block(nn.Module):
         return x, pk, pv
 
 
-def _repeat_kv(x, groups: int):
-    """[batch, kv_heads, len, head_dim] -> [batch, kv_heads * groups, len, head_dim], each head repeated.
-
-    Written as expand + reshape (as Hugging Face's repeat_kv): torch 1.13 exports repeat_interleave
-    with a graph that breaks when the sequence axis has length 1.
-    """
-    b, kv, t, d = x.shape
-    return x.unsqueeze(2).expand(b, kv, groups, t, d).reshape(b, kv * groups, t, d)
-
-
 def _linear(x, layer: nn.Linear):
-    return torch.nn.functional.linear(x, layer.weight.float())
+    return torch.nn.functional.linear(x, _as(layer.weight, torch.float32))
 
 
 class LlamaForCausalLM(nn.Module):
@@ -226,13 +259,17 @@ class LlamaForCausalLM(nn.Module):
             mask_bias = _mask_bias(attention_mask, s, past_len)
         else:
             mask_bias = _segment_mask_bias(segment_ids)
+        groups = self.cfg.num_attention_heads // self.cfg.num_key_value_heads
+        if groups > 1:
+            # rows g * seq + i of a kv head's grouped scores belong to query position i
+            mask_bias = mask_bias.repeat(1, 1, groups, 1)
         presents = []
         for i, layer in enumerate(self.layers):
             x, pk, pv = layer(x, cos, sin, mask_bias, past[2 * i], past[2 * i + 1], self.storage_dtype)
             presents += [pk, pv]
         x = self.norm(x)
-        logits = torch.matmul(x, self.output_weight().float().t())
-        return logits.to(self.storage_dtype), presents
+        logits = torch.matmul(x, _as(self.output_weight(), torch.float32).t())
+        return _as(logits, self.storage_dtype), presents
 
     def empty_past(self, batch: int):
         shape = (batch, self.cfg.num_key_value_heads, 0, self.cfg.head_dim)
