@@ -43,8 +43,20 @@ class ContinuousBatchingTest {
     return SamplingParams.greedy(maxNew, Set.of());
   }
 
+  /**
+   * The reference models, and ONNX Runtime GenAI's layout (contrib attention, fp16) when present.
+   */
   static java.util.stream.Stream<Path> models() {
-    return TestModels.withReference().stream();
+    List<Path> models = new ArrayList<>(TestModels.withReference());
+    Path genAi =
+        Path.of(
+            System.getProperty("llm.shared.dir", "../../shared"),
+            "models",
+            "ortgenai-tiny-llama-fp16");
+    if (java.nio.file.Files.isDirectory(genAi)) {
+      models.add(genAi);
+    }
+    return models.stream();
   }
 
   /**
@@ -52,7 +64,7 @@ class ContinuousBatchingTest {
    * vocabulary.
    */
   static int[][] promptsOf(Path model) {
-    if (model.getFileName().toString().equals("stories260K")) {
+    if (!java.nio.file.Files.exists(model.resolve("reference.json"))) {
       return PROMPTS;
     }
     List<int[]> out = new ArrayList<>();
