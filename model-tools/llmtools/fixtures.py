@@ -2,18 +2,21 @@
 
     /usr/bin/python3 -m llmtools.fixtures test-models [--out ../test-models]
     /usr/bin/python3 -m llmtools.fixtures bench-models [--out ../build-models] [--only bench-30m]
+    /usr/bin/python3 -m llmtools.fixtures bench-models --only bench-25m-chat
 
 Same arguments, same files, byte for byte: every random draw comes from a seeded generator.
 """
 
 import argparse
+import json
 import os
+import shutil
 import sys
 
 import torch
 
 from .bpe import ByteLevelBpe
-from .export import write_model_folder
+from .export import export_onnx, write_json, write_model_folder
 from .llama import LlamaConfig, LlamaForCausalLM
 
 PAD, EOT, IM_START, IM_END = "<|pad|>", "<|endoftext|>", "<|im_start|>", "<|im_end|>"
@@ -121,6 +124,37 @@ BENCH = {
 }
 
 
+# Random weights on the vocabulary of a real tokenizer (the default chat model's, models/chat-default): every id the
+# model can pick decodes to text, so the gateway streams text as with a trained model, at the decode cost of a
+# ~25M-parameter model (bench-30m's ids mostly fall outside its 579-token tokenizer and decode to nothing).
+TEXT_BENCH = {
+    "bench-25m-chat": (dict(hidden_size=512, intermediate_size=1408, num_hidden_layers=8, num_attention_heads=8,
+                            num_key_value_heads=4, max_position_embeddings=1024, tie_word_embeddings=True,
+                            # at 0.02 greedy decoding repeats one token; at 0.1 it picks varied ones
+                            init_std=0.1),
+                       "chat-default", 25),
+}
+TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "generation_config.json")
+
+
+def write_text_bench(out_root, name, shape, tokenizer_model, seed):
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    source = os.path.join(here, "..", "models", tokenizer_model)
+    vocab = json.load(open(os.path.join(source, "config.json")))
+    cfg = LlamaConfig(vocab_size=vocab["vocab_size"], **shape)
+    torch.manual_seed(seed)
+    model = make_model(cfg, seed, False)
+    out = os.path.join(out_root, name)
+    os.makedirs(out, exist_ok=True)
+    export_onnx(model, os.path.join(out, "onnx", "model.onnx"))
+    eos = vocab["eos_token_id"]
+    write_json(os.path.join(out, "config.json"),
+               model.cfg.hf_config("float32", vocab.get("bos_token_id"), eos if isinstance(eos, list) else [eos]))
+    for file in TOKENIZER_FILES:
+        shutil.copyfile(os.path.join(source, file), os.path.join(out, file))
+    print(f"wrote {out} ({sum(p.numel() for p in model.parameters()):,} parameters, {tokenizer_model}'s tokenizer)")
+
+
 def generation_config(eos_ids) -> dict:
     return {"bos_token_id": None, "eos_token_id": list(eos_ids), "pad_token_id": 0, "do_sample": False,
             "max_new_tokens": 256}
@@ -168,6 +202,9 @@ def main(argv=None):
         for name, (cfg, seed) in BENCH.items():
             if args.only in (None, name):
                 write_fixture(out, name, cfg, seed, False, with_reference=False)
+        for name, (shape, tokenizer_model, seed) in TEXT_BENCH.items():
+            if args.only in (None, name):
+                write_text_bench(out, name, shape, tokenizer_model, seed)
     return 0
 
 
