@@ -8,7 +8,10 @@ In one run, on the same model files and the same prompt ids (the chat template r
   3. inference-service directly and through the gateway (the request functions of gateway-service/bench/bench.py):
      batch-1 (median of 3) and 16 requests arriving staggered over the first second;
   4. the bound: bytes read per batch-1 decode token (weights, one embedding row, KV at the mean context) over the
-     measured bandwidth, and our batch-1 rate as a share of it.
+     measured bandwidth, and our batch-1 rate as a share of it;
+  5. batch-1 again in --rounds interleaved rounds (bandwidth, transformers.js, ours, back to back in each round),
+     reported as the median of the per-round ratios: on a shared machine the figures of steps 1-3, minutes apart,
+     move with the neighbours' load; a round's three measurements share the same moment.
 Prints a Markdown table and the raw figures as JSON.
 """
 import argparse
@@ -97,6 +100,7 @@ def main():
     ap.add_argument("--max-tokens", type=int, default=64)
     ap.add_argument("--concurrent", type=int, default=16)
     ap.add_argument("--bandwidth-bin", required=True)
+    ap.add_argument("--rounds", type=int, default=int(os.environ.get("ROUNDS", "3")))
     args = ap.parse_args()
     n = args.concurrent
 
@@ -106,13 +110,19 @@ def main():
     out = {"model": args.model, "prompt_tokens": len(ids), "max_tokens": args.max_tokens,
            "load_before": os.getloadavg()[0]}
 
-    out["bandwidth"] = json.loads(subprocess.run([args.bandwidth_bin, "8"], check=True, capture_output=True,
-                                                 text=True).stdout)
-    node = subprocess.run(["node", os.path.join(HERE, "transformers.mjs"), args.model_dir, json.dumps(ids),
-                           str(args.max_tokens), str(n)], cwd=HERE, capture_output=True, text=True)
-    if node.returncode != 0:
-        raise SystemExit(f"transformers.js failed:\n{node.stderr[-3000:]}")
-    out["transformers_js"] = json.loads(node.stdout.strip().splitlines()[-1])
+    def bandwidth(passes):
+        return json.loads(subprocess.run([args.bandwidth_bin, str(passes)], check=True, capture_output=True,
+                                         text=True).stdout)
+
+    def transformers_js(requests):
+        node = subprocess.run(["node", os.path.join(HERE, "transformers.mjs"), args.model_dir, json.dumps(ids),
+                               str(args.max_tokens), str(requests)], cwd=HERE, capture_output=True, text=True)
+        if node.returncode != 0:
+            raise SystemExit(f"transformers.js failed:\n{node.stderr[-3000:]}")
+        return json.loads(node.stdout.strip().splitlines()[-1])
+
+    out["bandwidth"] = bandwidth(8)
+    out["transformers_js"] = transformers_js(n)
     print("transformers.js: " + json.dumps(out["transformers_js"]), flush=True)
 
     def direct():
@@ -150,10 +160,21 @@ def main():
     nan = {"ttft_ms": float("nan"), "decode_tok_s": float("nan"), "aggregate_tok_s": float("nan")}
     out["gateway"] = ({"batch1": batch1(gateway), "staggered": staggered(gateway, n)} if gateway
                       else {"batch1": nan, "staggered": nan})
-    out["load_after"] = os.getloadavg()[0]
-
     context = len(ids) + args.max_tokens / 2
     weights, kv = bytes_per_token(args.model_dir, context)
+    rounds = []
+    for _ in range(args.rounds):
+        bw = bandwidth(4)
+        r = {"gbs": max(bw["gbs_1_thread"], bw["gbs_all_threads"]),
+             "transformers_js": transformers_js(0)["batch1"]["decode_tok_s"],
+             "direct": batch1(direct)["decode_tok_s"]}
+        r["ratio"] = r["direct"] / r["transformers_js"]
+        r["share"] = r["direct"] / (r["gbs"] * 1e9 / (weights + kv))
+        rounds.append(r)
+        print("round: " + json.dumps(r), flush=True)
+    out["rounds"] = rounds
+    out["load_after"] = os.getloadavg()[0]
+
     gbs = max(out["bandwidth"]["gbs_1_thread"], out["bandwidth"]["gbs_all_threads"])
     bound = gbs * 1e9 / (weights + kv)
     out["bound"] = {"weight_bytes": weights, "kv_bytes": kv, "context": context, "gbs": gbs, "tok_s": bound}
@@ -183,6 +204,19 @@ def main():
           f"{gbs:.1f} GB/s (1 thread {out['bandwidth']['gbs_1_thread']:.1f}, "
           f"{out['bandwidth']['threads']} threads {out['bandwidth']['gbs_all_threads']:.1f}) = {bound:.0f} tok/s; "
           f"ours batch-1 direct = {100 * d['batch1']['decode_tok_s'] / bound:.0f}% of it.\n")
+    if rounds:
+        print(f"Batch-1 in {len(rounds)} interleaved rounds (bandwidth, transformers.js, ours back to back):\n")
+        print("| round | bandwidth GB/s | bound tok/s | transformers.js tok/s | ours direct tok/s "
+              "| ours / transformers.js | ours / bound |")
+        print("|---:|---:|---:|---:|---:|---:|---:|")
+        for i, r in enumerate(rounds, 1):
+            print(f"| {i} | {r['gbs']:.1f} | {r['gbs'] * 1e9 / (weights + kv):.0f} | {r['transformers_js']:.1f} "
+                  f"| {r['direct']:.1f} | {r['ratio']:.2f}× | {100 * r['share']:.0f}% |")
+        print(f"| median | {statistics.median(r['gbs'] for r in rounds):.1f} | "
+              f"| {statistics.median(r['transformers_js'] for r in rounds):.1f} "
+              f"| {statistics.median(r['direct'] for r in rounds):.1f} "
+              f"| **{statistics.median(r['ratio'] for r in rounds):.2f}×** "
+              f"| **{100 * statistics.median(r['share'] for r in rounds):.0f}%** |\n")
     print("raw: " + json.dumps(out))
 
 

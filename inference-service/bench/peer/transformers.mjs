@@ -2,6 +2,7 @@
 // Hugging Face layout: batch-1 TTFT and decode tokens/s (median of 3), 16 requests one after another, and 16 at once as one
 // batch (identical prompts, so no padding). Prints one JSON object.
 //   node transformers.mjs <model-dir> <prompt-ids-json> <new-tokens> <requests>
+// With <requests> 0 only the batch-1 figures are measured (peer.py's interleaved rounds).
 import path from "node:path";
 import { AutoModelForCausalLM, Tensor, env } from "@huggingface/transformers";
 
@@ -55,6 +56,11 @@ const batch1 = {
   decode_tok_s: median(runs.map((r) => (r.steps.length - 1) / ((r.end - r.steps[0]) / 1000))),
   ids: runs[0].ids,
 };
+
+if (requests === 0) {
+  console.log(JSON.stringify({ batch1 }));
+  process.exit(0);
+}
 
 let tokens = 0;
 const seqStart = performance.now();
