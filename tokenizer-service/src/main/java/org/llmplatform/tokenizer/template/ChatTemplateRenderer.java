@@ -4,10 +4,19 @@ import com.hubspot.jinjava.Jinjava;
 import com.hubspot.jinjava.JinjavaConfig;
 import com.hubspot.jinjava.LegacyOverrides;
 import com.hubspot.jinjava.el.JinjavaInterpreterResolver;
+import com.hubspot.jinjava.interpret.Context;
+import com.hubspot.jinjava.interpret.InterpretException;
+import com.hubspot.jinjava.interpret.InvalidArgumentException;
+import com.hubspot.jinjava.interpret.InvalidInputException;
+import com.hubspot.jinjava.interpret.JinjavaInterpreter;
 import com.hubspot.jinjava.interpret.RenderResult;
 import com.hubspot.jinjava.interpret.TemplateError;
+import com.hubspot.jinjava.interpret.TemplateSyntaxException;
 import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
+import com.hubspot.jinjava.tree.Node;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import jinjava.javax.el.CompositeELResolver;
 
 /**
@@ -18,7 +27,14 @@ import jinjava.javax.el.CompositeELResolver;
  * {@link PythonStringMethods} provides, and use the slice {@code [::-1]}, which is rewritten to
  * {@code |reverse|list} (Jinjava's parser has no step slices).
  *
- * <p>Thread-safe: one instance serves every model.
+ * <p>Each template is rewritten and parsed once, on first use, into a node tree that every later
+ * render of it walks (Jinjava's {@code renderForResult(String, …)} rewrites and parses the source
+ * on every call); the output is the same, as the differential test checks. A template whose parse
+ * reports anything is not kept: it is parsed again on each call, so its errors are reported each
+ * time.
+ *
+ * <p>Thread-safe: one instance serves every model. A node tree is read-only once parsed; each
+ * render has its own interpreter and context.
  */
 public final class ChatTemplateRenderer {
 
@@ -42,9 +58,25 @@ public final class ChatTemplateRenderer {
           .withHandleBackslashInQuotesOnly(true)
           .build();
 
+  /** Parsed templates kept at most: a service has a handful (a model's named templates). */
+  private static final int MAX_PARSED = 64;
+
   private final Jinjava jinjava;
+  private final JinjavaConfig config;
+  private final Map<String, Optional<Node>> parsed = new ConcurrentHashMap<>();
+
+  private final boolean reuseParsed;
 
   public ChatTemplateRenderer() {
+    this(true);
+  }
+
+  /**
+   * @param reuseParsed false: render each call from the source, as Jinjava's {@code
+   *     renderForResult} does (the reference the tests compare the parsed trees' output with)
+   */
+  ChatTemplateRenderer(boolean reuseParsed) {
+    this.reuseParsed = reuseParsed;
     CompositeELResolver resolver = new CompositeELResolver();
     resolver.add(new PythonStringMethods());
     resolver.add(JinjavaInterpreterResolver.DEFAULT_RESOLVER_READ_ONLY);
@@ -57,6 +89,7 @@ public final class ChatTemplateRenderer {
             .withMaxOutputSize(MAX_OUTPUT)
             .withFailOnUnknownTokens(false)
             .build();
+    this.config = config;
     jinjava = new Jinjava(config);
     var globals = jinjava.getGlobalContext();
     globals.registerFunction(
@@ -76,7 +109,17 @@ public final class ChatTemplateRenderer {
    * @throws ChatTemplateException when the template raises or cannot be rendered
    */
   public String render(String template, Map<String, Object> variables) {
-    RenderResult result = jinjava.renderForResult(TemplateSource.toJinjava(template), variables);
+    Optional<Node> root = reuseParsed ? parsed.get(template) : Optional.empty();
+    if (root == null) {
+      root = parse(template);
+      if (parsed.size() < MAX_PARSED) {
+        parsed.putIfAbsent(template, root);
+      }
+    }
+    RenderResult result =
+        root.isPresent()
+            ? render(root.get(), variables)
+            : jinjava.renderForResult(TemplateSource.toJinjava(template), variables);
     for (TemplateError error : result.getErrors()) {
       if (error.getSeverity() != TemplateError.ErrorType.FATAL) {
         continue;
@@ -86,6 +129,51 @@ public final class ChatTemplateRenderer {
           raised != null ? raised : "chat template error: " + error.getMessage());
     }
     return result.getOutput();
+  }
+
+  /** The template's node tree; empty when its parse reported anything (then it is not reused). */
+  private Optional<Node> parse(String template) {
+    JinjavaInterpreter interpreter = jinjava.newInterpreter();
+    JinjavaInterpreter.pushCurrent(interpreter);
+    try {
+      Node root = interpreter.parse(TemplateSource.toJinjava(template));
+      return interpreter.getErrorsCopy().isEmpty() ? Optional.of(root) : Optional.empty();
+    } catch (RuntimeException e) {
+      return Optional.empty();
+    } finally {
+      JinjavaInterpreter.popCurrent();
+    }
+  }
+
+  /**
+   * Renders a parsed template as {@link Jinjava#renderForResult(String, Map)} renders a source: a
+   * fresh context over a copy of the global one, a fresh interpreter, its exceptions as errors.
+   */
+  private RenderResult render(Node root, Map<String, Object> variables) {
+    Context context = new Context(jinjava.getGlobalContextCopy(), variables, config.getDisabled());
+    JinjavaInterpreter interpreter =
+        config.getInterpreterFactory().newInstance(jinjava, context, config);
+    JinjavaInterpreter.pushCurrent(interpreter);
+    try {
+      String output = interpreter.render(root);
+      return new RenderResult(output, context, interpreter.getErrorsCopy());
+    } catch (TemplateSyntaxException e) {
+      return failed(TemplateError.fromException(e), interpreter);
+    } catch (InterpretException e) {
+      return failed(TemplateError.fromSyntaxError(e), interpreter);
+    } catch (InvalidArgumentException e) {
+      return failed(TemplateError.fromInvalidArgumentException(e), interpreter);
+    } catch (InvalidInputException e) {
+      return failed(TemplateError.fromInvalidInputException(e), interpreter);
+    } catch (Exception e) {
+      return failed(TemplateError.fromException(e), interpreter);
+    } finally {
+      JinjavaInterpreter.popCurrent();
+    }
+  }
+
+  private static RenderResult failed(TemplateError error, JinjavaInterpreter interpreter) {
+    return new RenderResult(error, interpreter.getContext(), interpreter.getErrorsCopy());
   }
 
   private static String raisedMessage(Throwable exception) {
