@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Bare ONNX Runtime cost of one decode step of exported graphs, side by side (GraphStepBenchmark): for comparing
+# two exports of the same weights, e.g. before and after a change to model-tools' export.
+#   inference-service/bench/graph-step.sh MODEL_DIR...       (run under: flock -x /tmp/llm-cpu.lock)
+# Env: PAST (144 cached positions), BATCHES (1,16), ROUNDS (5), STEPS (100 per round).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+export JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
+./mvnw -B -q -o -pl llm-api,inference-service -am test-compile -DskipTests 2>/dev/null \
+  || ./mvnw -B -q -pl llm-api,inference-service -am test-compile -DskipTests
+./mvnw -B -q -o -pl llm-api,inference-service dependency:build-classpath -Dmdep.outputFile=target/bench.classpath >/dev/null
+CP="inference-service/target/test-classes:inference-service/target/classes:llm-api/target/classes:$(cat inference-service/target/bench.classpath)"
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+"$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Xmx4g -cp "$CP" \
+  org.llmplatform.inference.engine.GraphStepBenchmark "${PAST:-144}" "${BATCHES:-1,16}" "${ROUNDS:-5}" "${STEPS:-100}" "$@" \
+  2> >(grep -v -e 'WARNING' -e 'Restricted methods' >&2)
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
