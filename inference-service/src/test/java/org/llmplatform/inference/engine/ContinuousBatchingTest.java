@@ -43,10 +43,14 @@ class ContinuousBatchingTest {
     return SamplingParams.greedy(maxNew, Set.of());
   }
 
+  static java.util.stream.Stream<Path> models() {
+    return TestModels.withReference().stream();
+  }
+
   /**
    * The reference models, and ONNX Runtime GenAI's layout (contrib attention, fp16) when present.
    */
-  static java.util.stream.Stream<Path> models() {
+  static java.util.stream.Stream<Path> modelsAndGenAiLayout() {
     List<Path> models = new ArrayList<>(TestModels.withReference());
     Path genAi =
         Path.of(
@@ -76,7 +80,7 @@ class ContinuousBatchingTest {
   }
 
   @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
-  @org.junit.jupiter.params.provider.MethodSource("models")
+  @org.junit.jupiter.params.provider.MethodSource("modelsAndGenAiLayout")
   void promptsJoiningAtDifferentStepsGiveTheirSoloTokens(Path model) throws Exception {
     int[][] prompts = promptsOf(model);
     List<int[]> solo = new ArrayList<>();
