@@ -1,7 +1,8 @@
 """Writes a model folder laid out like one from the Hugging Face hub, and its reference outputs.
 
   <dir>/onnx/model.onnx          inputs input_ids, attention_mask, position_ids, past_key_values.{i}.key|value
-                                 outputs logits, present.{i}.key|value; dynamic batch, sequence and past axes
+                                 outputs logits (last position: [batch, 1, vocab]), present.{i}.key|value;
+                                 dynamic batch, sequence and past axes
   <dir>/config.json, generation_config.json, tokenizer.json, tokenizer_config.json, special_tokens_map.json
   <dir>/reference.json           PyTorch greedy ids and first-step logits for fixed prompts
 """
@@ -44,14 +45,14 @@ def export_onnx(model: LlamaForCausalLM, path: str):
             self.inner = inner
 
         def forward(self, input_ids, attention_mask, position_ids, *past):
-            logits, presents = self.inner(input_ids, attention_mask, position_ids, list(past))
+            logits, presents = self.inner(input_ids, attention_mask, position_ids, list(past), last_logits=True)
             return (logits, *presents)
 
     dynamic = {
         "input_ids": {0: "batch_size", 1: "sequence_length"},
         "attention_mask": {0: "batch_size", 1: "total_sequence_length"},
         "position_ids": {0: "batch_size", 1: "sequence_length"},
-        "logits": {0: "batch_size", 1: "sequence_length"},
+        "logits": {0: "batch_size"},  # [batch, 1, vocab]: the last position's only
     }
     for name in past_names:
         dynamic[name] = {0: "batch_size", 2: "past_sequence_length"}
@@ -75,6 +76,11 @@ def export_onnx(model: LlamaForCausalLM, path: str):
     # wherever they are regenerated with the same toolchain.
     proto.producer_name = "llm-platform model-tools"
     proto.producer_version = "1"
+    # The exporter leaves the last-position slice's length symbolic; declare it, so that a runtime can size its
+    # logits buffer from the graph.
+    logits = next(o for o in proto.graph.output if o.name == "logits")
+    logits.type.tensor_type.shape.dim[1].Clear()
+    logits.type.tensor_type.shape.dim[1].dim_value = 1
     onnx.checker.check_model(proto)
     onnx.save(proto, path)
 

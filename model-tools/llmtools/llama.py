@@ -246,11 +246,13 @@ class LlamaForCausalLM(nn.Module):
     def output_weight(self):
         return self.embed_tokens.weight if self.lm_head is None else self.lm_head.weight
 
-    def forward(self, input_ids, attention_mask, position_ids, past, segment_ids=None):
+    def forward(self, input_ids, attention_mask, position_ids, past, segment_ids=None, last_logits=False):
         """past: a flat list [k0, v0, k1, v1, ...]; returns (logits, flat list of presents).
 
         segment_ids [batch, seq] (training only, no past): several sequences packed in one row; a token attends
-        only to earlier tokens of its own segment (0 = padding). Not part of the exported graph."""
+        only to earlier tokens of its own segment (0 = padding). Not part of the exported graph.
+        last_logits: logits [batch, 1, vocab] of the last position only (the exported graph: generation needs
+        no other, and the output projection of every prompt position is a large share of a prefill's work)."""
         b, s = input_ids.shape
         past_len = past[0].shape[2]
         x = self.dropout(self.embed_tokens.weight.float()[input_ids])
@@ -267,6 +269,8 @@ class LlamaForCausalLM(nn.Module):
         for i, layer in enumerate(self.layers):
             x, pk, pv = layer(x, cos, sin, mask_bias, past[2 * i], past[2 * i + 1], self.storage_dtype)
             presents += [pk, pv]
+        if last_logits:
+            x = x[:, -1:, :]
         x = self.norm(x)
         logits = torch.matmul(x, _as(self.output_weight(), torch.float32).t())
         return _as(logits, self.storage_dtype), presents

@@ -174,13 +174,13 @@ public final class IoBindingModelExecutor implements ModelExecutor {
           SHAPE_ONE);
     }
     shape3[0] = rows;
-    shape3[1] = seq;
+    shape3[1] = spec.logitPositions(seq);
     shape3[2] = spec.vocabSize();
     binding.bindOutput(
         names.logits(),
         host,
         logits,
-        (long) rows * seq * spec.vocabSize() * spec.logitsType().bytes(),
+        (long) rows * shape3[1] * spec.vocabSize() * spec.logitsType().bytes(),
         ElementType.of(spec.logitsType()),
         shape3);
     kv.bind(binding, seq);
@@ -188,9 +188,10 @@ public final class IoBindingModelExecutor implements ModelExecutor {
     kv.commit(seq);
   }
 
+  /** The logits of the last of {@code seq} positions of a row. */
   private void readLogits(int row, int seq, float[] out) {
     int vocab = spec.vocabSize();
-    long first = ((long) row * seq + (seq - 1)) * vocab;
+    long first = spec.lastLogitsIndex(row, seq);
     if (spec.logitsType() == TensorType.FLOAT32) {
       MemorySegment.copy(logits, JAVA_FLOAT, first * 4, out, 0, vocab);
     } else {

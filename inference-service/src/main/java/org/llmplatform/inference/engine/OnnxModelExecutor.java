@@ -126,7 +126,7 @@ public final class OnnxModelExecutor implements ModelExecutor {
     }
   }
 
-  // ids/positions [rows, seq], mask [rows, past + seq], logits [rows, seq, vocab]
+  // ids/positions [rows, seq], mask [rows, past + seq], logits [rows, seq or 1, vocab]
   private void run(HostKvCache kv, int rows, int seq, int past, boolean useCache)
       throws OrtException {
     var env = session.env();
@@ -144,7 +144,9 @@ public final class OnnxModelExecutor implements ModelExecutor {
       if (names.useCacheBranch() != null) {
         inputs.put(names.useCacheBranch(), useCache ? useCacheTrue : useCacheFalse);
       }
-      long logitsBytes = (long) rows * seq * spec.vocabSize() * spec.logitsType().bytes();
+      int logitPositions = spec.logitPositions(seq);
+      long logitsBytes =
+          (long) rows * logitPositions * spec.vocabSize() * spec.logitsType().bytes();
       if (logitsBuf.capacity() < logitsBytes) {
         logitsBuf = direct(logitsBytes);
       }
@@ -152,7 +154,7 @@ public final class OnnxModelExecutor implements ModelExecutor {
           OnnxTensor.createTensor(
               env,
               logitsBuf.slice(0, (int) logitsBytes).order(ByteOrder.nativeOrder()),
-              new long[] {rows, seq, spec.vocabSize()},
+              new long[] {rows, logitPositions, spec.vocabSize()},
               spec.logitsType().onnxType());
       stepTensors.add(logits);
       outputs.put(names.logits(), logits);
@@ -165,9 +167,10 @@ public final class OnnxModelExecutor implements ModelExecutor {
     }
   }
 
+  /** The logits of the last of {@code seq} positions of a row. */
   private void readLogits(int row, int seq, float[] out) {
     int vocab = spec.vocabSize();
-    long first = ((long) row * seq + (seq - 1)) * vocab;
+    long first = spec.lastLogitsIndex(row, seq);
     if (spec.logitsType() == TensorType.FLOAT32) {
       logitsBuf.asFloatBuffer().get((int) first, out, 0, vocab);
     } else {

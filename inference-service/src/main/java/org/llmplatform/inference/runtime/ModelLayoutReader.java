@@ -167,6 +167,7 @@ public final class ModelLayoutReader {
     int headDim = dim(pastShape, 3, headDimFromConfig, "head dim");
     long[] logitsShape = tensor(outputs, logits).getShape();
     int vocab = dim(logitsShape, 2, cfg.path("vocab_size").asInt(0), "vocab size");
+    boolean lastPositionLogits = logitsShape.length == 3 && logitsShape[1] == 1;
     int context =
         files.genai()
             ? cfg.path("context_length").asInt(0)
@@ -203,6 +204,7 @@ public final class ModelLayoutReader {
         headDim,
         kvType,
         logitsType,
+        lastPositionLogits,
         names,
         List.copyOf(eos),
         bos,

@@ -15,6 +15,8 @@ import java.util.List;
  * @param headDim size of one head
  * @param kvType element type of past/present tensors
  * @param logitsType element type of the logits
+ * @param lastPositionLogits the graph's logits are [batch, 1, vocab], the last position's only (as
+ *     model-tools exports them), instead of [batch, seq, vocab]
  * @param names graph input/output names
  * @param eosIds ids that end a sequence
  * @param bosId beginning-of-sequence id, or null
@@ -30,6 +32,7 @@ public record ModelSpec(
     int headDim,
     TensorType kvType,
     TensorType logitsType,
+    boolean lastPositionLogits,
     GraphNames names,
     List<Integer> eosIds,
     Integer bosId,
@@ -46,6 +49,17 @@ public record ModelSpec(
    * Bytes of KV cache one sequence needs at full context: layers × 2 × kv_heads × context ×
    * head_dim × dtype.
    */
+  /** Positions of logits a run over {@code seq} tokens per row outputs. */
+  public int logitPositions(int seq) {
+    return lastPositionLogits ? 1 : seq;
+  }
+
+  /** Element index of the first logit of row {@code row}'s last position, {@code seq} per row. */
+  public long lastLogitsIndex(int row, int seq) {
+    int positions = logitPositions(seq);
+    return ((long) row * positions + positions - 1) * vocabSize;
+  }
+
   public long kvBytesPerSlot() {
     return (long) numLayers * 2 * kvHeads * contextLength * headDim * kvType.bytes();
   }

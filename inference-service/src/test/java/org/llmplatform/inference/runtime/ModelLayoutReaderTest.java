@@ -59,6 +59,8 @@ class ModelLayoutReaderTest {
       assertThat(spec.vocabSize()).isEqualTo(512);
       assertThat(spec.contextLength()).isEqualTo(512);
       assertThat(spec.kvType()).isEqualTo(TensorType.FLOAT32);
+      assertThat(spec.lastPositionLogits()).isFalse(); // logits [batch, seq, vocab]
+      assertThat(spec.lastLogitsIndex(1, 3)).isEqualTo((1L * 3 + 2) * 512);
       assertThat(spec.names().positionIds()).isEqualTo("position_ids");
       assertThat(spec.names().useCacheBranch()).isNull();
       assertThat(spec.eosIds()).containsExactly(2);
@@ -67,6 +69,18 @@ class ModelLayoutReaderTest {
       assertThat(spec.defaults().doSample()).isFalse();
       assertThat(spec.defaults().maxNewTokens()).isEqualTo(256);
       assertThat(session.deviceInUse()).isEqualTo(Device.CPU);
+    }
+  }
+
+  @Test
+  void modelToolsExportsLogitsOfTheLastPositionOnly() throws Exception {
+    Path fixture =
+        Path.of(System.getProperty("llm.repo.dir", ".."), "test-models", "tiny-llama-gqa");
+    try (var session = DecoderSession.open(fixture, RuntimeOptions.cpuDefaults())) {
+      ModelSpec spec = session.spec();
+      assertThat(spec.lastPositionLogits()).isTrue(); // logits [batch, 1, vocab]
+      assertThat(spec.logitPositions(7)).isEqualTo(1);
+      assertThat(spec.lastLogitsIndex(2, 7)).isEqualTo(2L * 384);
     }
   }
 
