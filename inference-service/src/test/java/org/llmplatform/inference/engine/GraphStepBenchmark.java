@@ -17,23 +17,25 @@ import java.util.Map;
 
 /**
  * Benchmark (run by {@code bench/graph-step.sh}; not a test): the bare ONNX Runtime cost of one
- * decode step of exported graphs — for comparing two exports of the same weights. One session per
- * model (the engine's options: all graph optimizations, no memory pattern, sleeping intra-op
- * threads), inputs of a batch of {@code rows} sequences with {@code past} cached positions (zero
- * KV), outputs left to ONNX Runtime. Rounds run the models one after another, so drift of a shared
- * machine hits each; the table gives the median over rounds of each model's median step time.
+ * decode step (or one prefill) of exported graphs — for comparing two exports of the same weights.
+ * One session per model (the engine's options: all graph optimizations, no memory pattern, sleeping
+ * intra-op threads), inputs of a batch of {@code rows} sequences of {@code seq} new tokens (1: a
+ * decode step) on {@code past} cached positions (zero KV), outputs left to ONNX Runtime. Rounds run
+ * the models one after another, so drift of a shared machine hits each; the table gives the median
+ * over rounds of each model's median step time.
  *
- * <p>Arguments: past length, batch sizes (e.g. 1,16), rounds, steps per round, model dirs (Hugging
- * Face layout).
+ * <p>Arguments: past length, new tokens per row, batch sizes (e.g. 1,16), rounds, steps per round,
+ * model dirs (Hugging Face layout).
  */
 public final class GraphStepBenchmark {
 
   public static void main(String[] args) throws Exception {
     int past = Integer.parseInt(args[0]);
-    int[] batches = Arrays.stream(args[1].split(",")).mapToInt(Integer::parseInt).toArray();
-    int rounds = Integer.parseInt(args[2]);
-    int steps = Integer.parseInt(args[3]);
-    List<Path> models = Arrays.stream(args, 4, args.length).map(Path::of).toList();
+    int seq = Integer.parseInt(args[1]);
+    int[] batches = Arrays.stream(args[2].split(",")).mapToInt(Integer::parseInt).toArray();
+    int rounds = Integer.parseInt(args[3]);
+    int steps = Integer.parseInt(args[4]);
+    List<Path> models = Arrays.stream(args, 5, args.length).map(Path::of).toList();
     var env = OrtEnvironment.getEnvironment();
     Map<String, List<Double>> micros = new HashMap<>();
     for (int r = 0; r < rounds; r++) {
@@ -45,7 +47,7 @@ public final class GraphStepBenchmark {
           try (var session =
               env.createSession(model.resolve("onnx/model.onnx").toString(), options)) {
             for (int rows : batches) {
-              double us = medianStepMicros(env, session, rows, past, steps);
+              double us = medianStepMicros(env, session, rows, seq, past, steps);
               micros.computeIfAbsent(model + " " + rows, k -> new ArrayList<>()).add(us);
             }
           }
@@ -54,8 +56,9 @@ public final class GraphStepBenchmark {
     }
     System.out.printf(
         Locale.ROOT,
-        "%n%d past positions, median of %d rounds of %d steps%n%n| model | batch rows | step µs"
-            + " | tokens/s |%n|---|---:|---:|---:|%n",
+        "%n%d new tokens per row on %d past positions, median of %d rounds of %d runs%n%n| model"
+            + " | batch rows | run µs | tokens/s |%n|---|---:|---:|---:|%n",
+        seq,
         past,
         rounds,
         steps);
@@ -63,30 +66,32 @@ public final class GraphStepBenchmark {
       for (int rows : batches) {
         double us = median(micros.get(model + " " + rows));
         System.out.printf(
-            Locale.ROOT, "| %s | %d | %.0f | %.1f |%n", model, rows, us, rows * 1e6 / us);
+            Locale.ROOT, "| %s | %d | %.0f | %.1f |%n", model, rows, us, rows * seq * 1e6 / us);
       }
     }
   }
 
   static double medianStepMicros(
-      OrtEnvironment env, OrtSession session, int rows, int past, int steps) throws Exception {
+      OrtEnvironment env, OrtSession session, int rows, int seq, int past, int steps)
+      throws Exception {
     Map<String, OnnxTensor> inputs = new HashMap<>();
     try {
-      long[] ids = new long[rows];
+      long[] ids = new long[rows * seq];
       Arrays.fill(ids, 5);
-      inputs.put(
-          "input_ids", OnnxTensor.createTensor(env, LongBuffer.wrap(ids), new long[] {rows, 1}));
-      long[] mask = new long[rows * (past + 1)];
+      long[] rowsBySeq = {rows, seq};
+      inputs.put("input_ids", OnnxTensor.createTensor(env, LongBuffer.wrap(ids), rowsBySeq));
+      long[] mask = new long[rows * (past + seq)];
       Arrays.fill(mask, 1);
       inputs.put(
           "attention_mask",
-          OnnxTensor.createTensor(env, LongBuffer.wrap(mask), new long[] {rows, past + 1}));
+          OnnxTensor.createTensor(env, LongBuffer.wrap(mask), new long[] {rows, past + seq}));
       if (session.getInputNames().contains("position_ids")) {
-        long[] positions = new long[rows];
-        Arrays.fill(positions, past);
+        long[] positions = new long[rows * seq];
+        for (int i = 0; i < positions.length; i++) {
+          positions[i] = past + i % seq;
+        }
         inputs.put(
-            "position_ids",
-            OnnxTensor.createTensor(env, LongBuffer.wrap(positions), new long[] {rows, 1}));
+            "position_ids", OnnxTensor.createTensor(env, LongBuffer.wrap(positions), rowsBySeq));
       }
       for (var e : session.getInputInfo().entrySet()) {
         if (e.getKey().startsWith("past_key_values.")) {
