@@ -7,10 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
-./mvnw -B -q -o -pl llm-api,inference-service -am test-compile -DskipTests 2>/dev/null \
-  || ./mvnw -B -q -pl llm-api,inference-service -am test-compile -DskipTests
-./mvnw -B -q -o -pl llm-api,inference-service dependency:build-classpath -Dmdep.outputFile=target/bench.classpath >/dev/null
-CP="inference-service/target/test-classes:inference-service/target/classes:llm-api/target/classes:$(cat inference-service/target/bench.classpath)"
+source inference-service/bench/classpath.sh
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Xmx4g -cp "$CP" \
   org.llmplatform.inference.engine.GraphStepBenchmark "${PAST:-144}" "${SEQ:-1}" "${BATCHES:-1,16}" "${ROUNDS:-5}" "${STEPS:-100}" "$@" \

@@ -9,10 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
-./mvnw -B -q -o -pl llm-api,inference-service -am test-compile -DskipTests 2>/dev/null \
-  || ./mvnw -B -q -pl llm-api,inference-service -am test-compile -DskipTests
-./mvnw -B -q -o -pl llm-api,inference-service dependency:build-classpath -Dmdep.outputFile=target/bench.classpath >/dev/null
-CP="inference-service/target/test-classes:inference-service/target/classes:llm-api/target/classes:$(cat inference-service/target/bench.classpath)"
+source inference-service/bench/classpath.sh
 models=("$@")
 if [ ${#models[@]} -eq 0 ]; then
   models=(../shared/models/stories260K)

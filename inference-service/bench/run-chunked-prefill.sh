@@ -10,10 +10,7 @@ cd "$(dirname "$0")/../.."
 export JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
 model="${1:-build-models/bench-30m-4k}"
 [ -f "$model/config.json" ] || inference-service/bench/make-long-context-model.sh
-./mvnw -B -q -o -pl llm-api,inference-service -am test-compile -DskipTests 2>/dev/null \
-  || ./mvnw -B -q -pl llm-api,inference-service -am test-compile -DskipTests
-./mvnw -B -q -o -pl llm-api,inference-service dependency:build-classpath -Dmdep.outputFile=target/bench.classpath >/dev/null
-CP="inference-service/target/test-classes:inference-service/target/classes:llm-api/target/classes:$(cat inference-service/target/bench.classpath)"
+source inference-service/bench/classpath.sh
 "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Xmx4g -Dllm.bench.threads="${THREADS:-0}" \
   -cp "$CP" org.llmplatform.inference.engine.ChunkedPrefillBenchmark "$model" "${CHUNKS:-0,32,128}" \
   "${LONG_TOKENS:-2000}" "${LONG_PROMPTS:-3}" "${STREAMS:-8}"

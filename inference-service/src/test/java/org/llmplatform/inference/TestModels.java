@@ -30,11 +30,7 @@ public final class TestModels {
   /** stories260K (when present) and every test-models/* fixture that has a reference.json. */
   public static List<Path> withReference() {
     List<Path> out = new ArrayList<>();
-    Path stories =
-        Path.of(System.getProperty("llm.shared.dir", "../../shared"), "models", "stories260K");
-    if (Files.isDirectory(stories)) {
-      out.add(stories);
-    }
+    addSharedIfPresent(out, "stories260K");
     Path fixtures = Path.of(System.getProperty("llm.repo.dir", ".."), "test-models");
     if (Files.isDirectory(fixtures)) {
       try (Stream<Path> dirs = Files.list(fixtures)) {
@@ -46,5 +42,13 @@ public final class TestModels {
       }
     }
     return out;
+  }
+
+  /** Adds ../shared/models/{name} to {@code models} when it is there. */
+  public static void addSharedIfPresent(List<Path> models, String name) {
+    Path dir = Path.of(System.getProperty("llm.shared.dir", "../../shared"), "models", name);
+    if (Files.isDirectory(dir)) {
+      models.add(dir);
+    }
   }
 }

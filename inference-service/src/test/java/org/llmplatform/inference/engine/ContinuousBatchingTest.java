@@ -52,14 +52,7 @@ class ContinuousBatchingTest {
    */
   static java.util.stream.Stream<Path> modelsAndGenAiLayout() {
     List<Path> models = new ArrayList<>(TestModels.withReference());
-    Path genAi =
-        Path.of(
-            System.getProperty("llm.shared.dir", "../../shared"),
-            "models",
-            "ortgenai-tiny-llama-fp16");
-    if (java.nio.file.Files.isDirectory(genAi)) {
-      models.add(genAi);
-    }
+    TestModels.addSharedIfPresent(models, "ortgenai-tiny-llama-fp16");
     return models.stream();
   }
 

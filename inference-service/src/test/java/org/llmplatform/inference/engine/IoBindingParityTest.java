@@ -31,14 +31,7 @@ class IoBindingParityTest {
 
   static Stream<Path> models() {
     List<Path> out = new ArrayList<>(TestModels.withReference());
-    Path genai =
-        Path.of(
-            System.getProperty("llm.shared.dir", "../../shared"),
-            "models",
-            "ortgenai-tiny-llama-fp16");
-    if (java.nio.file.Files.isDirectory(genai)) {
-      out.add(genai);
-    }
+    TestModels.addSharedIfPresent(out, "ortgenai-tiny-llama-fp16");
     // int8 weights (MatMulNBits, QDQ): no reference.json, compared with the pinned path only
     Path fixtures = Path.of(System.getProperty("llm.repo.dir", ".."), "test-models");
     if (java.nio.file.Files.isDirectory(fixtures)) {
