@@ -48,8 +48,10 @@ public class RateLimits {
    * once admitted; when the key is past its limits, the 429, even if the preparation failed too.
    */
   public <T> Mono<T> admitDuring(Tenant tenant, Mono<T> preparation) {
-    return Mono.zipDelayError(admit(tenant).thenReturn(Boolean.TRUE), preparation)
-        .map(Tuple2::getT2)
+    // the preparation is subscribed first: its calls leave before the two Redis scripts are encoded
+    // and written (~1 ms of the event loop under load), which would otherwise delay them
+    return Mono.zipDelayError(preparation, admit(tenant).thenReturn(Boolean.TRUE))
+        .map(Tuple2::getT1)
         .onErrorMap(Exceptions::isMultiple, RateLimits::rateLimitFirst);
   }
 
