@@ -64,10 +64,7 @@ public final class Downstream {
     return Flux.defer(
         () -> {
           var started = new AtomicBoolean();
-          return stream
-              .timeout(
-                  Mono.delay(policy.firstTokenTimeout()),
-                  element -> Mono.delay(policy.tokenTimeout()))
+          return StreamDeadline.limit(stream, policy.firstTokenTimeout(), policy.tokenTimeout())
               .doOnNext(element -> started.set(true))
               .transformDeferred(CircuitBreakerOperator.of(breaker))
               .retryWhen(backoff(policy.retries(), e -> !started.get()))

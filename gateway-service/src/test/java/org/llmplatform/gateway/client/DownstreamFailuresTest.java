@@ -123,6 +123,21 @@ class DownstreamFailuresTest {
   }
 
   @Test
+  void aGapBetweenTokensPastTheLimitIs504AfterTheToken() {
+    var client =
+        inference(
+            (req, res) ->
+                res.header("Content-Type", "text/event-stream")
+                    .sendString(
+                        Flux.just(TOKEN)
+                            .concatWith(Mono.delay(Duration.ofSeconds(6)).thenReturn(FINISH))));
+    StepVerifier.create(client.generate(request()))
+        .assertNext(e -> assertThat(e.tokenId()).isEqualTo(7))
+        .expectErrorSatisfies(e -> assertStatus(e, HttpStatus.GATEWAY_TIMEOUT))
+        .verify(Duration.ofSeconds(10));
+  }
+
+  @Test
   void healthyStreamPassesThrough() {
     var client =
         inference(
