@@ -28,6 +28,10 @@ import org.springframework.validation.annotation.Validated;
  * @param apiKeys the accepted API keys (as SHA-256 hashes) with their tenant and rate limits
  * @param limits limits on what a request may ask for
  * @param resilience time limits, retries, circuit breakers and the generation bulkhead
+ * @param loadModelsAtStartUp whether each model's shape and tokenizer (decode) are fetched and
+ *     loaded as soon as the gateway is up, rather than by its first request (~1-4 s of native
+ *     library and tokenizer.json load); a model whose downstream is not up yet is loaded on first
+ *     use, as without it
  */
 @Validated
 @ConfigurationProperties("llm.gateway")
@@ -38,7 +42,8 @@ public record GatewayProperties(
     @NotNull @DefaultValue("http://127.0.0.1:8083") URI sessionUrl,
     List<@Valid ApiKey> apiKeys,
     @Valid @DefaultValue Limits limits,
-    @Valid @DefaultValue Resilience resilience) {
+    @Valid @DefaultValue Resilience resilience,
+    @DefaultValue("true") boolean loadModelsAtStartUp) {
 
   /** The model name used when none is configured. */
   public static final String DEFAULT_MODEL = "default";

@@ -14,7 +14,11 @@ import org.llmplatform.gateway.client.Downstreams;
 import org.llmplatform.gateway.client.InferenceClient;
 import org.llmplatform.gateway.client.TokenizerClient;
 import org.llmplatform.gateway.error.ApiException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.DisposableBean;
+import org.springframework.boot.context.event.ApplicationReadyEvent;
+import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Component;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
@@ -23,10 +27,13 @@ import reactor.core.scheduler.Schedulers;
  * The configured models, in order (the first is the default). Each model's shape is asked of its
  * inference-service on first use and cached for a while; its tokenizer's decode is loaded from
  * tokenizer-service on first use and kept (one per tokenizer model). A failed lookup is not cached.
+ * Unless {@code llm.gateway.load-models-at-start-up} is false, both are asked for as soon as the
+ * gateway is up, so that the first request does not wait for them.
  */
 @Component
 public class ModelCatalog implements DisposableBean {
 
+  private static final Logger log = LoggerFactory.getLogger(ModelCatalog.class);
   private static final Duration INFO_TTL = Duration.ofMinutes(5);
   private static final Duration FOREVER = Duration.ofMillis(Long.MAX_VALUE); // Reactor: no expiry
 
@@ -35,6 +42,7 @@ public class ModelCatalog implements DisposableBean {
   private final Map<String, TokenDecoder> loaded = new ConcurrentHashMap<>();
   private final TokenizerClient tokenizer;
   private final String defaultModel;
+  private final boolean loadAtStartUp;
   private final Instant created = Instant.now();
 
   private record Entry(String tokenizerModel, InferenceClient inference, Mono<ModelInfo> info) {}
@@ -57,6 +65,34 @@ public class ModelCatalog implements DisposableBean {
               decoders.computeIfAbsent(model.tokenizerModel(), this::decoder);
             });
     this.defaultModel = properties.defaultModel();
+    this.loadAtStartUp = properties.loadModelsAtStartUp();
+  }
+
+  /**
+   * Resolves every model once, in the background, when the gateway is up: the native tokenizers
+   * library and each tokenizer.json are loaded before the first request. A downstream that is not
+   * up yet is only logged: the model is resolved again by its first request.
+   */
+  @EventListener(ApplicationReadyEvent.class)
+  void loadAtStartUp() {
+    if (!loadAtStartUp) {
+      return;
+    }
+    for (String name : models.keySet()) {
+      long start = System.nanoTime();
+      resolve(name)
+          .subscribe(
+              model ->
+                  log.info(
+                      "model {} loaded at start-up in {} ms",
+                      name,
+                      (System.nanoTime() - start) / 1_000_000),
+              error ->
+                  log.info(
+                      "model {} not loaded at start-up, its first request will: {}",
+                      name,
+                      error.getMessage()));
+    }
   }
 
   /** The public model names, default first. */
