@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Starts tokenizer, inference, session and gateway from their packaged jars on spare ports (18081-18084) with one
 # model, runs bench.py against them, and stops them. Usage: gateway-service/bench/run.sh [model-dir] [bench args]
-# Build first: ./mvnw -B -DskipTests package
+# Build first: ./mvnw -B -DskipTests package. BENCH_JARS=<folder> takes the four jars from that folder instead
+# (e.g. copies of an earlier build, to compare before and after on the same machine).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 MODEL_DIR=${1:-$ROOT/test-models/tiny-llama-mha}; shift || true
@@ -13,7 +14,7 @@ PIDS=()
 trap 'kill "${PIDS[@]}" 2>/dev/null || true' EXIT
 start() { # name jar args...
   local name=$1 jar=$2; shift 2
-  "$JAVA" --enable-native-access=ALL-UNNAMED -Dai.djl.offline=true -jar "$ROOT/$jar/target/$jar-0.1.0-SNAPSHOT.jar" "$@" \
+  "$JAVA" --enable-native-access=ALL-UNNAMED -Dai.djl.offline=true -jar "${BENCH_JARS:-$ROOT/$jar/target}/$jar-0.1.0-SNAPSHOT.jar" "$@" \
     >"$LOGS/$name.log" 2>&1 &
   PIDS+=($!)
 }
