@@ -23,6 +23,7 @@ WORKDIR /src
 COPY .mvn/ .mvn/
 COPY mvnw pom.xml ./
 COPY llm-api/ llm-api/
+COPY llm-http/ llm-http/
 COPY inference-service/ inference-service/
 COPY tokenizer-service/ tokenizer-service/
 COPY session-service/ session-service/

@@ -1,11 +1,14 @@
 package org.llmplatform.session;
 
+import org.llmplatform.http.ReadAfterEachResponse;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
+import org.springframework.context.annotation.Import;
 
 /** Entry point of the session service (port 8083). */
 @SpringBootApplication
+@Import(ReadAfterEachResponse.class)
 @ConfigurationPropertiesScan
 public class SessionApplication {
 

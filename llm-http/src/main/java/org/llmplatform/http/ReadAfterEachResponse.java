@@ -1,4 +1,4 @@
-package org.llmplatform.session.api;
+package org.llmplatform.http;
 
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
@@ -14,14 +14,16 @@ import reactor.netty.NettyPipeline;
  * Works around a Reactor Netty 1.3.6 bug (reactor-netty#4361, #4347; fixed in 1.3.8, which needs a
  * newer Netty than Boot 4.0.7 brings): when a keep-alive client sends its next request before the
  * server has finished with the previous one, the server can stop reading the connection, and the
- * request waits forever. The benchmark's closed-loop clients hit it every few thousand GETs; a
- * pooled client such as the gateway's WebClient can too. After each response is written this asks
- * the channel for one more read: a no-op when Reactor Netty already asked, the missing read when it
- * forgot. (A request read early is buffered by Reactor Netty until the previous exchange ends, as
- * it is without this.)
+ * request waits forever. session-service's benchmark clients hit it every few thousand GETs; the
+ * gateway, on a connection that carries a models list and then a chat completion, within a few
+ * hundred requests ({@code KeepAliveTest} of both); a pooled client such as the gateway's WebClient
+ * sends such sequences to the other services too. Every service imports this configuration. After
+ * each response is written this asks the channel for one more read: a no-op when Reactor Netty
+ * already asked, the missing read when it forgot. (A request read early is buffered by Reactor
+ * Netty until the previous exchange ends, as it is without this.)
  */
 @Configuration(proxyBeanMethods = false)
-class ReadAfterEachResponse {
+public class ReadAfterEachResponse {
 
   private static final Handler HANDLER = new Handler();
 

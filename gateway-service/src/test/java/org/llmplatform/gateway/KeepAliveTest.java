@@ -1,0 +1,111 @@
+package org.llmplatform.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+
+/**
+ * A keep-alive client that sends its next request as soon as it has read the previous answer is
+ * always answered — here a models list, then a chat completion, over and over on one connection, as
+ * an OpenAI client library's pooled connection may carry them. (Reactor Netty 1.3.6 alone could
+ * stop reading such a connection: a request then waited for the client's time-out;
+ * ReadAfterEachResponse works around it.) No downstream is needed: the chat completion names a
+ * model the gateway does not serve, a 404.
+ */
+@SpringBootTest(
+    webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+    properties = {
+      "llm.gateway.models.tiny.inference-url=http://127.0.0.1:1",
+      "llm.gateway.tokenizer-url=http://127.0.0.1:1",
+      "llm.gateway.session-url=http://127.0.0.1:1",
+      "llm.gateway.load-models-at-start-up=false",
+      "llm.gateway.api-keys[0].sha256=" + GatewayTestKeys.ALPHA_SHA256,
+      "llm.gateway.api-keys[0].tenant=alpha",
+      "llm.gateway.api-keys[0].requests-per-minute=1000000",
+    })
+class KeepAliveTest {
+
+  @LocalServerPort int port;
+
+  @Test
+  void everyRequestOfAFastKeepAliveClientIsAnswered() throws IOException {
+    String host = "Host: localhost:" + port + "\r\nAuthorization: " + GatewayTestKeys.ALPHA;
+    byte[] models =
+        ("GET /v1/models HTTP/1.1\r\n" + host + "\r\n\r\n").getBytes(StandardCharsets.UTF_8);
+    String body =
+        "{\"model\":\"no-such-model\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";
+    byte[] chat =
+        ("POST /v1/chat/completions HTTP/1.1\r\n"
+                + host
+                + "\r\nContent-Type: application/json\r\nContent-Length: "
+                + body.length()
+                + "\r\n\r\n"
+                + body)
+            .getBytes(StandardCharsets.UTF_8);
+    int answered = 0;
+    try (Socket socket = new Socket("localhost", port)) {
+      socket.setTcpNoDelay(true);
+      socket.setSoTimeout(5_000); // a stalled connection fails the test here
+      OutputStream out = socket.getOutputStream();
+      InputStream in = new BufferedInputStream(socket.getInputStream());
+      for (int i = 0; i < 3_000; i++) {
+        boolean list = i % 2 == 0;
+        out.write(list ? models : chat);
+        out.flush();
+        assertThat(line(in))
+            .as("request %d", i)
+            .isEqualTo(list ? "HTTP/1.1 200 OK" : "HTTP/1.1 404 Not Found");
+        readBody(in);
+        answered++;
+      }
+    }
+    assertThat(answered).isEqualTo(3_000);
+  }
+
+  /** The headers, then a Content-Length or chunked body. */
+  private static void readBody(InputStream in) throws IOException {
+    int length = -1;
+    boolean chunked = false;
+    for (String header = line(in); !header.isEmpty(); header = line(in)) {
+      String h = header.toLowerCase(Locale.ROOT);
+      if (h.startsWith("content-length:")) {
+        length = Integer.parseInt(h.substring(15).strip());
+      } else if (h.startsWith("transfer-encoding:") && h.contains("chunked")) {
+        chunked = true;
+      }
+    }
+    if (!chunked) {
+      assertThat(in.readNBytes(length)).hasSize(length);
+      return;
+    }
+    for (int size = Integer.parseInt(line(in), 16); ; size = Integer.parseInt(line(in), 16)) {
+      in.readNBytes(size);
+      line(in);
+      if (size == 0) {
+        return;
+      }
+    }
+  }
+
+  private static String line(InputStream in) throws IOException {
+    StringBuilder line = new StringBuilder();
+    for (int b = in.read(); b != '\n'; b = in.read()) {
+      if (b < 0) {
+        throw new IOException("connection closed");
+      }
+      if (b != '\r') {
+        line.append((char) b);
+      }
+    }
+    return line.toString();
+  }
+}
