@@ -1,0 +1,103 @@
+#!/usr/bin/env python3
+"""Steady-state TTFT at one client with keep-alive connections: a run.sh client (BENCH_CLIENT).
+
+    BENCH_CLIENT="python3 -u gateway-service/bench/steady.py" gateway-service/bench/run.sh MODEL_DIR [--rounds N]
+
+bench.py opens a connection per request and warms up 200 requests per path; OpenAI's client libraries keep
+their connections alive, and the gateway's JIT is not done after 200 requests. Here one client sends, per round
+and back to back on kept-alive connections: a chat-template tokenize straight to tokenizer-service, a streamed
+generate straight to inference-service (time to its first token), a streamed chat completion through the gateway
+(time to its first content chunk), a chat completion for an unknown model (404: parse, auth, the error) and
+GET /v1/models. The first --rounds are warm-up; the table gives p50/p10 over the last --measure rounds, and the
+gateway's added TTFT (its p50 minus direct's).
+"""
+import argparse
+import http.client
+import json
+import os
+import statistics
+import time
+import urllib.parse
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    for name in ("--gateway", "--inference", "--tokenizer", "--key", "--model"):
+        ap.add_argument(name, required=True)
+    ap.add_argument("--prompt", default="Once upon a time, in a small village, there lived a")
+    ap.add_argument("--max-tokens", type=int, default=8)
+    ap.add_argument("--rounds", type=int, default=1500, help="warm-up rounds")
+    ap.add_argument("--measure", type=int, default=400, help="measured rounds")
+    args, _ = ap.parse_known_args()
+
+    connections = {}
+
+    def call(url, method, path, body=None, headers=None, first=None):
+        """Milliseconds to the whole response, or to the first line matching `first` of a streamed one."""
+        conn = connections.get(url)
+        if conn is None:
+            u = urllib.parse.urlparse(url)
+            conn = connections[url] = http.client.HTTPConnection(u.hostname, u.port, timeout=60)
+        start = time.perf_counter()
+        conn.request(method, path, None if body is None else json.dumps(body),
+                     {"Content-Type": "application/json", **(headers or {})})
+        resp = conn.getresponse()
+        if first is None:
+            resp.read()
+            return (time.perf_counter() - start) * 1000
+        elapsed = None
+        for line in iter(resp.readline, b""):
+            if elapsed is None and first(line):
+                elapsed = (time.perf_counter() - start) * 1000
+        if elapsed is None:
+            raise SystemExit(f"{url}{path}: no first event in the response")
+        return elapsed
+
+    messages = [{"role": "user", "content": args.prompt}]
+    tokenize = {"model": args.model, "messages": messages, "add_generation_prompt": True}
+    auth = {"Authorization": "Bearer " + args.key}
+    conn = http.client.HTTPConnection(urllib.parse.urlparse(args.tokenizer).hostname,
+                                      urllib.parse.urlparse(args.tokenizer).port)
+    conn.request("POST", "/v1/internal/tokenize", json.dumps(tokenize), {"Content-Type": "application/json"})
+    ids = json.loads(conn.getresponse().read())["ids"]
+
+    def content(line):
+        if not line.startswith(b"data:") or line.strip() == b"data:[DONE]":
+            return False
+        chunk = json.loads(line[5:])
+        return any(c.get("delta", {}).get("content") for c in chunk.get("choices", []))
+
+    kinds = {
+        "tokenize with the chat template, to tokenizer-service":
+            lambda: call(args.tokenizer, "POST", "/v1/internal/tokenize", tokenize),
+        "generate, first token, to inference-service":
+            lambda: call(args.inference, "POST", "/v1/internal/generate",
+                         {"input_ids": ids, "max_new_tokens": args.max_tokens, "temperature": 0, "stream": True},
+                         first=lambda line: line.startswith(b"data:") and b"token_id" in line),
+        "chat completion, first content, through the gateway":
+            lambda: call(args.gateway, "POST", "/v1/chat/completions",
+                         {"model": args.model, "stream": True, "max_tokens": args.max_tokens, "temperature": 0,
+                          "messages": messages}, auth, first=content),
+        "chat completion for an unknown model (404)":
+            lambda: call(args.gateway, "POST", "/v1/chat/completions",
+                         {"model": "no-such-model", "max_tokens": 1, "messages": messages}, auth),
+        "`GET /v1/models`": lambda: call(args.gateway, "GET", "/v1/models", headers=auth),
+    }
+    times = {kind: [] for kind in kinds}
+    load_before = os.getloadavg()[0]
+    for _ in range(args.rounds + args.measure):
+        for kind, run in kinds.items():
+            times[kind].append(run())
+    p50 = {kind: statistics.median(t[-args.measure:]) for kind, t in times.items()}
+    print(f"\n{args.model}: {len(ids)} prompt tokens, one client, keep-alive, {args.rounds} warm-up rounds, "
+          f"{args.measure} measured; load average {load_before:.1f} -> {os.getloadavg()[0]:.1f}\n")
+    print("| request | p50 ms | p10 ms |\n|---|---:|---:|")
+    for kind, t in times.items():
+        print(f"| {kind} | {p50[kind]:.2f} | {sorted(t[-args.measure:])[args.measure // 10]:.2f} |")
+    gateway = p50["chat completion, first content, through the gateway"]
+    direct = p50["generate, first token, to inference-service"]
+    print(f"\nadded TTFT p50: {gateway - direct:.2f} ms")
+
+
+if __name__ == "__main__":
+    main()
