@@ -8,8 +8,8 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.util.Locale;
 import org.junit.jupiter.api.Test;
+import org.llmplatform.http.RawHttp;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 
@@ -61,51 +61,13 @@ class KeepAliveTest {
         boolean list = i % 2 == 0;
         out.write(list ? models : chat);
         out.flush();
-        assertThat(line(in))
+        assertThat(RawHttp.line(in))
             .as("request %d", i)
             .isEqualTo(list ? "HTTP/1.1 200 OK" : "HTTP/1.1 404 Not Found");
-        readBody(in);
+        RawHttp.skipHeadersAndBody(in);
         answered++;
       }
     }
     assertThat(answered).isEqualTo(3_000);
-  }
-
-  /** The headers, then a Content-Length or chunked body. */
-  private static void readBody(InputStream in) throws IOException {
-    int length = -1;
-    boolean chunked = false;
-    for (String header = line(in); !header.isEmpty(); header = line(in)) {
-      String h = header.toLowerCase(Locale.ROOT);
-      if (h.startsWith("content-length:")) {
-        length = Integer.parseInt(h.substring(15).strip());
-      } else if (h.startsWith("transfer-encoding:") && h.contains("chunked")) {
-        chunked = true;
-      }
-    }
-    if (!chunked) {
-      assertThat(in.readNBytes(length)).hasSize(length);
-      return;
-    }
-    for (int size = Integer.parseInt(line(in), 16); ; size = Integer.parseInt(line(in), 16)) {
-      in.readNBytes(size);
-      line(in);
-      if (size == 0) {
-        return;
-      }
-    }
-  }
-
-  private static String line(InputStream in) throws IOException {
-    StringBuilder line = new StringBuilder();
-    for (int b = in.read(); b != '\n'; b = in.read()) {
-      if (b < 0) {
-        throw new IOException("connection closed");
-      }
-      if (b != '\r') {
-        line.append((char) b);
-      }
-    }
-    return line.toString();
   }
 }
