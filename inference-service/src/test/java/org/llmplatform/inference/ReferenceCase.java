@@ -9,9 +9,17 @@ import java.util.List;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
-/** One case of a model's reference.json: prompt ids, greedy new ids, first-step logits. */
+/**
+ * One case of a model's reference.json: prompt ids, greedy new ids, first-step logits; {@code dir}
+ * is the model's folder.
+ */
 public record ReferenceCase(
-    String model, int index, int[] promptIds, int[] greedyIds, float[] firstStepLogits) {
+    Path dir, int index, int[] promptIds, int[] greedyIds, float[] firstStepLogits) {
+
+  /** The model's folder name. */
+  public String model() {
+    return dir.getFileName().toString();
+  }
 
   public static List<ReferenceCase> load(Path modelDir) {
     try {
@@ -24,7 +32,7 @@ public record ReferenceCase(
       for (JsonNode c : root.path("cases")) {
         out.add(
             new ReferenceCase(
-                modelDir.getFileName().toString(),
+                modelDir,
                 i++,
                 ints(c.path("prompt_ids")),
                 ints(c.path("greedy_ids")),
@@ -54,6 +62,6 @@ public record ReferenceCase(
 
   @Override
   public String toString() {
-    return model + "#" + index;
+    return model() + "#" + index;
   }
 }

@@ -37,8 +37,7 @@ class ChunkedPrefillTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("cases")
   void chunksGiveTheLogitsAndTokensOfOnePass(ReferenceCase c) throws Exception {
-    Path model =
-        ContinuousBatchingTest.models().filter(m -> m.endsWith(c.model())).findFirst().get();
+    Path model = c.dir();
     int[] prompt = longPrompt(c);
     try (var executor =
         new OnnxModelExecutor(DecoderSession.open(model, RuntimeOptions.cpuDefaults()))) {

@@ -61,11 +61,7 @@ class IoBindingParityTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("cases")
   void reproducesReferenceGreedyIdsAndFirstStepLogits(ReferenceCase c) throws Exception {
-    Path dir =
-        TestModels.withReference().stream()
-            .filter(p -> p.getFileName().toString().equals(c.model()))
-            .findFirst()
-            .orElseThrow();
+    Path dir = c.dir();
     try (var executor = bound(dir)) {
       float[] logits = new float[executor.spec().vocabSize()];
       executor.prefill(c.promptIds(), logits);
@@ -87,11 +83,7 @@ class IoBindingParityTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("cases")
   void chunkedPrefillMatchesThePinnedPath(ReferenceCase c) throws Exception {
-    Path dir =
-        TestModels.withReference().stream()
-            .filter(p -> p.getFileName().toString().equals(c.model()))
-            .findFirst()
-            .orElseThrow();
+    Path dir = c.dir();
     int[] prompt = ChunkedPrefillTest.longPrompt(c);
     try (var a = pinned(dir);
         var b = bound(dir)) {

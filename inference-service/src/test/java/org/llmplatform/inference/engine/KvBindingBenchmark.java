@@ -14,7 +14,6 @@ import org.llmplatform.inference.runtime.DecoderSession;
 import org.llmplatform.inference.runtime.Device;
 import org.llmplatform.inference.runtime.RuntimeOptions;
 import org.llmplatform.inference.sampling.SamplingParams;
-import org.llmplatform.inference.sampling.TokenChoice;
 
 /**
  * Benchmark (run by {@code bench/kv-binding-benchmark.sh} and {@code bench/gpu-check.sh}; not a
@@ -209,10 +208,10 @@ public final class KvBindingBenchmark {
   static Sample run(InferenceEngine engine, int c, int vocab, int promptTokens, int n)
       throws Exception {
     var rng = new SplittableRandom(c);
-    List<Timing> timings = new ArrayList<>();
+    List<EngineBenchmark.TimingListener> timings = new ArrayList<>();
     long start = System.nanoTime();
     for (int i = 0; i < c; i++) {
-      var t = new Timing();
+      var t = new EngineBenchmark.TimingListener(start);
       timings.add(t);
       int[] prompt = rng.ints(promptTokens, 0, vocab).toArray();
       engine.submit(new GenerationRequest(prompt, SamplingParams.greedy(n, Set.of()), t));
@@ -227,33 +226,5 @@ public final class KvBindingBenchmark {
             .orElse(0);
     long total = timings.stream().mapToLong(t -> t.count).sum();
     return new Sample(decode, total / wall);
-  }
-
-  /** First and last token times of one request. */
-  static final class Timing implements GenerationListener {
-    final CompletableFuture<Void> done = new CompletableFuture<>();
-    volatile long first;
-    volatile long last;
-    volatile int count;
-
-    @Override
-    public void onToken(TokenChoice token) {
-      long now = System.nanoTime();
-      if (count == 0) {
-        first = now;
-      }
-      last = now;
-      count++;
-    }
-
-    @Override
-    public void onFinish(
-        FinishReason reason, int promptTokens, int completionTokens, String error) {
-      if (reason == FinishReason.ERROR) {
-        done.completeExceptionally(new IllegalStateException(error));
-      } else {
-        done.complete(null);
-      }
-    }
   }
 }

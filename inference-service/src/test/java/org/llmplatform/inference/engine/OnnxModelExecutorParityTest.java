@@ -29,11 +29,7 @@ class OnnxModelExecutorParityTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("cases")
   void reproducesReferenceGreedyIdsAndFirstStepLogits(ReferenceCase c) throws Exception {
-    Path dir =
-        TestModels.withReference().stream()
-            .filter(p -> p.getFileName().toString().equals(c.model()))
-            .findFirst()
-            .orElseThrow();
+    Path dir = c.dir();
     try (var executor =
         new OnnxModelExecutor(DecoderSession.open(dir, RuntimeOptions.cpuDefaults()))) {
       int vocab = executor.spec().vocabSize();

@@ -47,19 +47,6 @@ class StreamingDetokenizerTest {
     return text.startsWith(" ") ? text.substring(1) : text;
   }
 
-  private static String cleanUp(String text) {
-    return text.replace(" .", ".")
-        .replace(" ?", "?")
-        .replace(" !", "!")
-        .replace(" ,", ",")
-        .replace(" ' ", "'")
-        .replace(" n't", "n't")
-        .replace(" 'm", "'m")
-        .replace(" 's", "'s")
-        .replace(" 've", "'ve")
-        .replace(" 're", "'re");
-  }
-
   private static String stream(StreamingDetokenizer detokenizer, List<Integer> ids) {
     StringBuilder out = new StringBuilder();
     for (int id : ids) {
@@ -110,7 +97,8 @@ class StreamingDetokenizerTest {
 
   @Test
   void withSpaceCleanupHoldsBackASpaceThatTheNextTokenRemoves() {
-    Function<List<Integer>, String> decode = ids -> cleanUp(decode(ids));
+    Function<List<Integer>, String> decode =
+        ids -> StreamingDetokenizer.cleanUpTokenizationSpaces(decode(ids));
     StreamingDetokenizer detokenizer = StreamingDetokenizer.withSpaceCleanup(decode);
     assertThat(detokenizer.add(1)).isEqualTo("Hello");
     assertThat(detokenizer.add(3)).isEmpty(); // "Hello " could become "Hello."
@@ -141,7 +129,8 @@ class StreamingDetokenizerTest {
 
   @Test
   void streamEqualsOneShotDecodeWithSpaceCleanupOnRandomSequences() {
-    Function<List<Integer>, String> decode = ids -> cleanUp(decodeWithoutStrip(ids));
+    Function<List<Integer>, String> decode =
+        ids -> StreamingDetokenizer.cleanUpTokenizationSpaces(decodeWithoutStrip(ids));
     Random random = new Random(7);
     for (int round = 0; round < 2000; round++) {
       List<Integer> ids = randomIds(random);
