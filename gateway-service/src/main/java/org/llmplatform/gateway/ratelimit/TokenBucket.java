@@ -1,5 +1,8 @@
 package org.llmplatform.gateway.ratelimit;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import org.springframework.core.io.ClassPathResource;
@@ -15,9 +18,12 @@ class TokenBucket {
   /** What a bucket said: allowed, or how long until it would be. */
   record Decision(boolean allowed, Duration retryAfter) {}
 
+  /**
+   * The script, read once: a script made from a resource checks the resource's last-modified time
+   * on every call, which inside a jar throws and catches an exception per request.
+   */
   @SuppressWarnings("rawtypes")
-  private static final RedisScript<List> SCRIPT =
-      RedisScript.of(new ClassPathResource("ratelimit/token_bucket.lua"), List.class);
+  private static final RedisScript<List> SCRIPT = RedisScript.of(source(), List.class);
 
   private final ReactiveStringRedisTemplate redis;
 
@@ -46,5 +52,14 @@ class TokenBucket {
               boolean allowed = ((Number) values.get(0)).longValue() == 1;
               return new Decision(allowed, Duration.ofMillis(((Number) values.get(1)).longValue()));
             });
+  }
+
+  private static String source() {
+    try {
+      return new ClassPathResource("ratelimit/token_bucket.lua")
+          .getContentAsString(StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read ratelimit/token_bucket.lua", e);
+    }
   }
 }
