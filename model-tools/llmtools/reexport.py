@@ -22,18 +22,35 @@ from onnx import numpy_helper
 from .export import export_onnx, greedy_reference
 from .llama import LlamaConfig, LlamaForCausalLM
 
-# consumer node of each weight in the graph torch.onnx.export wrote before the lean export (per layer)
-_LAYER_WEIGHTS = {
-    "input_layernorm/Mul_1": "input_layernorm.weight",
-    "self_attn/MatMul": "self_attn.q_proj.weight",
-    "self_attn/MatMul_1": "self_attn.k_proj.weight",
-    "self_attn/MatMul_2": "self_attn.v_proj.weight",
-    "self_attn/MatMul_5": "self_attn.o_proj.weight",
-    "post_attention_layernorm/Mul_1": "post_attention_layernorm.weight",
-    "mlp/MatMul": "mlp.gate_proj.weight",
-    "mlp/MatMul_1": "mlp.up_proj.weight",
-    "mlp/MatMul_2": "mlp.down_proj.weight",
-}
+# consumer node of each weight, per layer, in the graphs torch.onnx.export writes: the first export (one product
+# per projection) and the lean one (q/k/v and gate/up fused into one product each, split again below); the
+# node names overlap (mlp/MatMul_1 is up_proj in the first, down_proj in the lean graph), so shapes decide
+_NORMS = {"input_layernorm/Mul_1": "input_layernorm.weight",
+          "post_attention_layernorm/Mul_1": "post_attention_layernorm.weight"}
+
+
+def _layer_weights(rest: str, w, cfg: LlamaConfig) -> dict:
+    """The parameters (name within the layer -> tensor) that the layer node `rest` consumes as `w`."""
+    if rest in _NORMS:
+        return {_NORMS[rest]: w}
+    if w.dim() != 2:
+        return {}
+    q, kv = cfg.hidden_size, cfg.num_key_value_heads * cfg.head_dim
+    rows, cols = w.shape  # a MatMul's right-hand side: [in, out], the transpose of nn.Linear's weight
+    t = w.t().contiguous()
+    if rest == "self_attn/MatMul" and cols == q + 2 * kv:  # lean: q, k and v in one product
+        return {"self_attn.q_proj.weight": t[:q], "self_attn.k_proj.weight": t[q:q + kv],
+                "self_attn.v_proj.weight": t[q + kv:]}
+    if rest == "mlp/MatMul" and cols == 2 * cfg.intermediate_size:  # lean: gate and up in one product
+        return {"mlp.gate_proj.weight": t[:cfg.intermediate_size], "mlp.up_proj.weight": t[cfg.intermediate_size:]}
+    names = {"self_attn/MatMul": "self_attn.q_proj.weight", "self_attn/MatMul_1": "self_attn.k_proj.weight",
+             "self_attn/MatMul_2": "self_attn.v_proj.weight", "mlp/MatMul": "mlp.gate_proj.weight",
+             "mlp/MatMul_2": "mlp.down_proj.weight"}
+    if rest in ("self_attn/MatMul_3", "self_attn/MatMul_5") and rows == cols == q:  # o_proj: lean, first
+        return {"self_attn.o_proj.weight": t}
+    if rest == "mlp/MatMul_1":  # up_proj [hidden -> intermediate] in the first export, down_proj in the lean one
+        return {"mlp.up_proj.weight" if cols == cfg.intermediate_size else "mlp.down_proj.weight": t}
+    return {names[rest]: t} if rest in names else {}
 
 
 def config_of(model_dir) -> LlamaConfig:
@@ -49,28 +66,32 @@ def config_of(model_dir) -> LlamaConfig:
 
 
 def state_from_graph(graph, cfg: LlamaConfig) -> dict:
-    """Parameter name -> tensor, from the initializers and the nodes that consume them."""
+    """Parameter name -> tensor, from the initializers and the nodes that consume them.
+
+    The exporter stores equal tensors once (e.g. norms still all ones) and feeds the other consumers through
+    Identity nodes: an Identity's output stands for its initializer.
+    """
     weights = {t.name: torch.from_numpy(numpy_helper.to_array(t).copy()) for t in graph.initializer}
-    consumer = {}
     for node in graph.node:
-        for name in node.input:
-            if name in weights:
-                consumer.setdefault(name, node)
+        if node.op_type == "Identity" and node.input[0] in weights:
+            weights[node.output[0]] = weights[node.input[0]]
     state = {}
-    for name, node in consumer.items():
+    for node in graph.node:
         path = node.name.removeprefix("/inner/")
-        w = weights[name]
-        if node.op_type == "Gather" and w.dim() == 2:
-            state["embed_tokens.weight"] = w
-        elif path == "norm/Mul_1":
-            state["norm.weight"] = w
-        elif path == "MatMul" and not cfg.tie_word_embeddings:
-            state["lm_head.weight"] = w.t()
-        elif path.startswith("layers."):
-            layer, rest = path[len("layers."):].split("/", 1)
-            if rest in _LAYER_WEIGHTS:
-                param = _LAYER_WEIGHTS[rest]
-                state[f"layers.{layer}.{param}"] = w if param.endswith("layernorm.weight") else w.t()
+        for name in node.input:
+            if name not in weights:
+                continue
+            w = weights[name]
+            if node.op_type == "Gather" and w.dim() == 2:
+                state["embed_tokens.weight"] = w
+            elif path == "norm/Mul_1":
+                state["norm.weight"] = w
+            elif path == "MatMul" and not cfg.tie_word_embeddings:
+                state["lm_head.weight"] = w.t().contiguous()
+            elif path.startswith("layers."):
+                layer, rest = path[len("layers."):].split("/", 1)
+                for param, tensor in _layer_weights(rest, w, cfg).items():
+                    state[f"layers.{layer}.{param}"] = tensor
     return state
 
 
