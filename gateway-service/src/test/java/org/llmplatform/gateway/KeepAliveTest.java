@@ -2,12 +2,9 @@ package org.llmplatform.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.BufferedInputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.llmplatform.http.RawHttp;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -51,23 +48,12 @@ class KeepAliveTest {
                 + "\r\n\r\n"
                 + body)
             .getBytes(StandardCharsets.UTF_8);
-    int answered = 0;
-    try (Socket socket = new Socket("localhost", port)) {
-      socket.setTcpNoDelay(true);
-      socket.setSoTimeout(5_000); // a stalled connection fails the test here
-      OutputStream out = socket.getOutputStream();
-      InputStream in = new BufferedInputStream(socket.getInputStream());
-      for (int i = 0; i < 3_000; i++) {
-        boolean list = i % 2 == 0;
-        out.write(list ? models : chat);
-        out.flush();
-        assertThat(RawHttp.line(in))
-            .as("request %d", i)
-            .isEqualTo(list ? "HTTP/1.1 200 OK" : "HTTP/1.1 404 Not Found");
-        RawHttp.skipHeadersAndBody(in);
-        answered++;
-      }
+    List<String> statuses = RawHttp.keepAlive(port, 3_000, i -> i % 2 == 0 ? models : chat);
+    assertThat(statuses).hasSize(3_000);
+    for (int i = 0; i < statuses.size(); i++) {
+      assertThat(statuses.get(i))
+          .as("request %d", i)
+          .isEqualTo(i % 2 == 0 ? "HTTP/1.1 200 OK" : "HTTP/1.1 404 Not Found");
     }
-    assertThat(answered).isEqualTo(3_000);
   }
 }

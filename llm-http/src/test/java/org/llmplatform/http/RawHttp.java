@@ -1,8 +1,14 @@
 package org.llmplatform.http;
 
+import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
+import java.util.function.IntFunction;
 
 /**
  * Reading HTTP/1.1 responses off a raw socket, for the services' keep-alive tests (a client that
@@ -12,6 +18,31 @@ import java.util.Locale;
 public final class RawHttp {
 
   private RawHttp() {}
+
+  /**
+   * Sends {@code count} requests over one connection to {@code localhost:port}, each the moment the
+   * previous answer has been read, and returns their status lines in order. A connection that stops
+   * answering fails with a {@link java.net.SocketTimeoutException} after 5 s.
+   *
+   * @param request the raw bytes of request {@code i}
+   */
+  public static List<String> keepAlive(int port, int count, IntFunction<byte[]> request)
+      throws IOException {
+    List<String> statuses = new ArrayList<>(count);
+    try (Socket socket = new Socket("localhost", port)) {
+      socket.setTcpNoDelay(true);
+      socket.setSoTimeout(5_000);
+      OutputStream out = socket.getOutputStream();
+      InputStream in = new BufferedInputStream(socket.getInputStream());
+      for (int i = 0; i < count; i++) {
+        out.write(request.apply(i));
+        out.flush();
+        statuses.add(line(in));
+        skipHeadersAndBody(in);
+      }
+    }
+    return statuses;
+  }
 
   /** One line without its CR LF; fails when the connection closed first. */
   public static String line(InputStream in) throws IOException {

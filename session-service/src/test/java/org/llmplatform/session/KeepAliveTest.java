@@ -3,12 +3,9 @@ package org.llmplatform.session;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.llmplatform.session.SessionCalls.user;
 
-import java.io.BufferedInputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.llmplatform.http.RawHttp;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -36,20 +33,7 @@ class KeepAliveTest extends RedisBackedTest {
                 + port
                 + "\r\n\r\n")
             .getBytes(StandardCharsets.US_ASCII);
-    int answered = 0;
-    try (Socket socket = new Socket("localhost", port)) {
-      socket.setTcpNoDelay(true);
-      socket.setSoTimeout(5_000); // a stalled connection fails the test here
-      OutputStream out = socket.getOutputStream();
-      InputStream in = new BufferedInputStream(socket.getInputStream());
-      for (int i = 0; i < 5_000; i++) {
-        out.write(request);
-        out.flush();
-        assertThat(RawHttp.line(in)).isEqualTo("HTTP/1.1 200 OK");
-        RawHttp.skipHeadersAndBody(in);
-        answered++;
-      }
-    }
-    assertThat(answered).isEqualTo(5_000);
+    List<String> statuses = RawHttp.keepAlive(port, 5_000, i -> request);
+    assertThat(statuses).hasSize(5_000).containsOnly("HTTP/1.1 200 OK");
   }
 }
