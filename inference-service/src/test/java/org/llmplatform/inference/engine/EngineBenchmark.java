@@ -49,12 +49,17 @@ public final class EngineBenchmark {
     var options = new RuntimeOptions(Device.CPU, threads, 0, "all", spin);
     int maxLevel = Arrays.stream(levels).max().orElse(1);
     List<Run> runs = new ArrayList<>();
+    List<String> roundRatios = new ArrayList<>();
     String name;
+    // The naive baseline has a session of its own, open beside the engine's, and runs in every
+    // round right after the levels: a round's figures share one moment of the (shared) machine, so
+    // the ratios are taken per round, not between medians measured minutes apart.
     try (var engine =
-        new InferenceEngine(
-            new OnnxModelExecutor(DecoderSession.open(model, options)),
-            new EngineSettings(maxLevel, maxLevel * 2, Long.MAX_VALUE / 4),
-            EngineMetrics.NONE)) {
+            new InferenceEngine(
+                new OnnxModelExecutor(DecoderSession.open(model, options)),
+                new EngineSettings(maxLevel, maxLevel * 2, Long.MAX_VALUE / 4),
+                EngineMetrics.NONE);
+        var naiveExecutor = new OnnxModelExecutor(DecoderSession.open(model, options))) {
       engine.start();
       if (!engine.awaitReady(5, TimeUnit.MINUTES)) {
         throw new IllegalStateException("engine warm-up failed");
@@ -63,8 +68,9 @@ public final class EngineBenchmark {
       int vocab = engine.spec().vocabSize();
       int usable = Math.min(newTokens, engine.spec().contextLength() - promptTokens);
       runConcurrent(engine, 2, vocab, promptTokens, Math.min(32, usable)); // warm-up
+      naive(naiveExecutor, promptTokens, Math.min(32, usable)); // warm-up
       List<List<Run>> perLevel = new ArrayList<>();
-      for (int ignored : levels) {
+      for (int i = 0; i <= levels.length; i++) {
         perLevel.add(new ArrayList<>());
       }
       for (int round = 0; round < rounds; round++) {
@@ -72,17 +78,15 @@ public final class EngineBenchmark {
           perLevel.get(i).add(runConcurrent(engine, levels[i], vocab, promptTokens, usable));
           System.err.println(perLevel.get(i).getLast());
         }
+        perLevel.get(levels.length).add(naive(naiveExecutor, promptTokens, usable));
+        System.err.println(perLevel.get(levels.length).getLast());
+        roundRatios.add(roundRatios(levels, perLevel, round));
       }
       for (List<Run> level : perLevel) {
-        level.sort(java.util.Comparator.comparingDouble(Run::aggregateTokS));
-        runs.add(level.get(level.size() / 2));
+        List<Run> sorted = new ArrayList<>(level);
+        sorted.sort(java.util.Comparator.comparingDouble(Run::aggregateTokS));
+        runs.add(sorted.get(sorted.size() / 2));
       }
-    }
-    try (var executor = new OnnxModelExecutor(DecoderSession.open(model, options))) {
-      int usable = Math.min(newTokens, executor.spec().contextLength() - promptTokens);
-      naive(executor, promptTokens, Math.min(32, usable)); // warm-up
-      runs.add(naive(executor, promptTokens, usable));
-      System.err.println(runs.getLast());
     }
     System.out.printf(
         Locale.ROOT,
@@ -108,6 +112,43 @@ public final class EngineBenchmark {
           r.ttftP50Ms(),
           r.ttftP99Ms());
     }
+    System.out.println();
+    for (int round = 0; round < roundRatios.size(); round++) {
+      System.out.println("round " + (round + 1) + ": " + roundRatios.get(round));
+    }
+  }
+
+  /**
+   * One round's ratios, taken within the round: each level's aggregate over batch 1's (when level 1
+   * ran), and batch-1 KV-cache decode over the naive baseline's decode.
+   */
+  private static String roundRatios(int[] levels, List<List<Run>> perLevel, int round) {
+    int one = Arrays.stream(levels).boxed().toList().indexOf(1);
+    Run naive = perLevel.get(levels.length).get(round);
+    StringBuilder line = new StringBuilder();
+    if (one < 0) {
+      return "no batch-1 level; naive "
+          + String.format(Locale.ROOT, "%.1f tok/s", naive.decodeTokS());
+    }
+    Run batch1 = perLevel.get(one).get(round);
+    for (int i = 0; i < levels.length; i++) {
+      if (levels[i] != 1) {
+        line.append(
+            String.format(
+                Locale.ROOT,
+                "%d concurrent / batch 1 = %.2fx, ",
+                levels[i],
+                perLevel.get(i).get(round).aggregateTokS() / batch1.aggregateTokS()));
+      }
+    }
+    return line.append(
+            String.format(
+                Locale.ROOT,
+                "KV-cache decode / naive = %.1f / %.1f = %.2fx",
+                batch1.decodeTokS(),
+                naive.decodeTokS(),
+                batch1.decodeTokS() / naive.decodeTokS()))
+        .toString();
   }
 
   /**
