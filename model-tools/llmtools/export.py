@@ -24,8 +24,15 @@ def write_json(path, obj):
         f.write("\n")
 
 
-def export_onnx(model: LlamaForCausalLM, path: str):
-    """torch.onnx.export with the optimum names; the result is checked with onnx.checker."""
+def export_onnx(model: LlamaForCausalLM, path: str, shared_kv: bool = False):
+    """torch.onnx.export with the optimum names; the result is checked with onnx.checker.
+
+    shared_kv: attention as ONNX Runtime's GroupQueryAttention (com.microsoft), whose past and present may be one
+    buffer sized for the whole context, updated in place; rows are right-padded (config.json then says
+    "past_present_share_buffer": true, ONNX Runtime GenAI's name for it). float32 only.
+    """
+    if shared_kv and model.storage_dtype != torch.float32:
+        raise ValueError("the shared-buffer export is float32 only")
     cfg = model.cfg
     layers = cfg.num_hidden_layers
     past_names, present_names = [], []
@@ -59,6 +66,7 @@ def export_onnx(model: LlamaForCausalLM, path: str):
     for name in present_names:
         dynamic[name] = {0: "batch_size", 2: "total_sequence_length"}
     os.makedirs(os.path.dirname(path), exist_ok=True)
+    model.shared_kv_export = shared_kv
     with torch.no_grad():
         torch.onnx.export(
             Wrapper(model).eval(),
@@ -70,7 +78,9 @@ def export_onnx(model: LlamaForCausalLM, path: str):
             opset_version=OPSET,
             # Folding would turn the float16 initializers' up-casts into float32 copies.
             do_constant_folding=model.storage_dtype == torch.float32,
+            custom_opsets={"com.microsoft": 1} if shared_kv else None,
         )
+    model.shared_kv_export = False
     proto = onnx.load(path)
     # The exporter names the producer with its own version string; pin it so files are byte-identical
     # wherever they are regenerated with the same toolchain.
@@ -110,10 +120,13 @@ def greedy_reference(model: LlamaForCausalLM, prompt_ids, new_tokens: int):
 
 
 def write_model_folder(out_dir, model, tokenizer, tokenizer_config, generation_config, dtype_name,
-                       reference_prompts, new_tokens, bos_id, eos_ids):
+                       reference_prompts, new_tokens, bos_id, eos_ids, shared_kv=False):
     os.makedirs(out_dir, exist_ok=True)
-    export_onnx(model, os.path.join(out_dir, "onnx", "model.onnx"))
-    write_json(os.path.join(out_dir, "config.json"), model.cfg.hf_config(dtype_name, bos_id, eos_ids))
+    export_onnx(model, os.path.join(out_dir, "onnx", "model.onnx"), shared_kv)
+    config = model.cfg.hf_config(dtype_name, bos_id, eos_ids)
+    if shared_kv:
+        config["past_present_share_buffer"] = True
+    write_json(os.path.join(out_dir, "config.json"), config)
     write_json(os.path.join(out_dir, "generation_config.json"), generation_config)
     tokenizer.save(os.path.join(out_dir, "tokenizer.json"))
     write_json(os.path.join(out_dir, "tokenizer_config.json"), tokenizer_config)

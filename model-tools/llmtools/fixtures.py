@@ -106,6 +106,10 @@ FIXTURES = {
                                     init_std=0.35), 3, True),
 }
 
+# Exports of a fixture's weights with attention as ONNX Runtime's GroupQueryAttention (a past/present buffer the
+# engine updates in place; export_onnx(shared_kv=True)): name -> fp32 fixture. Same weights, same reference.json.
+SHARED_KV_FIXTURES = {"tiny-llama-gqa-shared-kv": "tiny-llama-gqa"}
+
 # int8 variants of fixtures (llmtools.quantize): name -> (fp32 fixture, format). No reference.json: the
 # inference-service tests compare them with their fp32 source.
 INT8_FIXTURES = {
@@ -160,7 +164,7 @@ def generation_config(eos_ids) -> dict:
             "max_new_tokens": 256}
 
 
-def write_fixture(out_root, name, cfg, seed, fp16, with_reference=True):
+def write_fixture(out_root, name, cfg, seed, fp16, with_reference=True, shared_kv=False):
     torch.manual_seed(seed)
     tokenizer = build_tokenizer(cfg.vocab_size if cfg.vocab_size <= 4096 else 1024)
     model = make_model(cfg, seed, fp16)
@@ -169,7 +173,7 @@ def write_fixture(out_root, name, cfg, seed, fp16, with_reference=True):
     out = os.path.join(out_root, name)
     write_model_folder(out, model, tokenizer, tokenizer_config(cfg.max_position_embeddings),
                        generation_config(eos_ids), "float16" if fp16 else "float32", prompts, 40,
-                       bos_id=None, eos_ids=eos_ids)
+                       bos_id=None, eos_ids=eos_ids, shared_kv=shared_kv)
     if with_reference:
         import json
         for case in json.load(open(os.path.join(out, "reference.json")))["cases"]:
@@ -192,6 +196,10 @@ def main(argv=None):
         for name, (cfg, seed, fp16) in FIXTURES.items():
             if args.only in (None, name):
                 write_fixture(out, name, cfg, seed, fp16)
+        for name, source in SHARED_KV_FIXTURES.items():
+            if args.only in (None, name):
+                cfg, seed, fp16 = FIXTURES[source]
+                write_fixture(out, name, cfg, seed, fp16, shared_kv=True)
         from .quantize import quantize_folder
         for name, (source, fmt) in INT8_FIXTURES.items():
             if args.only in (None, name, source):
@@ -202,6 +210,8 @@ def main(argv=None):
         for name, (cfg, seed) in BENCH.items():
             if args.only in (None, name):
                 write_fixture(out, name, cfg, seed, False, with_reference=False)
+            if args.only in (None, name + "-shared-kv"):
+                write_fixture(out, name + "-shared-kv", cfg, seed, False, with_reference=False, shared_kv=True)
         for name, (shape, tokenizer_model, seed) in TEXT_BENCH.items():
             if args.only in (None, name):
                 write_text_bench(out, name, shape, tokenizer_model, seed)

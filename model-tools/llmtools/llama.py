@@ -119,6 +119,60 @@ class _Reshape(torch.autograd.Function):
         return g.op("Reshape", x, g.op("Constant", value_t=torch.tensor(shape, dtype=torch.int64)))
 
 
+class _GroupQueryAttention(torch.autograd.Function):
+    """Attention with the KV cache, exported as ONNX Runtime's ``com.microsoft.GroupQueryAttention``.
+
+    q [batch, seq, heads * d], k and v [batch, seq, kv_heads * d] (rotary applied), past [batch, kv_heads, past, d],
+    seqlens_k [batch] int32 (each row's total length - 1), total int32 scalar (the longest row's total); returns
+    the attention output [batch, seq, heads * d] and the presents. In ONNX Runtime each row attends to its own
+    total length only, and where the past and present are one buffer (bound to the same memory, sized for the
+    whole context) the new keys and values are written into it at each row's length: the cache is updated in
+    place instead of copied into a new present every step. Rows are right-padded: row b's tokens sit at
+    0..seqlens_k[b]. ``forward`` is the same attention for the rows without padding that the exporter traces.
+    """
+
+    @staticmethod
+    def forward(ctx, q, k, v, past_k, past_v, seqlens_k, total, heads: int, kv_heads: int):
+        b, s, _ = q.shape
+        d = past_k.shape[3]
+        present_k = torch.cat((past_k, k.reshape(b, s, kv_heads, d).transpose(1, 2)), dim=2)
+        present_v = torch.cat((past_v, v.reshape(b, s, kv_heads, d).transpose(1, 2)), dim=2)
+        groups = heads // kv_heads
+        qh = q.reshape(b, s, heads, d).transpose(1, 2)
+        kh = present_k.repeat_interleave(groups, dim=1)
+        vh = present_v.repeat_interleave(groups, dim=1)
+        t = present_k.shape[2]
+        causal = torch.arange(t).unsqueeze(0) <= torch.arange(s).unsqueeze(1) + (t - s)
+        scores = torch.matmul(qh, kh.transpose(2, 3)) / math.sqrt(d) + (~causal).float() * -1e9
+        out = torch.matmul(torch.softmax(scores, dim=-1), vh)
+        return out.transpose(1, 2).reshape(b, s, heads * d), present_k, present_v
+
+    @staticmethod
+    def symbolic(g, q, k, v, past_k, past_v, seqlens_k, total, heads: int, kv_heads: int):
+        return g.op("com.microsoft::GroupQueryAttention", q, k, v, past_k, past_v, seqlens_k, total,
+                    num_heads_i=heads, kv_num_heads_i=kv_heads, outputs=3)
+
+
+class _Width(torch.autograd.Function):
+    """``x.shape[1]`` as an int32 scalar, exported as Shape -> Gather -> Cast (traced, it would be a constant)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return torch.tensor(x.shape[1], dtype=torch.int32)
+
+    @staticmethod
+    def symbolic(g, x):
+        dim = g.op("Gather", g.op("Shape", x), g.op("Constant", value_t=torch.tensor(1, dtype=torch.int64)), axis_i=0)
+        return g.op("Cast", dim, to_i=6)  # TensorProto.INT32
+
+
+@dataclasses.dataclass(frozen=True)
+class SharedKvInputs:
+    """What GroupQueryAttention takes instead of an additive mask: seqlens_k [batch] and total, int32."""
+    seqlens_k: torch.Tensor
+    total: torch.Tensor
+
+
 def _reshape(x, keep: int, *tail):
     if torch.onnx.is_in_onnx_export():
         return _Reshape.apply(x, keep, tail)
@@ -163,6 +217,12 @@ class Attention(nn.Module):
         v = _reshape(v, 2, kv_heads, d).transpose(1, 2)
         q = q * cos + rotate_half(q, d // 2) * sin
         k = k * cos + rotate_half(k, d // 2) * sin
+        if isinstance(mask_bias, SharedKvInputs):
+            out, present_k, present_v = _GroupQueryAttention.apply(
+                _reshape(q.transpose(1, 2), 2, heads * d), _reshape(k.transpose(1, 2), 2, kv_heads * d),
+                _reshape(v.transpose(1, 2), 2, kv_heads * d), past_k, past_v, mask_bias.seqlens_k,
+                mask_bias.total, heads, kv_heads)
+            return _linear(out, self.o_proj), present_k, present_v
         # present: [batch, kv_heads, past_len + seq, head_dim], in the storage dtype
         present_k = torch.cat((past_k, _as(k, storage_dtype)), dim=2)
         present_v = torch.cat((past_v, _as(v, storage_dtype)), dim=2)
@@ -230,6 +290,8 @@ class LlamaForCausalLM(nn.Module):
             cfg.hidden_size, cfg.vocab_size, bias=False)
         self.rotary = Rotary(cfg.head_dim, cfg.rope_theta)
         self.dropout = nn.Dropout(cfg.dropout)
+        # set by export_onnx(shared_kv=True) while it traces: attention as GroupQueryAttention
+        self.shared_kv_export = False
 
     def init_weights(self, generator: torch.Generator):
         """Normal(0, init_std) for matrices, ones for norms; output projections scaled by depth (GPT-2)."""
@@ -257,11 +319,15 @@ class LlamaForCausalLM(nn.Module):
         past_len = past[0].shape[2]
         x = self.dropout(self.embed_tokens.weight.float()[input_ids])
         cos, sin = self.rotary(position_ids)
-        if segment_ids is None:
+        groups = self.cfg.num_attention_heads // self.cfg.num_key_value_heads
+        if self.shared_kv_export:
+            # ONNX Runtime's GroupQueryAttention: lengths instead of a mask (right-padded rows)
+            mask_bias = SharedKvInputs((attention_mask.sum(dim=1) - 1).to(torch.int32), _Width.apply(attention_mask))
+            groups = 1
+        elif segment_ids is None:
             mask_bias = _mask_bias(attention_mask, s, past_len)
         else:
             mask_bias = _segment_mask_bias(segment_ids)
-        groups = self.cfg.num_attention_heads // self.cfg.num_key_value_heads
         if groups > 1:
             # rows g * seq + i of a kv head's grouped scores belong to query position i
             mask_bias = mask_bias.repeat(1, 1, groups, 1)
