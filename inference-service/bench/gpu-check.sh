@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # GPU check of the IoBinding KV path: CUDA parity with the CPU and decode tokens/s with pinned
-# outputs against IoBinding, on stories260K and a generated 125M-parameter model.
+# outputs against IoBinding, on stories260K and a generated 125M-parameter model (exported twice: past and new
+# concatenated into a fresh present, and GroupQueryAttention updating one buffer in place).
 #
 # Two steps; the GPU machine builds nothing:
 #   1. here (dev box):   inference-service/bench/gpu-check.sh prepare
@@ -74,14 +75,20 @@ run() {
   local models=("$KIT/models/stories260K")
   if [ -n "${MODELS:-}" ]; then
     read -r -a models <<<"$MODELS"
-  elif [ -f build-models/bench-125m/onnx/model.onnx ]; then
-    models+=(build-models/bench-125m)
-  elif /usr/bin/python3 -c 'import torch, onnx' 2>/dev/null; then
-    echo "generating build-models/bench-125m (model-tools, CPU)"
-    (cd model-tools && /usr/bin/python3 -m llmtools.fixtures bench-models --only bench-125m)
-    models+=(build-models/bench-125m)
   else
-    echo "NOTE: /usr/bin/python3 lacks torch/onnx: bench-125m not generated, only stories260K is checked"
+    # the 125M model as the copying export and as the one whose KV cache is updated in place
+    local m
+    for m in bench-125m bench-125m-shared-kv; do
+      if [ -f "build-models/$m/onnx/model.onnx" ]; then
+        models+=("build-models/$m")
+      elif /usr/bin/python3 -c 'import torch, onnx' 2>/dev/null; then
+        echo "generating build-models/$m (model-tools, CPU)"
+        (cd model-tools && /usr/bin/python3 -m llmtools.fixtures bench-models --only "$m")
+        models+=("build-models/$m")
+      else
+        echo "NOTE: /usr/bin/python3 lacks torch/onnx: $m not generated and not checked"
+      fi
+    done
   fi
   local cp="$KIT/test-classes:$KIT/classes:$KIT/lib/*:$ort"
   local jvm=("$java" --enable-native-access=ALL-UNNAMED -Xmx8g -Djava.io.tmpdir="$ORT_TMP"

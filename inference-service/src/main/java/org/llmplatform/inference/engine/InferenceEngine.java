@@ -182,6 +182,7 @@ public final class InferenceEngine implements AutoCloseable {
     executor.batchCache().gather(List.of(new KvRow(executor.prefillCache(), 0, 1)));
     executor.decode(new int[] {token}, new int[] {1}, new int[] {1}, new float[][] {row});
     executor.batchCache().clear();
+    executor.batchCache().reserve(budget.slots());
   }
 
   /**

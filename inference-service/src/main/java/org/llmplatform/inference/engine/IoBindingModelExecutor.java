@@ -12,8 +12,10 @@ import java.util.Locale;
 import org.llmplatform.inference.kvcache.BoundKvCache;
 import org.llmplatform.inference.kvcache.CudaKvMemory;
 import org.llmplatform.inference.kvcache.HostKvMemory;
+import org.llmplatform.inference.kvcache.IoBoundKvCache;
 import org.llmplatform.inference.kvcache.KvCache;
 import org.llmplatform.inference.kvcache.KvMemory;
+import org.llmplatform.inference.kvcache.SharedKvCache;
 import org.llmplatform.inference.runtime.DecoderSession;
 import org.llmplatform.inference.runtime.Device;
 import org.llmplatform.inference.runtime.ModelSpec;
@@ -41,8 +43,8 @@ public final class IoBindingModelExecutor implements ModelExecutor {
   private final OrtIoBinding binding;
   private final OrtMemoryInfo host;
   private final KvMemory kvMemory;
-  private final BoundKvCache batch;
-  private final BoundKvCache prefill;
+  private final IoBoundKvCache batch;
+  private final IoBoundKvCache prefill;
   private final Arena arena = Arena.ofShared();
   private final MemorySegment useCacheTrue = arena.allocateFrom(JAVA_BYTE, (byte) 1);
   private final MemorySegment useCacheFalse = arena.allocateFrom(JAVA_BYTE, (byte) 0);
@@ -64,8 +66,8 @@ public final class IoBindingModelExecutor implements ModelExecutor {
     this.binding = OrtIoBinding.create(session);
     this.host = OrtMemoryInfo.cpu();
     this.kvMemory = session.deviceInUse() == Device.CPU ? new HostKvMemory() : new CudaKvMemory();
-    this.batch = new BoundKvCache(spec, kvMemory);
-    this.prefill = new BoundKvCache(spec, kvMemory);
+    this.batch = cache(spec.contextLength());
+    this.prefill = cache(spec.contextLength());
     log.info(
         "KV cache bound through ONNX Runtime IoBinding (C API over FFM) in {} memory; {}",
         kvMemory.memoryInfo().isHost() ? "host" : "device",
@@ -100,7 +102,14 @@ public final class IoBindingModelExecutor implements ModelExecutor {
   /** A spare cache in the same memory (host or device), e.g. a finished sequence kept for reuse. */
   @Override
   public KvCache newKvCache() {
-    return new BoundKvCache(spec, kvMemory);
+    return cache(0);
+  }
+
+  // a cache that runs lays out the whole context when updated in place; a kept one is compact
+  private IoBoundKvCache cache(int sharedCapacity) {
+    return spec.sharedKvBuffer()
+        ? new SharedKvCache(spec, kvMemory, null, sharedCapacity)
+        : new BoundKvCache(spec, kvMemory);
   }
 
   @Override
@@ -137,11 +146,13 @@ public final class IoBindingModelExecutor implements ModelExecutor {
     for (int r = 0; r < rows; r++) {
       ids.setAtIndex(JAVA_LONG, r, tokens[r]);
       positions.setAtIndex(JAVA_LONG, r, pos[r]);
+      // the row's kvLengths[r] cached tokens and the new one: first (right-padded) or last
       int pad = past - kvLengths[r];
+      int realFrom = batch.rightPadded() ? 0 : pad;
+      int realTo = batch.rightPadded() ? kvLengths[r] + 1 : width;
       long base = (long) r * width;
-      mask.asSlice(base * 8, pad * 8L).fill((byte) 0);
-      for (int c = pad; c < width; c++) {
-        mask.setAtIndex(JAVA_LONG, base + c, 1);
+      for (int c = 0; c < width; c++) {
+        mask.setAtIndex(JAVA_LONG, base + c, c >= realFrom && c < realTo ? 1 : 0);
       }
     }
     run(batch, rows, 1, past, true);
@@ -150,7 +161,7 @@ public final class IoBindingModelExecutor implements ModelExecutor {
     }
   }
 
-  private void run(BoundKvCache kv, int rows, int seq, int past, boolean useCache)
+  private void run(IoBoundKvCache kv, int rows, int seq, int past, boolean useCache)
       throws OrtException {
     var names = spec.names();
     binding.clear();

@@ -56,8 +56,8 @@ public interface ModelExecutor extends AutoCloseable {
 
   /**
    * One decode step for every row of {@link #batchCache()}: row i feeds {@code tokens[i]} at
-   * position {@code positions[i]}, with {@code kvLengths[i]} valid past tokens (left-padded to the
-   * batch's past length). Commits the new KV.
+   * position {@code positions[i]}, with {@code kvLengths[i]} valid past tokens (padded to the
+   * batch's past length, on the side its cache keeps padding). Commits the new KV.
    *
    * @param logits out: [rows][vocab], fp32
    */

@@ -12,21 +12,27 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.llmplatform.inference.kvcache.HostKvCache;
+import org.llmplatform.inference.kvcache.HostKvMemory;
 import org.llmplatform.inference.kvcache.KvCache;
+import org.llmplatform.inference.kvcache.KvMemory;
+import org.llmplatform.inference.kvcache.PinnedKvCache;
+import org.llmplatform.inference.kvcache.SharedKvCache;
 import org.llmplatform.inference.runtime.DecoderSession;
 import org.llmplatform.inference.runtime.ModelSpec;
 import org.llmplatform.inference.runtime.TensorType;
 
 /**
  * {@link ModelExecutor} over an ONNX Runtime session. Inputs (ids, mask, positions) and the logits
- * output live in direct buffers reused from step to step; the KV cache in {@link HostKvCache}.
+ * output live in direct buffers reused from step to step; the KV cache in a {@link HostKvCache}, or
+ * in a {@link SharedKvCache} updated in place where the graph allows it.
  */
 public final class OnnxModelExecutor implements ModelExecutor {
 
   private final DecoderSession session;
   private final ModelSpec spec;
-  private final HostKvCache batch;
-  private final HostKvCache prefill;
+  private final KvMemory kvMemory; // host blocks of the caches updated in place, else null
+  private final PinnedKvCache batch;
+  private final PinnedKvCache prefill;
   private final OnnxTensor useCacheTrue;
   private final OnnxTensor useCacheFalse;
   private final List<OnnxTensor> stepTensors = new ArrayList<>();
@@ -40,8 +46,13 @@ public final class OnnxModelExecutor implements ModelExecutor {
   public OnnxModelExecutor(DecoderSession session) {
     this.session = session;
     this.spec = session.spec();
-    this.batch = new HostKvCache(session.env(), spec);
-    this.prefill = new HostKvCache(session.env(), spec);
+    try {
+      this.kvMemory = spec.sharedKvBuffer() ? new HostKvMemory() : null;
+    } catch (OrtException e) {
+      throw new IllegalStateException(e);
+    }
+    this.batch = cache(spec.contextLength());
+    this.prefill = cache(spec.contextLength());
     try {
       this.useCacheTrue = OnnxTensor.createTensor(session.env(), new boolean[] {true});
       this.useCacheFalse = OnnxTensor.createTensor(session.env(), new boolean[] {false});
@@ -77,7 +88,14 @@ public final class OnnxModelExecutor implements ModelExecutor {
 
   @Override
   public KvCache newKvCache() {
-    return new HostKvCache(session.env(), spec);
+    return cache(0);
+  }
+
+  // a cache that runs lays out the whole context when updated in place; a kept one is compact
+  private PinnedKvCache cache(int sharedCapacity) {
+    return spec.sharedKvBuffer()
+        ? new SharedKvCache(spec, kvMemory, session.env(), sharedCapacity)
+        : new HostKvCache(session.env(), spec);
   }
 
   @Override
@@ -111,13 +129,16 @@ public final class OnnxModelExecutor implements ModelExecutor {
     int rows = batch.rows();
     int past = batch.pastLength();
     int width = past + 1;
+    boolean rightPadded = batch.rightPadded();
     ensureInputs(rows, rows * width);
     for (int r = 0; r < rows; r++) {
       ids.put(r, tokens[r]);
       positions.put(r, pos[r]);
+      // the row's kvLengths[r] cached tokens and the new one: first (right-padded) or last
       int pad = past - kvLengths[r];
       for (int c = 0; c < width; c++) {
-        mask.put(r * width + c, c < pad ? 0 : 1);
+        boolean real = rightPadded ? c <= kvLengths[r] : c >= pad;
+        mask.put(r * width + c, real ? 1 : 0);
       }
     }
     run(batch, rows, 1, past, true);
@@ -127,7 +148,7 @@ public final class OnnxModelExecutor implements ModelExecutor {
   }
 
   // ids/positions [rows, seq], mask [rows, past + seq], logits [rows, seq or 1, vocab]
-  private void run(HostKvCache kv, int rows, int seq, int past, boolean useCache)
+  private void run(PinnedKvCache kv, int rows, int seq, int past, boolean useCache)
       throws OrtException {
     var env = session.env();
     var names = spec.names();
@@ -205,6 +226,9 @@ public final class OnnxModelExecutor implements ModelExecutor {
   public void close() {
     batch.close();
     prefill.close();
+    if (kvMemory != null) {
+      kvMemory.close();
+    }
     useCacheTrue.close();
     useCacheFalse.close();
     try {

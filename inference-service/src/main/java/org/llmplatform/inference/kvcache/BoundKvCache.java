@@ -14,11 +14,12 @@ import org.llmplatform.inference.runtime.OrtIoBinding.ElementType;
  * {@code present.*} output, which {@link #commit} makes current. On CUDA the cache never leaves the
  * device. Blocks only grow and are reused from step to step. Engine thread only.
  *
- * <p>Why two sides and not one buffer updated in place: the exported graphs compute {@code present
+ * <p>Why two sides and not one buffer updated in place: most exported graphs compute {@code present
  * = Concat(past, new, axis=2)}, a fresh [rows, kv_heads, past + seq, head_dim] tensor whose row
  * stride differs from the past's, so the present cannot alias the past (see the module README).
+ * Graphs that write into their past in place get a {@link SharedKvCache}.
  */
-public final class BoundKvCache implements KvCache {
+public final class BoundKvCache implements IoBoundKvCache {
 
   private final ModelSpec spec;
   private final KvMemory memory;
@@ -52,16 +53,22 @@ public final class BoundKvCache implements KvCache {
     return past;
   }
 
-  /** Starts an empty cache of {@code rows} rows (past length 0), e.g. before a prefill. */
+  @Override
   public void reset(int rows) {
     this.rows = rows;
     this.past = 0;
+  }
+
+  @Override
+  public boolean rightPadded() {
+    return false;
   }
 
   /**
    * Binds the past (current side) as inputs and the present of past + {@code newTokens} (other
    * side) as outputs of the next run.
    */
+  @Override
   public void bind(OrtIoBinding binding, int newTokens) throws OrtException {
     int next = 1 - current;
     setShape(pastShape, past);

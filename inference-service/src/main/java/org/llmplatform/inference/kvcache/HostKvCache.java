@@ -19,7 +19,7 @@ import org.llmplatform.inference.runtime.ModelSpec;
  * (a pinned output), which {@link #commit} makes current; nothing passes through the Java heap.
  * Buffers only grow and are reused from step to step. Engine thread only.
  */
-public final class HostKvCache implements KvCache {
+public final class HostKvCache implements PinnedKvCache {
 
   private final OrtEnvironment env;
   private final ModelSpec spec;
@@ -48,17 +48,19 @@ public final class HostKvCache implements KvCache {
     return past;
   }
 
-  /** Starts an empty cache of {@code rows} rows (past length 0), e.g. before a prefill. */
+  @Override
   public void reset(int rows) {
     closeBound();
     this.rows = rows;
     this.past = 0;
   }
 
-  /**
-   * Adds the past tensors to {@code inputs} and pinned present tensors of past + {@code newTokens}
-   * to {@code outputs}, for the next run.
-   */
+  @Override
+  public boolean rightPadded() {
+    return false;
+  }
+
+  @Override
   public void bind(
       Map<String, OnnxTensorLike> inputs, Map<String, OnnxValue> outputs, int newTokens)
       throws OrtException {

@@ -3,18 +3,20 @@ package org.llmplatform.inference.kvcache;
 import java.util.List;
 
 /**
- * The KV cache of one batch: per layer, keys and values of every row, left-padded to a common past
- * length. Layout per layer: [rows, kv_heads, past_len, head_dim]. A step reads the past and writes
- * the present (past + new tokens) in native memory; {@link #commit} makes the present the next
- * past. Implementations: {@link HostKvCache} (pinned outputs through ORT Java) and {@link
- * BoundKvCache} (ONNX Runtime's IoBinding, host or device memory); each binds itself to a run.
+ * The KV cache of one batch: per layer, keys and values of every row, padded to a common past
+ * length (the longest row). Layout per layer: [rows, kv_heads, past_len, head_dim]. A step reads
+ * the past and writes the present (past + new tokens) in native memory; {@link #commit} makes the
+ * present the next past. Implementations: {@link HostKvCache} (pinned outputs through ORT Java) and
+ * {@link BoundKvCache} (ONNX Runtime's IoBinding, host or device memory), left-padded, and {@link
+ * SharedKvCache} (either binding; right-padded rows in one buffer the graph updates in place, for
+ * graphs that allow it); each binds itself to a run.
  */
 public interface KvCache extends AutoCloseable {
 
   /** Rows (sequences) in the batch. */
   int rows();
 
-  /** Common past length of all rows (the longest row; shorter rows are left-padded). */
+  /** Common past length of all rows (the longest row; shorter rows are padded). */
   int pastLength();
 
   /** After a successful run: the present becomes the past, now {@code pastLength() + newTokens}. */
@@ -22,12 +24,20 @@ public interface KvCache extends AutoCloseable {
 
   /**
    * Re-packs the batch: row i becomes {@code rows.get(i)} (a row of this cache or of another one of
-   * the same kind, e.g. a fresh prefill), left-padded to the longest; rows not named are dropped.
+   * the same kind, e.g. a fresh prefill), padded to the longest; rows not named are dropped.
    */
   void gather(List<KvRow> rows);
 
   /** Empties the cache (no rows). */
   void clear();
+
+  /**
+   * Lays out room for {@code rows} rows before serving, where the cache's size does not depend on
+   * the sequences' lengths ({@link SharedKvCache} holds the whole context per row): grown while
+   * serving, it would allocate and page in fresh memory in the middle of a step. Caches that grow
+   * with their sequences do nothing here.
+   */
+  default void reserve(int rows) {}
 
   @Override
   void close();
@@ -37,7 +47,8 @@ public interface KvCache extends AutoCloseable {
    *
    * @param source cache holding the row
    * @param row row index in {@code source}
-   * @param length valid tokens of the row (at the right end of the past)
+   * @param length valid tokens of the row, all of them (at the end of a left-padded row, at the
+   *     start of a right-padded one)
    */
   record KvRow(KvCache source, int row, int length) {
     public KvRow {

@@ -208,7 +208,8 @@ public final class ModelLayoutReader {
         names,
         List.copyOf(eos),
         bos,
-        defaults(files.generationConfig()));
+        defaults(files.generationConfig()),
+        !files.genai() && cfg.path("past_present_share_buffer").asBoolean(false));
   }
 
   static GenerationDefaults defaults(JsonNode g) {

@@ -21,6 +21,11 @@ import java.util.List;
  * @param eosIds ids that end a sequence
  * @param bosId beginning-of-sequence id, or null
  * @param defaults generation defaults
+ * @param sharedKvBuffer the graph's attention takes each row's length and writes the new keys and
+ *     values into its past at that length (ONNX Runtime's GroupQueryAttention), so one buffer sized
+ *     for the whole context serves as both past and present, updated in place; rows are
+ *     right-padded. config.json says so with {@code "past_present_share_buffer": true} (ONNX
+ *     Runtime GenAI's name), as model-tools' {@code shared_kv} export writes it.
  */
 public record ModelSpec(
     String name,
@@ -36,7 +41,8 @@ public record ModelSpec(
     GraphNames names,
     List<Integer> eosIds,
     Integer bosId,
-    GenerationDefaults defaults) {
+    GenerationDefaults defaults,
+    boolean sharedKvBuffer) {
 
   public ModelSpec {
     if (vocabSize <= 0 || contextLength <= 0 || numLayers <= 0 || kvHeads <= 0 || headDim <= 0) {
