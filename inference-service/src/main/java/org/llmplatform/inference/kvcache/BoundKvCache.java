@@ -26,8 +26,7 @@ public final class BoundKvCache implements IoBoundKvCache {
   private final ElementType elementType;
   private final int elementBytes;
   // [side][layer * 2 + kind], kind 0 = key, 1 = value; each [rows, kv_heads, past_len, head_dim]
-  private final MemorySegment[][] sides;
-  private final long[][] capacity;
+  private final KvBlocks sides;
   private final long[] pastShape = new long[4];
   private final long[] presentShape = new long[4];
   private int current;
@@ -39,8 +38,7 @@ public final class BoundKvCache implements IoBoundKvCache {
     this.memory = memory;
     this.elementType = ElementType.of(spec.kvType());
     this.elementBytes = spec.kvType().bytes();
-    this.sides = new MemorySegment[2][spec.numLayers() * 2];
-    this.capacity = new long[2][spec.numLayers() * 2];
+    this.sides = new KvBlocks(memory, spec.numLayers() * 2);
   }
 
   @Override
@@ -162,7 +160,7 @@ public final class BoundKvCache implements IoBoundKvCache {
   /** Copies row {@code r} into row {@code i} of {@code dst} (past {@code dstPast}), left-padded. */
   private void copyRow(KvRow r, int slot, MemorySegment dst, int i, int dstPast) {
     BoundKvCache src = (BoundKvCache) r.source();
-    MemorySegment from = src.sides[src.current][slot];
+    MemorySegment from = src.sides.get(src.current, slot);
     int heads = spec.kvHeads();
     long rowHead = (long) spec.headDim() * elementBytes; // bytes of one position of one head
     int pad = dstPast - r.length();
@@ -182,15 +180,7 @@ public final class BoundKvCache implements IoBoundKvCache {
   /** Frees the blocks (the memory itself belongs to the executor). */
   @Override
   public void close() {
-    for (int side = 0; side < 2; side++) {
-      for (int slot = 0; slot < sides[side].length; slot++) {
-        if (sides[side][slot] != null) {
-          memory.free(sides[side][slot]);
-          sides[side][slot] = null;
-          capacity[side][slot] = 0;
-        }
-      }
-    }
+    sides.close();
   }
 
   private void setShape(long[] shape, int length) {
@@ -205,23 +195,6 @@ public final class BoundKvCache implements IoBoundKvCache {
   }
 
   private MemorySegment ensure(int side, int slot, long bytes) {
-    MemorySegment block = sides[side][slot];
-    long have = capacity[side][slot];
-    if (block == null || have < bytes) {
-      long grown = Math.max(Math.max(bytes, 2 * have), 64);
-      MemorySegment fresh = memory.allocate(grown);
-      if (block != null) {
-        if (side == current) {
-          // keep the live past when the current side grows
-          memory.copy(block, 0, fresh, 0, have);
-          memory.synchronize();
-        }
-        memory.free(block);
-      }
-      sides[side][slot] = fresh;
-      capacity[side][slot] = grown;
-      block = fresh;
-    }
-    return block;
+    return sides.ensure(side, slot, bytes, side == current); // the live past survives growth
   }
 }

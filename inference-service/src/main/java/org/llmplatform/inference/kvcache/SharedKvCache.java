@@ -38,8 +38,7 @@ public final class SharedKvCache implements PinnedKvCache, IoBoundKvCache {
   private final int elementBytes;
   private final int minCapacity;
   // [side][layer * 2 + kind], kind 0 = key, 1 = value; each [rows, kv_heads, capacity, head_dim]
-  private final MemorySegment[][] sides;
-  private final long[][] blockBytes;
+  private final KvBlocks sides;
   private final int[] capacity = new int[2]; // positions per row and head, per side
   private final long[] shape = new long[4];
   private final List<OnnxTensor> bound = new ArrayList<>();
@@ -60,8 +59,7 @@ public final class SharedKvCache implements PinnedKvCache, IoBoundKvCache {
     this.elementType = ElementType.of(spec.kvType());
     this.elementBytes = spec.kvType().bytes();
     this.minCapacity = minCapacity;
-    this.sides = new MemorySegment[2][spec.numLayers() * 2];
-    this.blockBytes = new long[2][spec.numLayers() * 2];
+    this.sides = new KvBlocks(memory, spec.numLayers() * 2);
   }
 
   @Override
@@ -97,7 +95,7 @@ public final class SharedKvCache implements PinnedKvCache, IoBoundKvCache {
     long bytes = prepare(newTokens);
     for (int layer = 0; layer < spec.numLayers(); layer++) {
       for (int kind = 0; kind < 2; kind++) {
-        MemorySegment block = sides[current][layer * 2 + kind];
+        MemorySegment block = sides.get(current, layer * 2 + kind);
         inputs.put(pastName(layer, kind), tensor(block, bytes));
         outputs.put(presentName(layer, kind), tensor(block, bytes));
       }
@@ -111,7 +109,7 @@ public final class SharedKvCache implements PinnedKvCache, IoBoundKvCache {
     var where = memory.memoryInfo();
     for (int layer = 0; layer < spec.numLayers(); layer++) {
       for (int kind = 0; kind < 2; kind++) {
-        MemorySegment block = sides[current][layer * 2 + kind];
+        MemorySegment block = sides.get(current, layer * 2 + kind);
         binding.bindInput(pastName(layer, kind), where, block, bytes, elementType, shape);
         binding.bindOutput(presentName(layer, kind), where, block, bytes, elementType, shape);
       }
@@ -206,7 +204,7 @@ public final class SharedKvCache implements PinnedKvCache, IoBoundKvCache {
         if (r.length() == 0 || (inPlace && src == this && r.row() == i)) {
           continue;
         }
-        MemorySegment from = src.sides[src.current][slot];
+        MemorySegment from = src.sides.get(src.current, slot);
         int srcCap = src.capacity[src.current];
         for (int h = 0; h < heads; h++) {
           long srcBase = ((long) r.row() * heads + h) * srcCap * rowHead;
@@ -226,15 +224,7 @@ public final class SharedKvCache implements PinnedKvCache, IoBoundKvCache {
   @Override
   public void close() {
     closeBound();
-    for (int side = 0; side < 2; side++) {
-      for (int slot = 0; slot < sides[side].length; slot++) {
-        if (sides[side][slot] != null) {
-          memory.free(sides[side][slot]);
-          sides[side][slot] = null;
-          blockBytes[side][slot] = 0;
-        }
-      }
-    }
+    sides.close();
   }
 
   private String pastName(int layer, int kind) {
@@ -252,24 +242,7 @@ public final class SharedKvCache implements PinnedKvCache, IoBoundKvCache {
   }
 
   private MemorySegment ensure(int side, int slot, long bytes) {
-    MemorySegment block = sides[side][slot];
-    long have = blockBytes[side][slot];
-    if (block == null || have < bytes) {
-      long grown = Math.max(Math.max(bytes, 2 * have), 64);
-      MemorySegment fresh = memory.allocate(grown);
-      if (block != null) {
-        if (side == current) {
-          // keep the live rows when the current side grows (rows join at the end)
-          memory.copy(block, 0, fresh, 0, have);
-          memory.synchronize();
-        }
-        memory.free(block);
-      }
-      sides[side][slot] = fresh;
-      blockBytes[side][slot] = grown;
-      block = fresh;
-    }
-    return block;
+    return sides.ensure(side, slot, bytes, side == current); // live rows survive growth
   }
 
   private OnnxTensor tensor(MemorySegment block, long bytes) throws OrtException {
