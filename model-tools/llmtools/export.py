@@ -67,20 +67,22 @@ def export_onnx(model: LlamaForCausalLM, path: str, shared_kv: bool = False):
         dynamic[name] = {0: "batch_size", 2: "total_sequence_length"}
     os.makedirs(os.path.dirname(path), exist_ok=True)
     model.shared_kv_export = shared_kv
-    with torch.no_grad():
-        torch.onnx.export(
-            Wrapper(model).eval(),
-            (input_ids, attention_mask, position_ids, *past),
-            path,
-            input_names=["input_ids", "attention_mask", "position_ids", *past_names],
-            output_names=["logits", *present_names],
-            dynamic_axes=dynamic,
-            opset_version=OPSET,
-            # Folding would turn the float16 initializers' up-casts into float32 copies.
-            do_constant_folding=model.storage_dtype == torch.float32,
-            custom_opsets={"com.microsoft": 1} if shared_kv else None,
-        )
-    model.shared_kv_export = False
+    try:
+        with torch.no_grad():
+            torch.onnx.export(
+                Wrapper(model).eval(),
+                (input_ids, attention_mask, position_ids, *past),
+                path,
+                input_names=["input_ids", "attention_mask", "position_ids", *past_names],
+                output_names=["logits", *present_names],
+                dynamic_axes=dynamic,
+                opset_version=OPSET,
+                # Folding would turn the float16 initializers' up-casts into float32 copies.
+                do_constant_folding=model.storage_dtype == torch.float32,
+                custom_opsets={"com.microsoft": 1} if shared_kv else None,
+            )
+    finally:
+        model.shared_kv_export = False  # a failed export must not leave the model tracing GroupQueryAttention
     proto = onnx.load(path)
     # The exporter names the producer with its own version string; pin it so files are byte-identical
     # wherever they are regenerated with the same toolchain.
