@@ -4,6 +4,7 @@ import java.net.URI;
 import org.llmplatform.api.session.AppendMessagesRequest;
 import org.llmplatform.api.session.AppendMessagesResponse;
 import org.llmplatform.api.session.CreateSessionRequest;
+import org.llmplatform.api.session.RecordedAppend;
 import org.llmplatform.api.session.Session;
 import org.llmplatform.api.session.SessionMessages;
 import org.llmplatform.api.session.SessionPage;
@@ -113,6 +114,15 @@ class SessionController {
                   case AppendOutcome.Appended appended ->
                       new AppendMessagesResponse(id, appended.seq(), appended.replayed());
                   case AppendOutcome.NotFound notFound -> throw SessionApiException.notFound(id);
+                  case AppendOutcome.KeyReused reused ->
+                      throw new SessionApiException(
+                          HttpStatus.UNPROCESSABLE_CONTENT,
+                          "idempotency_key_reused",
+                          "idempotency_key was used for another request of this session (it"
+                              + " ended at seq "
+                              + reused.seq()
+                              + "); use a new key for a new request",
+                          "idempotency_key");
                   case AppendOutcome.SeqConflict conflict ->
                       throw new SessionApiException(
                           HttpStatus.CONFLICT,
@@ -134,6 +144,34 @@ class SessionController {
                               + " would pass the limit",
                           "messages");
                 });
+  }
+
+  /**
+   * What the append with this idempotency key wrote: 404 when the session or the key is unknown.
+   */
+  @GetMapping("/{id}/appends/{key}")
+  Mono<RecordedAppend> recordedAppend(
+      @PathVariable String id,
+      @PathVariable String key,
+      @RequestParam(required = false) String owner) {
+    String checkedOwner = QueryParams.owner(owner);
+    if (key.isEmpty() || key.length() > AppendMessagesRequest.MAX_IDEMPOTENCY_KEY_LENGTH) {
+      throw SessionApiException.invalid(
+          "idempotency_key",
+          "must be 1 to " + AppendMessagesRequest.MAX_IDEMPOTENCY_KEY_LENGTH + " characters");
+    }
+    return store
+        .recordedAppend(checkedOwner, id, key)
+        .switchIfEmpty(Mono.error(() -> SessionApiException.notFound(id)))
+        .map(
+            recorded ->
+                recorded.orElseThrow(
+                    () ->
+                        new SessionApiException(
+                            HttpStatus.NOT_FOUND,
+                            "idempotency_key_not_found",
+                            "no append of session " + id + " carried this idempotency_key",
+                            "idempotency_key")));
   }
 
   @GetMapping("/{id}/messages")

@@ -11,6 +11,13 @@ public sealed interface AppendOutcome {
    */
   record Appended(long seq, boolean replayed) implements AppendOutcome {}
 
+  /**
+   * The idempotency key was used before for another request; nothing was written.
+   *
+   * @param seq the seq the earlier append ended at
+   */
+  record KeyReused(long seq) implements AppendOutcome {}
+
   /** No session with this id belongs to this owner. */
   record NotFound() implements AppendOutcome {}
 

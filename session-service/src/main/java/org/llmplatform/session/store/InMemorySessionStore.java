@@ -9,6 +9,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -18,6 +19,7 @@ import org.llmplatform.api.session.AppendMessagesRequest;
 import org.llmplatform.api.session.CreateSessionRequest;
 import org.llmplatform.api.session.Message;
 import org.llmplatform.api.session.NewMessage;
+import org.llmplatform.api.session.RecordedAppend;
 import org.llmplatform.api.session.Session;
 import org.llmplatform.api.session.SessionPage;
 import org.llmplatform.session.SessionProperties;
@@ -61,7 +63,7 @@ public final class InMemorySessionStore implements SessionStore, AutoCloseable {
     long expiresAt;
     boolean gone;
     final List<Message> messages = new ArrayList<>();
-    final Map<String, Long> idempotency = new HashMap<>();
+    final Map<String, Recorded> idempotency = new HashMap<>();
 
     Entry(String id, CreateSessionRequest request, long now, long expiresAt) {
       this.id = id;
@@ -195,8 +197,12 @@ public final class InMemorySessionStore implements SessionStore, AutoCloseable {
               return new AppendOutcome.NotFound();
             }
             String key = request.idempotencyKey();
-            if (key != null && entry.idempotency.containsKey(key)) {
-              return new AppendOutcome.Appended(entry.idempotency.get(key), true);
+            String hash = AppendIdentity.requestHash(request);
+            Recorded done = key == null ? null : entry.idempotency.get(key);
+            if (done != null) {
+              return done.requestHash().equals(hash)
+                  ? new AppendOutcome.Appended(done.lastSeq(), true)
+                  : new AppendOutcome.KeyReused(done.lastSeq());
             }
             long last = entry.messages.size();
             if (request.expectedSeq() != null && request.expectedSeq() != last) {
@@ -217,11 +223,38 @@ public final class InMemorySessionStore implements SessionStore, AutoCloseable {
             }
             long seq = entry.messages.size();
             if (key != null) {
-              entry.idempotency.put(key, seq);
+              entry.idempotency.put(key, new Recorded(seq, request.messages().size(), hash));
             }
             entry.updatedAt = now;
             entry.expiresAt = now + ttlMillis();
             return new AppendOutcome.Appended(seq, false);
+          }
+        });
+  }
+
+  @Override
+  public Mono<Optional<RecordedAppend>> recordedAppend(String owner, String id, String key) {
+    return Mono.fromSupplier(
+        () -> {
+          Entry entry = owned(owner, id);
+          if (entry == null) {
+            return null;
+          }
+          synchronized (entry) {
+            if (entry.gone) {
+              return null;
+            }
+            Recorded done = entry.idempotency.get(key);
+            if (done == null) {
+              return Optional.<RecordedAppend>empty();
+            }
+            int last = (int) done.lastSeq();
+            return Optional.of(
+                new RecordedAppend(
+                    id,
+                    key,
+                    done.requestHash(),
+                    entry.messages.subList(last - done.count(), last)));
           }
         });
   }
@@ -294,4 +327,7 @@ public final class InMemorySessionStore implements SessionStore, AutoCloseable {
   private long ttlMillis() {
     return properties.ttl().toMillis();
   }
+
+  /** An append done with an idempotency key: where it ended, how many messages, for what. */
+  private record Recorded(long lastSeq, int count, String requestHash) {}
 }

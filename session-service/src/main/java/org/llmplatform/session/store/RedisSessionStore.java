@@ -5,10 +5,12 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.llmplatform.api.session.AppendMessagesRequest;
 import org.llmplatform.api.session.CreateSessionRequest;
 import org.llmplatform.api.session.Message;
 import org.llmplatform.api.session.NewMessage;
+import org.llmplatform.api.session.RecordedAppend;
 import org.llmplatform.api.session.Session;
 import org.llmplatform.api.session.SessionPage;
 import org.llmplatform.session.SessionProperties;
@@ -38,6 +40,8 @@ public final class RedisSessionStore implements SessionStore, AutoCloseable {
   private static final LuaScript MESSAGES = LuaScript.load("messages");
 
   private static final LuaScript LIST = LuaScript.load("list");
+
+  private static final LuaScript RECORDED = LuaScript.load("recorded");
 
   private static final LuaScript DELETE = LuaScript.load("delete");
 
@@ -159,19 +163,20 @@ public final class RedisSessionStore implements SessionStore, AutoCloseable {
     long now = clock.millis();
     List<NewMessage> messages = request.messages();
     int k = messages.size();
-    String[] args = new String[8 + 2 * k];
+    String[] args = new String[9 + 2 * k];
     args[0] = owner;
     args[1] = id;
     args[2] = request.expectedSeq() == null ? "" : request.expectedSeq().toString();
     args[3] =
-        request.idempotencyKey() != null ? "k:" + request.idempotencyKey() : "r:" + ids.token();
+        request.idempotencyKey() != null ? storedKey(request.idempotencyKey()) : "r:" + ids.token();
     args[4] = Long.toString(now);
     args[5] = Long.toString(ttlMillis());
     args[6] = Integer.toString(properties.maxMessagesPerSession());
+    args[8] = AppendIdentity.requestHash(request);
     long systemTokens = 0;
     for (int i = 0; i < k; i++) {
       NewMessage message = messages.get(i);
-      args[8 + i] =
+      args[9 + i] =
           storedMessageWriter.writeValueAsString(
               new StoredMessage(message.role(), message.content(), message.tokenCount(), now));
       long cost =
@@ -179,7 +184,7 @@ public final class RedisSessionStore implements SessionStore, AutoCloseable {
               ? message.tokenCount()
               : ContextWindow.estimateTokens(message.content());
       boolean system = ContextWindow.isSystem(message.role());
-      args[8 + k + i] = system ? "s" + cost : Long.toString(cost);
+      args[9 + k + i] = system ? "s" + cost : Long.toString(cost);
       systemTokens += system ? cost : 0;
     }
     args[7] = Long.toString(systemTokens);
@@ -190,11 +195,42 @@ public final class RedisSessionStore implements SessionStore, AutoCloseable {
                 switch (text(reply, 0)) {
                   case "OK" -> new AppendOutcome.Appended(number(reply, 1), false);
                   case "REPLAY" -> new AppendOutcome.Appended(number(reply, 1), true);
+                  case "KEY_REUSED" -> new AppendOutcome.KeyReused(number(reply, 1));
                   case "NOT_FOUND" -> new AppendOutcome.NotFound();
                   case "CONFLICT" -> new AppendOutcome.SeqConflict(number(reply, 1));
                   case "FULL" -> new AppendOutcome.SessionFull(number(reply, 1));
                   default -> throw new IllegalStateException("append.lua answered " + reply);
                 });
+  }
+
+  @Override
+  public Mono<Optional<RecordedAppend>> recordedAppend(String owner, String id, String key) {
+    if (!SessionIds.isWellFormed(id)) {
+      return Mono.empty();
+    }
+    return redis
+        .run(RECORDED, keys.all(owner, id), owner, storedKey(key))
+        .mapNotNull(
+            reply ->
+                switch (text(reply, 0)) {
+                  case "NOT_FOUND" -> null;
+                  case "NO_KEY" -> Optional.empty();
+                  case "OK" -> {
+                    long first = number(reply, 1);
+                    List<Message> written = new ArrayList<>(reply.size() - 3);
+                    for (int i = 3; i < reply.size(); i++) {
+                      written.add(message(first + i - 3, reply.get(i)));
+                    }
+                    yield Optional.of(
+                        new RecordedAppend(id, key, emptyToNull(text(reply, 2)), written));
+                  }
+                  default -> throw new IllegalStateException("recorded.lua answered " + reply);
+                });
+  }
+
+  /** A caller's key as the idempotency hash stores it (beside the random keys of keyless ones). */
+  private static String storedKey(String key) {
+    return "k:" + key;
   }
 
   @Override

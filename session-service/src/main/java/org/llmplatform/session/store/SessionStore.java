@@ -1,7 +1,9 @@
 package org.llmplatform.session.store;
 
+import java.util.Optional;
 import org.llmplatform.api.session.AppendMessagesRequest;
 import org.llmplatform.api.session.CreateSessionRequest;
+import org.llmplatform.api.session.RecordedAppend;
 import org.llmplatform.api.session.Session;
 import org.llmplatform.api.session.SessionPage;
 import reactor.core.publisher.Mono;
@@ -27,10 +29,18 @@ public interface SessionStore {
   Mono<SessionPage> list(String owner, long offset, int limit);
 
   /**
-   * Appends messages atomically. A replayed idempotency key writes nothing and answers the seq of
-   * the first attempt, even when {@code expected_seq} has gone stale since.
+   * Appends messages atomically. A replayed idempotency key writes nothing: with the same request
+   * (its {@link AppendIdentity#requestHash}) it answers the seq of the first attempt, even when
+   * {@code expected_seq} has gone stale since; with another request, {@link
+   * AppendOutcome.KeyReused}.
    */
   Mono<AppendOutcome> append(String owner, String id, AppendMessagesRequest request);
+
+  /**
+   * What the append with idempotency key {@code key} wrote: empty optional when no append of this
+   * session had the key, empty Mono when the session is not this owner's.
+   */
+  Mono<Optional<RecordedAppend>> recordedAppend(String owner, String id, String key);
 
   /**
    * The part of the conversation that fits {@code maxTokens} (all of it when null), or empty when

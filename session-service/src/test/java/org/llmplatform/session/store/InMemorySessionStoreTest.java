@@ -85,6 +85,42 @@ class InMemorySessionStoreTest {
     assertThat(store.get("mallory", id).block()).isNull();
   }
 
+  @Test
+  void aKeyReusedForAnotherRequestWritesNothingAndTheRecordedAppendIsReadBack() {
+    String id = create("alice");
+    AppendMessagesRequest turn =
+        new AppendMessagesRequest(List.of(user("q"), user("a")), null, "k1", "hash-1");
+    assertThat(store.append("alice", id, turn).block())
+        .isEqualTo(new AppendOutcome.Appended(2, false));
+    // the same request retried with another generated answer: a replay, nothing written
+    var retried = new AppendMessagesRequest(List.of(user("q"), user("b")), null, "k1", "hash-1");
+    assertThat(store.append("alice", id, retried).block())
+        .isEqualTo(new AppendOutcome.Appended(2, true));
+    // the same key for another request: refused, nothing written
+    var other = new AppendMessagesRequest(List.of(user("z")), null, "k1", "hash-2");
+    assertThat(store.append("alice", id, other).block()).isEqualTo(new AppendOutcome.KeyReused(2));
+    // without request hashes, the messages identify the request
+    var plain = new AppendMessagesRequest(List.of(user("p")), null, "k2");
+    assertThat(store.append("alice", id, plain).block())
+        .isEqualTo(new AppendOutcome.Appended(3, false));
+    assertThat(store.append("alice", id, plain).block())
+        .isEqualTo(new AppendOutcome.Appended(3, true));
+    assertThat(
+            store
+                .append("alice", id, new AppendMessagesRequest(List.of(user("P")), null, "k2"))
+                .block())
+        .isEqualTo(new AppendOutcome.KeyReused(3));
+    assertThat(store.conversation("alice", id, null).block().lastSeq()).isEqualTo(3);
+
+    var recorded = store.recordedAppend("alice", id, "k1").block().orElseThrow();
+    assertThat(recorded.requestHash()).isEqualTo("hash-1");
+    assertThat(recorded.messages())
+        .extracting(m -> m.seq() + m.content())
+        .containsExactly("1q", "2a");
+    assertThat(store.recordedAppend("alice", id, "unknown").block()).isEmpty();
+    assertThat(store.recordedAppend("mallory", id, "k1").block()).isNull();
+  }
+
   private String create(String owner) {
     return ((CreateOutcome.Created) store.create(request(owner)).block()).session().id();
   }
