@@ -6,6 +6,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalManagementPort;
+import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.boot.webtestclient.autoconfigure.AutoConfigureWebTestClient;
 import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 import org.springframework.http.HttpHeaders;
@@ -39,6 +41,8 @@ import org.springframework.test.web.reactive.server.WebTestClient;
 class ApiContractTest {
 
   @Autowired WebTestClient http;
+  @LocalServerPort int port;
+  @LocalManagementPort int managementPort;
   @Autowired ReactiveStringRedisTemplate redis;
 
   @BeforeEach
@@ -83,8 +87,53 @@ class ApiContractTest {
   }
 
   @Test
-  void healthNeedsNoKey() {
-    http.get().uri("/actuator/health").exchange().expectStatus().isOk();
+  void actuatorIsOnTheManagementPortWithoutKey() {
+    WebTestClient management =
+        WebTestClient.bindToServer().baseUrl("http://127.0.0.1:" + managementPort).build();
+    management.get().uri("/actuator/health/readiness").exchange().expectStatus().isOk();
+    management.get().uri("/actuator/health/liveness").exchange().expectStatus().isOk();
+    management.get().uri("/actuator/prometheus").exchange().expectStatus().isOk();
+  }
+
+  @Test
+  void actuatorIsNotOnThePublicPort() {
+    assertThat(managementPort).isNotEqualTo(port);
+    http.get().uri("/actuator/prometheus").exchange().expectStatus().isNotFound();
+    http.get().uri("/actuator/health").exchange().expectStatus().isNotFound();
+  }
+
+  @Test
+  void missingKeyAsksForABearerToken() {
+    http.get()
+        .uri("/v1/models")
+        .exchange()
+        .expectStatus()
+        .isUnauthorized()
+        .expectHeader()
+        .valueEquals(HttpHeaders.WWW_AUTHENTICATE, "Bearer realm=\"llm-platform\"");
+    http.get()
+        .uri("/v1/models")
+        .header(HttpHeaders.AUTHORIZATION, "Basic dXNlcjpwYXNz")
+        .exchange()
+        .expectStatus()
+        .isUnauthorized()
+        .expectHeader()
+        .valueEquals(HttpHeaders.WWW_AUTHENTICATE, "Bearer realm=\"llm-platform\"");
+  }
+
+  @Test
+  void wrongKeyIsAnInvalidTokenInWwwAuthenticate() {
+    http.get()
+        .uri("/v1/models")
+        .header(HttpHeaders.AUTHORIZATION, "Bearer sk-not-configured")
+        .exchange()
+        .expectStatus()
+        .isUnauthorized()
+        .expectHeader()
+        .valueEquals(
+            HttpHeaders.WWW_AUTHENTICATE,
+            "Bearer realm=\"llm-platform\", error=\"invalid_token\","
+                + " error_description=\"invalid API key\"");
   }
 
   @Test

@@ -12,13 +12,17 @@ import reactor.core.publisher.Mono;
 
 /**
  * Every {@code /v1/**} request needs {@code Authorization: Bearer <key>} with a configured key;
- * otherwise 401. Health and metrics (actuator) need none.
+ * otherwise 401 with {@code WWW-Authenticate: Bearer} (RFC 6750; {@code error="invalid_token"} when
+ * a key was given but is not configured). Actuator is on the management port, not this one.
  */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE + 10)
 class ApiKeyFilter implements WebFilter {
 
   private static final String BEARER = "Bearer ";
+  private static final String CHALLENGE = "Bearer realm=\"llm-platform\"";
+  private static final String INVALID_TOKEN =
+      CHALLENGE + ", error=\"invalid_token\", error_description=\"invalid API key\"";
 
   private final ApiKeys keys;
 
@@ -32,7 +36,9 @@ class ApiKeyFilter implements WebFilter {
       return chain.filter(exchange);
     }
     String header = exchange.getRequest().getHeaders().getFirst(HttpHeaders.AUTHORIZATION);
+    var response = exchange.getResponse().getHeaders();
     if (header == null || !header.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
+      response.set(HttpHeaders.WWW_AUTHENTICATE, CHALLENGE);
       return Mono.error(
           ApiException.unauthorized("missing API key: send it as 'Authorization: Bearer <key>'"));
     }
@@ -42,6 +48,10 @@ class ApiKeyFilter implements WebFilter {
               exchange.getAttributes().put(Tenant.ATTRIBUTE, tenant);
               return chain.filter(exchange);
             })
-        .orElseGet(() -> Mono.error(ApiException.unauthorized("invalid API key")));
+        .orElseGet(
+            () -> {
+              response.set(HttpHeaders.WWW_AUTHENTICATE, INVALID_TOKEN);
+              return Mono.error(ApiException.unauthorized("invalid API key"));
+            });
   }
 }

@@ -5,6 +5,7 @@ import io.netty.channel.ChannelOption;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.llmplatform.gateway.GatewayProperties;
+import org.llmplatform.http.auth.InternalAccessProperties;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.http.client.reactive.ReactorClientHttpConnector;
 import org.springframework.stereotype.Component;
@@ -15,7 +16,8 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Builds one client per downstream, each with its own circuit breaker: the tokenizer, the sessions,
- * and an inference client per configured model.
+ * and an inference client per configured model. With {@code llm.internal.token} set, every request
+ * to them carries it in {@code X-Internal-Token}.
  */
 @Component
 public class Downstreams implements DisposableBean {
@@ -32,7 +34,8 @@ public class Downstreams implements DisposableBean {
       GatewayProperties properties,
       WebClient.Builder builder,
       CircuitBreakerRegistry breakers,
-      JsonMapper json) {
+      JsonMapper json,
+      InternalAccessProperties internal) {
     var policy = properties.resilience();
     // Reactor Netty's default pool allows 16 connections per downstream (2 × max(cores, 8)): with
     // one connection held per streaming generation, the 17th concurrent request would wait for a
@@ -50,6 +53,9 @@ public class Downstreams implements DisposableBean {
             .clone()
             .clientConnector(new ReactorClientHttpConnector(netty))
             .codecs(codecs -> codecs.defaultCodecs().maxInMemorySize(MAX_BODY_BYTES));
+    if (internal.hasToken()) {
+      base.defaultHeader(InternalAccessProperties.HEADER, internal.token());
+    }
     this.tokenizer =
         new TokenizerClient(
             base.clone().baseUrl(properties.tokenizerUrl().toString()).build(),
