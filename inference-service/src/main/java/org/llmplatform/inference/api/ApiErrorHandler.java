@@ -1,5 +1,7 @@
 package org.llmplatform.inference.api;
 
+import java.util.Locale;
+import java.util.stream.Collectors;
 import org.llmplatform.api.error.ErrorBody;
 import org.llmplatform.api.inference.InvalidFieldException;
 import org.llmplatform.inference.sampling.InvalidParameterException;
@@ -7,14 +9,26 @@ import org.llmplatform.inference.scheduler.OverloadedException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpStatus;
+import org.springframework.http.HttpStatusCode;
+import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
+import org.springframework.web.reactive.resource.NoResourceFoundException;
+import org.springframework.web.server.ContentTooLargeException;
+import org.springframework.web.server.MethodNotAllowedException;
+import org.springframework.web.server.NotAcceptableStatusException;
 import org.springframework.web.server.ResponseStatusException;
 import org.springframework.web.server.ServerWebInputException;
+import org.springframework.web.server.UnsupportedMediaTypeStatusException;
 import tools.jackson.core.JacksonException;
 
-/** Maps every failure of the internal API to the common error JSON. */
+/**
+ * Maps every failure of the internal API to the common error JSON, always as {@code
+ * application/json} (also when the client accepts only {@code text/event-stream}, as the gateway
+ * does: an error written as an event was a body it could not read). Messages are written here for
+ * the client: none passes on a framework's text, which names Java types and controller methods.
+ */
 @RestControllerAdvice
 class ApiErrorHandler {
 
@@ -38,30 +52,21 @@ class ApiErrorHandler {
   /** Malformed JSON, a wrong type, or a record that refused its values. */
   @ExceptionHandler(ServerWebInputException.class)
   ResponseEntity<ErrorBody> badInput(ServerWebInputException e) {
-    for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof InvalidFieldException f) {
-        return invalidField(f);
-      }
-      if (t instanceof InvalidParameterException p) {
-        return invalidParameter(p);
-      }
+    if (cause(e, InvalidFieldException.class) instanceof InvalidFieldException f) {
+      return invalidField(f);
     }
-    String param = null;
-    String detail = "malformed request body";
-    for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof JacksonException j) {
-        param =
-            j.getPath().stream()
-                .map(JacksonException.Reference::getPropertyName)
-                .filter(java.util.Objects::nonNull)
-                .findFirst()
-                .orElse(null);
-        detail = j.getOriginalMessage();
-        break;
-      }
+    if (cause(e, InvalidParameterException.class) instanceof InvalidParameterException p) {
+      return invalidParameter(p);
+    }
+    if (cause(e, JacksonException.class) instanceof JacksonException j) {
+      BodyReadError body = BodyReadError.of(j);
+      return error(HttpStatus.BAD_REQUEST, "invalid_request", body.message(), body.param());
     }
     return error(
-        HttpStatus.BAD_REQUEST, "invalid_request", "malformed request body: " + detail, param);
+        HttpStatus.BAD_REQUEST,
+        "invalid_request",
+        "the request body is missing or could not be read",
+        null);
   }
 
   @ExceptionHandler(GenerationFailedException.class)
@@ -69,16 +74,39 @@ class ApiErrorHandler {
     return error(HttpStatus.INTERNAL_SERVER_ERROR, "generation_failed", e.getMessage(), null);
   }
 
+  /** Routing and content negotiation: a wrong path, method or media type. */
   @ExceptionHandler(ResponseStatusException.class)
   ResponseEntity<ErrorBody> status(ResponseStatusException e) {
-    HttpStatus status = HttpStatus.resolve(e.getStatusCode().value());
-    String code =
-        status != null && status.is4xxClientError() ? "invalid_request" : "internal_error";
-    return error(
-        status != null ? status : HttpStatus.INTERNAL_SERVER_ERROR,
-        code,
-        e.getReason() != null ? e.getReason() : e.getMessage(),
-        null);
+    HttpStatusCode status = e.getStatusCode();
+    String message =
+        switch (e) {
+          case UnsupportedMediaTypeStatusException m ->
+              "content type "
+                  + (m.getContentType() == null ? "(none)" : "'" + m.getContentType() + "'")
+                  + " is not supported; send application/json";
+          case MethodNotAllowedException m ->
+              "method "
+                  + m.getHttpMethod()
+                  + " is not allowed here; use "
+                  + m.getSupportedMethods().stream()
+                      .map(Object::toString)
+                      .sorted()
+                      .collect(Collectors.joining(", "));
+          case NoResourceFoundException n -> "no such endpoint";
+          case ContentTooLargeException c -> "the request body is too large";
+          case NotAcceptableStatusException n -> "none of the accepted media types can be produced";
+          default -> {
+            HttpStatus known = HttpStatus.resolve(status.value());
+            yield known != null
+                ? known.getReasonPhrase().toLowerCase(Locale.ROOT)
+                : "error " + status.value();
+          }
+        };
+    String code = status.is4xxClientError() ? "invalid_request" : "internal_error";
+    return ResponseEntity.status(status)
+        .contentType(MediaType.APPLICATION_JSON)
+        .headers(e.getHeaders())
+        .body(ErrorBody.of(code, message, null));
   }
 
   @ExceptionHandler(Exception.class)
@@ -87,8 +115,19 @@ class ApiErrorHandler {
     return error(HttpStatus.INTERNAL_SERVER_ERROR, "internal_error", "internal error", null);
   }
 
+  private static Throwable cause(Throwable e, Class<? extends Throwable> type) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (type.isInstance(t)) {
+        return t;
+      }
+    }
+    return null;
+  }
+
   private static ResponseEntity<ErrorBody> error(
       HttpStatus status, String code, String message, String param) {
-    return ResponseEntity.status(status).body(ErrorBody.of(code, message, param));
+    return ResponseEntity.status(status)
+        .contentType(MediaType.APPLICATION_JSON)
+        .body(ErrorBody.of(code, message, param));
   }
 }
