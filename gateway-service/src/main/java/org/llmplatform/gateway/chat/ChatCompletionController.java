@@ -44,21 +44,30 @@ class ChatCompletionController {
     this.metrics = metrics;
   }
 
+  /** Answers {@code true} when a retried session turn is answered from the session. */
+  static final String REPLAYED_HEADER = "Idempotent-Replayed";
+
   @PostMapping(path = "/v1/chat/completions", consumes = MediaType.APPLICATION_JSON_VALUE)
   Mono<ResponseEntity<?>> complete(
       @RequestBody ChatCompletionRequest request, ServerWebExchange exchange) {
     String requestId = RequestId.of(exchange);
+    String idempotencyKey = exchange.getRequest().getHeaders().getFirst(TurnKey.HEADER);
     return handler
-        .prepare(request, Tenant.of(exchange), requestId)
+        .prepare(request, Tenant.of(exchange), requestId, idempotencyKey)
         .map(
-            turn ->
-                request.streaming()
-                    ? ResponseEntity.ok()
-                        .contentType(MediaType.TEXT_EVENT_STREAM)
-                        .body(EventStream.of(chunks(turn), json, metrics))
-                    : ResponseEntity.ok()
-                        .contentType(MediaType.APPLICATION_JSON)
-                        .body(collect(turn)));
+            turn -> {
+              var response = ResponseEntity.ok();
+              if (turn.sessionId() != null) {
+                // the key to retry this turn with: it never stores the turn twice
+                response.header(TurnKey.HEADER, turn.key().value());
+                response.header(REPLAYED_HEADER, Boolean.toString(turn.replayed()));
+              }
+              return request.streaming()
+                  ? response
+                      .contentType(MediaType.TEXT_EVENT_STREAM)
+                      .body(EventStream.of(chunks(turn), json, metrics))
+                  : response.contentType(MediaType.APPLICATION_JSON).body(collect(turn));
+            });
   }
 
   private Mono<ChatCompletion> collect(Turn turn) {
@@ -90,7 +99,7 @@ class ChatCompletionController {
                             logprobs(turn, tokens),
                             finished.finishReason())),
                     Usage.of(finished.promptTokens(), finished.completionTokens()),
-                    turn.conversation().sessionId()));
+                    turn.sessionId()));
   }
 
   private Flux<Chunk> chunks(Turn turn) {
@@ -133,7 +142,7 @@ class ChatCompletionController {
                             turn.model().name(),
                             List.of(),
                             Usage.of(finished.promptTokens(), finished.completionTokens()),
-                            turn.conversation().sessionId()));
+                            turn.sessionId()));
                   }
                 }
               }
@@ -149,7 +158,7 @@ class ChatCompletionController {
         turn.model().name(),
         List.of(choice),
         null,
-        turn.conversation().sessionId());
+        turn.sessionId());
   }
 
   private static Logprobs logprobs(Turn turn, List<TokenLogprob> tokens) {

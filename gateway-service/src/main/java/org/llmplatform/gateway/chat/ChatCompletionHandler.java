@@ -19,6 +19,7 @@ import org.llmplatform.gateway.ratelimit.RateLimits;
 import org.springframework.stereotype.Component;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * A chat turn from top to bottom: session → tokenize → generate → detokenize → stop strings → (SSE
@@ -28,14 +29,22 @@ import reactor.core.publisher.Mono;
 @Component
 class ChatCompletionHandler {
 
-  /** A prepared turn: who asks, which model, the prompt. */
+  /**
+   * A prepared turn: who asks, which model, the key of its append, and either the prompt to answer
+   * or, for a retry of a turn the session already holds, the answer it stored.
+   *
+   * @param prompt the prompt, null for a replay
+   * @param storedAnswer the answer stored by an earlier attempt with the same key, else null
+   */
   record Turn(
       String requestId,
       long startNanos,
       Tenant tenant,
       ServedModel model,
       ChatCompletionRequest request,
-      Prompt prompt) {
+      TurnKey key,
+      Prompt prompt,
+      String storedAnswer) {
 
     Conversation conversation() {
       return prompt.conversation();
@@ -43,6 +52,14 @@ class ChatCompletionHandler {
 
     int promptTokens() {
       return prompt.tokens().count();
+    }
+
+    String sessionId() {
+      return request.sessionId();
+    }
+
+    boolean replayed() {
+      return storedAnswer != null;
     }
   }
 
@@ -54,6 +71,7 @@ class ChatCompletionHandler {
   private final Generation generation;
   private final Detokenization detokenization;
   private final GatewayMetrics metrics;
+  private final JsonMapper json;
 
   ChatCompletionHandler(
       GatewayProperties properties,
@@ -63,7 +81,9 @@ class ChatCompletionHandler {
       PromptBuilder prompts,
       Generation generation,
       Detokenization detokenization,
-      GatewayMetrics metrics) {
+      GatewayMetrics metrics,
+      JsonMapper json) {
+    this.json = json;
     this.limits = properties.limits();
     this.rateLimits = rateLimits;
     this.models = models;
@@ -74,8 +94,18 @@ class ChatCompletionHandler {
     this.metrics = metrics;
   }
 
-  Mono<Turn> prepare(ChatCompletionRequest request, Tenant tenant, String requestId) {
+  /**
+   * @param idempotencyKey the client's {@code Idempotency-Key} header, or null
+   */
+  Mono<Turn> prepare(
+      ChatCompletionRequest request, Tenant tenant, String requestId, String idempotencyKey) {
     long start = System.nanoTime();
+    TurnKey key;
+    try {
+      key = TurnKey.of(idempotencyKey, request, json);
+    } catch (ApiException e) {
+      return Mono.error(e);
+    }
     Mono<Turn> turn =
         models
             .resolve(request.model())
@@ -83,15 +113,30 @@ class ChatCompletionHandler {
                 model -> {
                   int room = room(request, model);
                   int budget = model.contextLength() - room;
+                  Mono<Turn> fresh =
+                      conversations
+                          .load(request.sessionId(), tenant, request.messages(), budget) // session
+                          .flatMap(conversation -> prompts.build(model, conversation, room)) // tok.
+                          .map(
+                              p ->
+                                  new Turn(requestId, start, tenant, model, request, key, p, null));
                   return conversations
-                      .load(request.sessionId(), tenant, request.messages(), budget) // session
-                      .flatMap(conversation -> prompts.build(model, conversation, room)) // tokenize
-                      .map(prompt -> new Turn(requestId, start, tenant, model, request, prompt));
+                      .storedAnswer(request.sessionId(), tenant, key) // a retry of a stored turn
+                      .map(a -> new Turn(requestId, start, tenant, model, request, key, null, a))
+                      .switchIfEmpty(fresh);
                 });
     return checkLimits(request).then(rateLimits.admitDuring(tenant, turn)); // rate limits
   }
 
   Flux<GenerationEvent> answer(Turn turn) {
+    if (turn.replayed()) {
+      // the session holds this turn already: its answer again, nothing generated or charged
+      Flux<GenerationEvent> text =
+          turn.storedAnswer().isEmpty()
+              ? Flux.empty()
+              : Flux.just(new TextDelta(turn.storedAnswer(), List.of()));
+      return text.concatWith(Flux.just(new Finished("stop", 0, 0)));
+    }
     List<Integer> ids = turn.prompt().tokens().ids();
     var sampling = turn.request().sampling();
     Flux<GenerateEvent> tokens = generation.generate(turn.model(), ids, sampling); // generate
@@ -125,7 +170,7 @@ class ChatCompletionHandler {
                               answer.toString(),
                               turn.promptTokens(),
                               finished.completionTokens(),
-                              turn.requestId())
+                              turn.key())
                           .thenReturn(event);
                     }
                   });

@@ -8,7 +8,8 @@ import java.util.Set;
 
 /**
  * One message of a chat request. {@code content} is a string or OpenAI's array of text parts
- * ({@code [{"type":"text","text":…}]}), kept as the joined text.
+ * ({@code [{"type":"text","text":…}]}), kept as the joined text; null only for an assistant message
+ * (OpenAI's own rule: one that only calls tools), then kept as "".
  */
 record ChatMessage(String role, String content) {
 
@@ -28,12 +29,18 @@ record ChatMessage(String role, String content) {
   @JsonCreator
   static ChatMessage of(
       @JsonProperty("role") String role, @JsonProperty("content") Object content) {
-    return new ChatMessage(role, text(content));
+    return new ChatMessage(role, text(role, content));
   }
 
-  private static String text(Object content) {
+  private static String text(String role, Object content) {
     return switch (content) {
-      case null -> "";
+      case null -> {
+        if (ROLES.contains(role) && !"assistant".equals(role)) { // a bad role: the constructor
+          throw new IllegalArgumentException(
+              "messages.content is required for a " + role + " message");
+        }
+        yield "";
+      }
       case String s -> s;
       case List<?> parts -> {
         var text = new StringBuilder();

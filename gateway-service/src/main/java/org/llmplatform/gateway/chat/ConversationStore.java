@@ -13,8 +13,9 @@ import reactor.core.publisher.Mono;
 
 /**
  * The session hops: reads a conversation's history within the token budget the model leaves, and
- * after the answer appends the new messages and the answer as one turn (idempotency key = request
- * id, expected_seq = the seq that was read: a concurrent turn makes it 409).
+ * after the answer appends the new messages and the answer as one turn (the {@link TurnKey}'s key
+ * and request hash; expected_seq = the seq that was read: a concurrent turn makes it 409). A turn
+ * retried with the client's key that the session already holds is answered from the session.
  */
 @Component
 class ConversationStore {
@@ -36,13 +37,41 @@ class ConversationStore {
         .map(history -> new Conversation(sessionId, history.messages(), turns, history.seq()));
   }
 
+  /**
+   * The answer the session stored for this key's request, when the client retries a turn that was
+   * stored; empty when none was (or the key is the gateway's own); 422 when the key was used for
+   * another request.
+   */
+  Mono<String> storedAnswer(String sessionId, Tenant tenant, TurnKey key) {
+    if (sessionId == null || !key.fromClient()) {
+      return Mono.empty();
+    }
+    return sessions
+        .recorded(sessionId, tenant.id(), key.value())
+        .onErrorMap(ApiException.class, ConversationStore::sessionNotFound)
+        .flatMap(
+            recorded -> {
+              if (recorded.isEmpty()) {
+                return Mono.empty();
+              }
+              if (!key.requestHash().equals(recorded.get().requestHash())) {
+                return Mono.error(keyReused());
+              }
+              List<Turn> written = recorded.get().messages();
+              Turn last = written.isEmpty() ? null : written.getLast();
+              return last != null && "assistant".equals(last.role())
+                  ? Mono.just(last.content())
+                  : Mono.error(keyReused());
+            });
+  }
+
   Mono<Void> append(
       Conversation conversation,
       Tenant tenant,
       String answer,
       int promptTokens,
       int completionTokens,
-      String requestId) {
+      TurnKey key) {
     if (conversation.sessionId() == null) {
       return Mono.empty();
     }
@@ -53,8 +82,34 @@ class ConversationStore {
     }
     turn.add(new Turn("assistant", answer, completionTokens));
     return sessions
-        .append(conversation.sessionId(), tenant.id(), turn, conversation.seq(), requestId)
-        .onErrorMap(ApiException.class, ConversationStore::sessionNotFound);
+        .append(
+            conversation.sessionId(),
+            tenant.id(),
+            turn,
+            conversation.seq(),
+            key.value(),
+            key.requestHash())
+        .onErrorMap(ApiException.class, ConversationStore::sessionNotFound)
+        .onErrorMap(
+            ApiException.class, e -> "idempotency_key_reused".equals(e.code()) ? keyReused() : e)
+        .onErrorMap(ApiException.class, e -> e.withSessionTurn(turnState(e, key)));
+  }
+
+  /**
+   * Where the turn stands after its append failed: a refusal (4xx) wrote nothing; a time-out or an
+   * unavailable session-service, after the retries with the same key, may have written it.
+   */
+  private static ApiException.SessionTurn turnState(ApiException e, TurnKey key) {
+    String state = e.status().is4xxClientError() ? "not_stored" : "unknown";
+    return new ApiException.SessionTurn(state, key.value());
+  }
+
+  private static ApiException keyReused() {
+    return ApiException.unprocessable(
+        "idempotency_key_reused",
+        TurnKey.HEADER,
+        TurnKey.HEADER
+            + " was used for another request of this session; use a new key for a new request");
   }
 
   /** The prompt tokens of the new messages, split evenly, when the history's counts are known. */

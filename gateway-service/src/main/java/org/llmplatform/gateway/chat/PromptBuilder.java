@@ -35,7 +35,9 @@ class PromptBuilder {
 
   private Mono<Prompt> fit(ServedModel model, Conversation conversation, int room, int round) {
     var messages =
-        conversation.messages().stream().map(t -> new Message(t.role(), t.content())).toList();
+        conversation.messages().stream()
+            .map(t -> new Message(templateRole(t.role()), t.content()))
+            .toList();
     return tokenizer
         .chat(model.tokenizerModel(), messages)
         .flatMap(

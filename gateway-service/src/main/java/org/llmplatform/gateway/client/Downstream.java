@@ -57,6 +57,17 @@ public final class Downstream {
   }
 
   /**
+   * An idempotent write (a session append carrying its idempotency key): like a unary call with
+   * retries, but also retried after a time-out, since a repeat of a write that did land is a no-op.
+   */
+  public <T> Mono<T> write(Mono<T> call) {
+    return call.timeout(policy.callTimeout())
+        .transformDeferred(CircuitBreakerOperator.of(breaker))
+        .retryWhen(backoff(policy.retries(), e -> true, true))
+        .onErrorMap(this::toApi);
+  }
+
+  /**
    * A streamed call (generation): a time limit to the first element and between elements, retries
    * only while nothing has been received, breaker.
    */
@@ -73,8 +84,16 @@ public final class Downstream {
   }
 
   private Retry backoff(int retries, java.util.function.Predicate<Throwable> allowed) {
+    return backoff(retries, allowed, false);
+  }
+
+  private Retry backoff(
+      int retries, java.util.function.Predicate<Throwable> allowed, boolean afterTimeouts) {
     return Retry.backoff(retries, policy.retryBackoff())
-        .filter(e -> allowed.test(e) && isRetryable(e))
+        .filter(
+            e ->
+                allowed.test(e)
+                    && (isRetryable(e) || (afterTimeouts && e instanceof TimeoutException)))
         .onRetryExhaustedThrow((spec, signal) -> signal.failure());
   }
 

@@ -24,7 +24,9 @@ final class DownstreamErrors {
           downstream, "the answer broke off: " + rootMessage(response), response);
     }
     return switch (status) {
-      case 400, 422 -> ApiException.invalidRequest(param, message);
+      case 400 -> ApiException.invalidRequest(param, message);
+      case 422 ->
+          ApiException.unprocessable(code == null ? "invalid_request" : code, param, message);
       case 404 -> ApiException.notFound(code == null ? "not_found" : code, param, message);
       case 409 -> ApiException.conflict(message);
       case 413 ->

@@ -2,10 +2,13 @@ package org.llmplatform.gateway.client;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.llmplatform.api.session.AppendMessagesRequest;
 import org.llmplatform.api.session.Message;
 import org.llmplatform.api.session.NewMessage;
+import org.llmplatform.api.session.RecordedAppend;
 import org.llmplatform.api.session.SessionMessages;
+import org.llmplatform.gateway.error.ApiException;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -62,13 +65,29 @@ public final class SessionClient {
   }
 
   /**
+   * The messages an earlier append with {@code idempotencyKey} wrote, and the hash of the request
+   * it recorded; empty when no append of the session carried the key.
+   */
+  public record Recorded(String requestHash, List<Turn> messages) {
+    public Recorded {
+      messages = List.copyOf(messages);
+    }
+  }
+
+  /**
    * Appends one turn atomically; 409 ({@code session_conflict}) when the session moved past {@code
-   * expectedSeq}. Retried safely: the idempotency key makes a repeated append a no-op.
+   * expectedSeq}, 422 ({@code idempotency_key_reused}) when the key recorded another request.
+   * Retried, after time-outs too: a repeated append with the same key and hash writes nothing.
    */
   public Mono<Void> append(
-      String sessionId, String owner, List<Turn> turn, long expectedSeq, String idempotencyKey) {
+      String sessionId,
+      String owner,
+      List<Turn> turn,
+      long expectedSeq,
+      String idempotencyKey,
+      String requestHash) {
     return downstream
-        .call(
+        .write(
             http.post()
                 .uri(
                     b ->
@@ -81,11 +100,42 @@ public final class SessionClient {
                             .map(t -> new NewMessage(t.role(), t.content(), t.tokenCount()))
                             .toList(),
                         expectedSeq,
-                        idempotencyKey))
+                        idempotencyKey,
+                        requestHash))
                 .retrieve()
-                .toBodilessEntity(),
-            true)
+                .toBodilessEntity())
         .then();
+  }
+
+  /** What the append with {@code idempotencyKey} wrote, if one did. */
+  public Mono<Optional<Recorded>> recorded(String sessionId, String owner, String idempotencyKey) {
+    return downstream
+        .call(
+            http.get()
+                .uri(
+                    b ->
+                        b.path("/v1/sessions/{id}/appends/{key}")
+                            .queryParam("owner", owner)
+                            .build(sessionId, idempotencyKey))
+                .retrieve()
+                .bodyToMono(RecordedAppend.class)
+                .map(SessionClient::recorded),
+            true)
+        .onErrorResume(
+            ApiException.class,
+            e ->
+                "idempotency_key_not_found".equals(e.code())
+                    ? Mono.just(Optional.empty())
+                    : Mono.error(e));
+  }
+
+  private static Optional<Recorded> recorded(RecordedAppend answer) {
+    return Optional.of(
+        new Recorded(
+            answer.requestHash(),
+            answer.messages().stream()
+                .map(m -> new Turn(m.role(), m.content(), m.tokenCount()))
+                .toList()));
   }
 
   /**

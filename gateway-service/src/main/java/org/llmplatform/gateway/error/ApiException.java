@@ -14,6 +14,14 @@ public final class ApiException extends RuntimeException {
   private final String code;
   private final String param;
   private final Duration retryAfter;
+  private final SessionTurn sessionTurn;
+
+  /**
+   * Where a session turn stands when its append failed, and the key that retries it safely.
+   *
+   * @param state {@code stored}, {@code not_stored} or {@code unknown}
+   */
+  public record SessionTurn(String state, String idempotencyKey) {}
 
   private ApiException(
       HttpStatus status,
@@ -23,12 +31,30 @@ public final class ApiException extends RuntimeException {
       Duration retryAfter,
       String message,
       Throwable cause) {
+    this(status, type, code, param, retryAfter, message, cause, null);
+  }
+
+  private ApiException(
+      HttpStatus status,
+      String type,
+      String code,
+      String param,
+      Duration retryAfter,
+      String message,
+      Throwable cause,
+      SessionTurn sessionTurn) {
     super(message, cause, false, false);
     this.status = status;
     this.type = type;
     this.code = code;
     this.param = param;
     this.retryAfter = retryAfter;
+    this.sessionTurn = sessionTurn;
+  }
+
+  /** This failure, telling the client where its session turn stands. */
+  public ApiException withSessionTurn(SessionTurn turn) {
+    return new ApiException(status, type, code, param, retryAfter, getMessage(), getCause(), turn);
   }
 
   /** 400: the request is malformed or names a bad value; {@code param} names the field. */
@@ -37,6 +63,20 @@ public final class ApiException extends RuntimeException {
         HttpStatus.BAD_REQUEST,
         "invalid_request_error",
         "invalid_request",
+        param,
+        null,
+        message,
+        null);
+  }
+
+  /**
+   * 422: well-formed, but it cannot be done (e.g. an idempotency key reused for another request).
+   */
+  public static ApiException unprocessable(String code, String param, String message) {
+    return new ApiException(
+        HttpStatus.UNPROCESSABLE_CONTENT,
+        "invalid_request_error",
+        code,
         param,
         null,
         message,
@@ -151,6 +191,13 @@ public final class ApiException extends RuntimeException {
 
   /** The body the client receives. */
   public OpenAiError body() {
-    return new OpenAiError(new OpenAiError.Detail(getMessage(), type, param, code));
+    return new OpenAiError(
+        new OpenAiError.Detail(
+            getMessage(),
+            type,
+            param,
+            code,
+            sessionTurn == null ? null : sessionTurn.state(),
+            sessionTurn == null ? null : sessionTurn.idempotencyKey()));
   }
 }

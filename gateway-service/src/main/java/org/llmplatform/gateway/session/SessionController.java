@@ -5,6 +5,7 @@ import org.llmplatform.gateway.auth.Tenant;
 import org.llmplatform.gateway.client.Downstreams;
 import org.llmplatform.gateway.client.SessionClient;
 import org.llmplatform.gateway.error.ApiException;
+import org.llmplatform.gateway.model.ModelCatalog;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -33,10 +34,12 @@ import tools.jackson.databind.node.ObjectNode;
 class SessionController {
 
   private final SessionClient sessions;
+  private final ModelCatalog models;
   private final JsonMapper json;
 
-  SessionController(Downstreams downstreams, JsonMapper json) {
+  SessionController(Downstreams downstreams, ModelCatalog models, JsonMapper json) {
     this.sessions = downstreams.sessions();
+    this.models = models;
     this.json = json;
   }
 
@@ -44,6 +47,19 @@ class SessionController {
   Mono<ResponseEntity<byte[]>> create(@RequestBody JsonNode body, ServerWebExchange exchange) {
     if (!(body instanceof ObjectNode object)) {
       return Mono.error(ApiException.invalidRequest(null, "the body must be a JSON object"));
+    }
+    JsonNode model = object.get("model");
+    if (model != null && !model.isNull()) {
+      if (!model.isString()) {
+        return Mono.error(ApiException.invalidRequest("model", "model must be a string"));
+      }
+      if (!models.contains(model.asString())) {
+        return Mono.error(
+            ApiException.notFound(
+                "model_not_found",
+                "model",
+                "The model '" + model.asString() + "' does not exist; see /v1/models"));
+      }
     }
     object.put("owner", Tenant.of(exchange).id());
     return forward(HttpMethod.POST, exchange, object);
@@ -61,6 +77,9 @@ class SessionController {
 
   @PostMapping(path = "/v1/sessions/{id}/messages", consumes = MediaType.APPLICATION_JSON_VALUE)
   Mono<ResponseEntity<byte[]>> append(@RequestBody JsonNode body, ServerWebExchange exchange) {
+    if (body instanceof ObjectNode object) {
+      object.remove("request_hash"); // the gateway's own field for chat turns, not the client's
+    }
     return forward(HttpMethod.POST, exchange, body);
   }
 
@@ -104,6 +123,9 @@ class SessionController {
         switch (status) {
           case 404 -> ApiException.notFound("session_not_found", param, message);
           case 409 -> ApiException.conflict(message);
+          case 422 ->
+              ApiException.unprocessable(
+                  detail == null ? "invalid_request" : detail.code(), param, message);
           case 413 ->
               ApiException.tooLarge(detail == null ? "too_large" : detail.code(), param, message);
           case 429 ->
