@@ -14,8 +14,10 @@ import reactor.core.publisher.Mono;
  * <p>Reactor's {@code timeout(first, element -> Mono.delay(gap))} arms a timer for every element
  * and cancels it at the next: on a token stream, a timer task scheduled, cancelled and its thread
  * woken per token. Here an element only records its arrival time; one timer per stream wakes when
- * the current limit could have passed (at the latest {@code gap} after the last element) and either
- * fails the stream or sleeps again for what is left.
+ * the current limit could have passed and either fails the stream or sleeps again for what is left.
+ * It never sleeps longer than {@code gap}: a timer armed for the first limit before the first
+ * element would otherwise let a stall right after it run until the first limit (30 s instead of 10
+ * s by default).
  */
 final class StreamDeadline {
 
@@ -36,7 +38,8 @@ final class StreamDeadline {
                           expired.set(true);
                           return Mono.just(true);
                         }
-                        return Mono.delay(Duration.ofNanos(left)).then(Mono.<Boolean>empty());
+                        return Mono.delay(Duration.ofNanos(Math.min(left, gap.toNanos())))
+                            .then(Mono.<Boolean>empty());
                       })
                   .repeatWhenEmpty(again -> again);
           return source

@@ -57,6 +57,20 @@ class StreamDeadlineTest {
   }
 
   @Test
+  void aGapIsCaughtAfterItsOwnLimitEvenWhenTheFirstLimitIsMuchLonger() {
+    Duration longFirst = Duration.ofSeconds(6);
+    var stalls = every(Duration.ofMillis(40), 3).concatWith(Flux.never());
+    long start = System.nanoTime();
+    StepVerifier.create(StreamDeadline.limit(stalls, longFirst, GAP))
+        .expectNext(0, 1, 2)
+        .expectError(TimeoutException.class)
+        .verify(Duration.ofSeconds(10));
+    // the stall began at ~120 ms and the gap limit is 300 ms: not the 6 s of the first limit
+    org.assertj.core.api.Assertions.assertThat(Duration.ofNanos(System.nanoTime() - start))
+        .isLessThan(Duration.ofSeconds(3));
+  }
+
+  @Test
   void anErrorOfTheStreamPassesAsItIs() {
     var failing =
         every(Duration.ofMillis(10), 2).concatWith(Flux.error(new IllegalStateException()));
