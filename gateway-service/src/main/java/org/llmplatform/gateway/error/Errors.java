@@ -9,6 +9,10 @@ import org.springframework.http.HttpStatus;
 import org.springframework.web.bind.support.WebExchangeBindException;
 import org.springframework.web.server.ResponseStatusException;
 import org.springframework.web.server.ServerWebInputException;
+import tools.jackson.core.JacksonException;
+import tools.jackson.core.exc.StreamReadException;
+import tools.jackson.databind.DatabindException;
+import tools.jackson.databind.exc.MismatchedInputException;
 
 /** Turns any failure into the {@link ApiException} the client sees. */
 public final class Errors {
@@ -32,14 +36,16 @@ public final class Errors {
               bind.getReason());
       case ServerWebInputException input -> invalidInput(input);
       case ResponseStatusException status -> fromStatus(status);
-      default ->
-          ApiException.internal("internal error: " + error.getClass().getSimpleName(), error);
+      default -> ApiException.internal("internal error", error);
     };
   }
 
   private static ApiException invalidInput(ServerWebInputException input) {
     Throwable cause = input;
     while (cause != null) {
+      if (cause instanceof ApiException api) {
+        return api;
+      }
       if (cause instanceof DataBufferLimitException) {
         return ApiException.tooLarge("request_too_large", null, "request body is too large");
       }
@@ -48,11 +54,67 @@ public final class Errors {
       }
       cause = cause.getCause();
     }
-    String message =
-        input.getCause() instanceof DecodingException decoding
-            ? "malformed JSON: " + decoding.getMostSpecificCause().getMessage()
-            : input.getReason();
-    return ApiException.invalidRequest(null, message);
+    for (cause = input; cause != null; cause = cause.getCause()) {
+      if (cause instanceof DatabindException databind) {
+        return wrongType(databind);
+      }
+      if (cause instanceof StreamReadException syntax) {
+        var at = syntax.getLocation();
+        return ApiException.invalidRequest(
+            null,
+            at == null
+                ? "malformed JSON"
+                : "malformed JSON at line " + at.getLineNr() + ", column " + at.getColumnNr());
+      }
+    }
+    // Spring's own reason may name the controller method: not for the client
+    return ApiException.invalidRequest(
+        null,
+        input.getCause() instanceof DecodingException
+            ? "malformed JSON"
+            : "the request body is missing or is not JSON");
+  }
+
+  /**
+   * A value of the wrong JSON type, named by its path ({@code messages[0].content}) and the type
+   * expected; Jackson's own message names Java classes.
+   */
+  private static ApiException wrongType(DatabindException e) {
+    var path = new StringBuilder();
+    for (JacksonException.Reference reference : e.getPath()) {
+      if (reference.getPropertyName() != null) {
+        path.append(path.isEmpty() ? "" : ".").append(reference.getPropertyName());
+      } else if (reference.getIndex() >= 0) {
+        path.append('[').append(reference.getIndex()).append(']');
+      }
+    }
+    String param = path.isEmpty() ? null : path.toString();
+    String expected =
+        e instanceof MismatchedInputException mismatch && mismatch.getTargetType() != null
+            ? expected(mismatch.getTargetType())
+            : null;
+    String what = param == null ? "a value" : param;
+    return ApiException.invalidRequest(
+        param, expected == null ? what + " is not valid" : what + " must be " + expected);
+  }
+
+  private static String expected(Class<?> type) {
+    if (type == Integer.class || type == int.class || type == Long.class || type == long.class) {
+      return "an integer";
+    }
+    if (Number.class.isAssignableFrom(type) || type == double.class || type == float.class) {
+      return "a number";
+    }
+    if (type == Boolean.class || type == boolean.class) {
+      return "a boolean";
+    }
+    if (type == String.class) {
+      return "a string";
+    }
+    if (java.util.Collection.class.isAssignableFrom(type) || type.isArray()) {
+      return "an array";
+    }
+    return type.isPrimitive() ? null : "an object";
   }
 
   /** Validation messages of the request records start with the field name: "max_tokens must…". */
