@@ -87,6 +87,11 @@ class PrometheusEngineMetrics implements EngineMetrics {
         .register(registry);
   }
 
+  /**
+   * A gauge over the engine, which is created after this bean (it takes the metrics): hence the
+   * provider, held strongly. Micrometer holds a gauge's object weakly by default, and Spring
+   * injects a provider that nothing else keeps, so after the first GC every gauge read NaN.
+   */
   private static void gauge(
       MeterRegistry registry,
       String name,
@@ -101,6 +106,7 @@ class PrometheusEngineMetrics implements EngineMetrics {
               return e == null ? 0 : value.applyAsInt(e);
             })
         .description(description)
+        .strongReference(true)
         .register(registry);
   }
 
