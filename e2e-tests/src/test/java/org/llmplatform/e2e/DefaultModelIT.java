@@ -85,7 +85,7 @@ class DefaultModelIT {
         new ServiceProcess(
             "dm-session", jar(repo, "session-service"), List.of("--llm.session.store=redis"), logs);
     gateway =
-        new ServiceProcess(
+        ServiceProcess.gateway(
             "dm-gateway",
             jar(repo, "gateway-service"),
             List.of(

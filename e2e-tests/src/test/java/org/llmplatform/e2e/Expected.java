@@ -18,7 +18,7 @@ final class Expected {
 
   static Greedy greedy(Platform platform, String model, Reference.Case c) throws Exception {
     JsonNode info =
-        Http.get(platform.inference.get(model).url() + "/v1/internal/model", null).json();
+        Http.getInternal(platform.inference.get(model).url() + "/v1/internal/model").json();
     var eos = new ArrayList<Integer>();
     info.path("eos_ids").forEach(id -> eos.add(id.asInt()));
     var ids = new ArrayList<Integer>();
@@ -37,7 +37,7 @@ final class Expected {
     ObjectNode body = Http.JSON.createObjectNode();
     body.put("model", model);
     body.set("ids", Http.JSON.valueToTree(ids));
-    return Http.post(platform.tokenizer.url() + "/v1/internal/detokenize", null, body.toString())
+    return Http.postInternal(platform.tokenizer.url() + "/v1/internal/detokenize", body.toString())
         .json()
         .path("text")
         .asString();
@@ -54,7 +54,7 @@ final class Expected {
     }
     body.put("add_generation_prompt", true);
     Http.Answer answer =
-        Http.post(platform.tokenizer.url() + "/v1/internal/tokenize", null, body.toString());
+        Http.postInternal(platform.tokenizer.url() + "/v1/internal/tokenize", body.toString());
     return answer.json().path("count").asInt();
   }
 }

@@ -38,17 +38,18 @@ final class Http {
     return send(request(url, key).POST(HttpRequest.BodyPublishers.ofString(body)).build());
   }
 
-  /** Posts with extra request headers, given as name, value, name, value… */
-  static Answer post(String url, String key, String body, String... headers) throws Exception {
-    var request = request(url, key);
-    for (int i = 0; i + 1 < headers.length; i += 2) {
-      request.header(headers[i], headers[i + 1]);
-    }
-    return send(request.POST(HttpRequest.BodyPublishers.ofString(body)).build());
-  }
-
   static Answer get(String url, String key) throws Exception {
     return send(request(url, key).GET().build());
+  }
+
+  /** A GET to an internal service, as the gateway sends it: with the suite's internal token. */
+  static Answer getInternal(String url) throws Exception {
+    return send(internal(url).GET().build());
+  }
+
+  /** A POST to an internal service, as the gateway sends it: with the suite's internal token. */
+  static Answer postInternal(String url, String body) throws Exception {
+    return send(internal(url).POST(HttpRequest.BodyPublishers.ofString(body)).build());
   }
 
   static Answer delete(String url, String key) throws Exception {
@@ -56,9 +57,8 @@ final class Http {
   }
 
   /** Posts and reads the whole SSE stream: the {@code data:} payloads in order. */
-  static List<String> stream(String url, String key, String body, String... headers)
-      throws Exception {
-    try (var events = openStream(url, key, body, headers)) {
+  static List<String> stream(String url, String key, String body) throws Exception {
+    try (var events = openStream(url, key, body)) {
       var data = new ArrayList<String>();
       String payload;
       while ((payload = events.next()) != null) {
@@ -68,16 +68,10 @@ final class Http {
     }
   }
 
-  /** Opens an SSE stream; extra request headers as name, value, name, value… */
-  static EventReader openStream(String url, String key, String body, String... headers)
-      throws Exception {
-    var request = request(url, key);
-    for (int i = 0; i + 1 < headers.length; i += 2) {
-      request.header(headers[i], headers[i + 1]);
-    }
+  static EventReader openStream(String url, String key, String body) throws Exception {
     HttpResponse<InputStream> response =
         CLIENT.send(
-            request.POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+            request(url, key).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
             HttpResponse.BodyHandlers.ofInputStream());
     if (response.statusCode() != 200) {
       String error = new String(response.body().readAllBytes(), StandardCharsets.UTF_8);
@@ -127,6 +121,10 @@ final class Http {
       builder.header("Authorization", "Bearer " + key);
     }
     return builder;
+  }
+
+  private static HttpRequest.Builder internal(String url) {
+    return request(url, null).header("X-Internal-Token", ServiceProcess.INTERNAL_TOKEN);
   }
 
   private static Answer send(HttpRequest request) throws Exception {

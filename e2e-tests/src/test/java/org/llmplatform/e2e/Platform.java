@@ -113,7 +113,7 @@ final class Platform {
     key(gatewayArgs, 1, betaKey, "beta-" + run, 100_000, 100_000_000);
     key(gatewayArgs, 2, limitedKey, "limited-" + run, 3, 100_000_000);
     key(gatewayArgs, 3, tokenLimitedKey, "tokens-" + run, 100_000, 10);
-    gateway = new ServiceProcess("gateway", jar("gateway-service"), gatewayArgs, logs);
+    gateway = ServiceProcess.gateway("gateway", jar("gateway-service"), gatewayArgs, logs);
   }
 
   String gatewayUrl() {

@@ -176,7 +176,7 @@ class ResilienceIT {
 
   /** Sum of a Prometheus metric's samples from a service's {@code /actuator/prometheus}. */
   static double metric(ServiceProcess service, String name) throws Exception {
-    String text = Http.get(service.url() + "/actuator/prometheus", null).raw().body();
+    String text = Http.get(service.managementUrl() + "/actuator/prometheus", null).raw().body();
     double sum = 0;
     for (String line : text.split("\n")) {
       if (line.startsWith(name + " ") || line.startsWith(name + "{")) {

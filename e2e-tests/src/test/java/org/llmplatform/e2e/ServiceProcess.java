@@ -12,14 +12,20 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 /**
  * One service of the platform, run from its packaged jar as its own process on a free port, with
  * its log in {@code target/e2e-logs}. It can be stopped, killed, restarted on the same port,
- * suspended (SIGSTOP: a service that hangs) and resumed.
+ * suspended (SIGSTOP: a service that hangs) and resumed. Every service runs as deployed: with the
+ * suite's {@link #INTERNAL_TOKEN} in {@code LLM_INTERNAL_TOKEN}, and the gateway with its actuator
+ * on a management port of its own.
  */
 final class ServiceProcess {
+
+  /** The shared secret of this test JVM's services (as {@code ./llm up} or Helm makes one). */
+  static final String INTERNAL_TOKEN = "e2e-internal-" + UUID.randomUUID();
 
   private static final HttpClient HTTP =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
@@ -27,11 +33,22 @@ final class ServiceProcess {
   private final String name;
   private final Path jar;
   private final int port;
+  private final int managementPort;
   private final List<String> args;
   private final Path log;
   private Process process;
 
   ServiceProcess(String name, Path jar, List<String> args, Path logDir) {
+    this(name, jar, args, logDir, false);
+  }
+
+  /** The gateway: its actuator on a second free port ({@code management.server.port}). */
+  static ServiceProcess gateway(String name, Path jar, List<String> args, Path logDir) {
+    return new ServiceProcess(name, jar, args, logDir, true);
+  }
+
+  private ServiceProcess(
+      String name, Path jar, List<String> args, Path logDir, boolean ownManagementPort) {
     if (!Files.isRegularFile(jar)) {
       throw new IllegalStateException(
           name + ": " + jar + " is missing; the services are packaged before this suite runs");
@@ -39,6 +56,7 @@ final class ServiceProcess {
     this.name = name;
     this.jar = jar;
     this.port = freePort();
+    this.managementPort = ownManagementPort ? freePort() : port;
     this.args = List.copyOf(args);
     this.log = logDir.resolve(name + ".log");
   }
@@ -53,6 +71,11 @@ final class ServiceProcess {
 
   String url() {
     return "http://127.0.0.1:" + port;
+  }
+
+  /** Where its actuator answers: the gateway's management port, else {@link #url()}. */
+  String managementUrl() {
+    return "http://127.0.0.1:" + managementPort;
   }
 
   synchronized boolean started() {
@@ -71,12 +94,16 @@ final class ServiceProcess {
             "-jar",
             jar.toString(),
             "--server.port=" + port));
+    if (managementPort != port) {
+      command.add("--management.server.port=" + managementPort);
+    }
     command.addAll(args);
-    process =
+    var builder =
         new ProcessBuilder(command)
             .redirectErrorStream(true)
-            .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-            .start();
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+    builder.environment().put("LLM_INTERNAL_TOKEN", INTERNAL_TOKEN);
+    process = builder.start();
   }
 
   /** Waits until {@code /actuator/health} answers UP; fails with the log's tail otherwise. */
@@ -89,7 +116,7 @@ final class ServiceProcess {
       try {
         HttpResponse<String> health =
             HTTP.send(
-                HttpRequest.newBuilder(URI.create(url() + "/actuator/health"))
+                HttpRequest.newBuilder(URI.create(managementUrl() + "/actuator/health"))
                     .timeout(Duration.ofSeconds(2))
                     .build(),
                 HttpResponse.BodyHandlers.ofString());
