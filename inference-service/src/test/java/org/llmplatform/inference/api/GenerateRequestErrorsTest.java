@@ -87,6 +87,11 @@ class GenerateRequestErrorsTest {
         new Object[] {"{\"input_ids\":[1],\"num_beams\":65}", "num_beams"},
         new Object[] {"{\"input_ids\":[1],\"num_beams\":5}", "num_beams"},
         new Object[] {"{\"input_ids\":[1],\"max_new_tokens\":512}", "max_new_tokens"},
+        // values that overflow the sampler's or the beam score's arithmetic
+        new Object[] {"{\"input_ids\":[1],\"repetition_penalty\":1e-300}", "repetition_penalty"},
+        new Object[] {"{\"input_ids\":[1],\"repetition_penalty\":1e300}", "repetition_penalty"},
+        new Object[] {"{\"input_ids\":[1],\"length_penalty\":1e300}", "length_penalty"},
+        new Object[] {"{\"input_ids\":[1],\"length_penalty\":-11}", "length_penalty"},
         // malformed JSON
         new Object[] {"{\"input_ids\":[1,", "input_ids"},
         new Object[] {"{\"input_ids\":[1]}}", null},
@@ -157,7 +162,9 @@ class GenerateRequestErrorsTest {
             "{\"input_ids\":[1],\"max_new_tokens\":2,\"stop_token_ids\":[5],\"stream\":false}",
             "{\"input_ids\":[1],\"max_new_tokens\":2,\"logit_bias\":{\"383\":1.5,\"0\":-100}}",
             "{\"input_ids\":[1],\"max_new_tokens\":2,\"logprobs\":20}",
-            "{\"input_ids\":[1],\"max_new_tokens\":2,\"num_beams\":4}",
+            "{\"input_ids\":[1],\"max_new_tokens\":2,\"num_beams\":4,\"length_penalty\":-10}",
+            "{\"input_ids\":[1],\"max_new_tokens\":2,\"temperature\":1,\"repetition_penalty\":100}",
+            "{\"input_ids\":[1],\"max_new_tokens\":2,\"repetition_penalty\":0.01}",
             "{\"input_ids\":[1],\"max_new_tokens\":null,\"seed\":null}")) {
       GenerateResponse r =
           http.post()
@@ -172,6 +179,38 @@ class GenerateRequestErrorsTest {
               .getResponseBody();
       assertThat(r.outputIds()).as(body).isNotEmpty();
     }
+  }
+
+  /**
+   * 1 / temperature overflows a double below about 1e-308, and every weight became NaN: the draw
+   * fell to whichever token came last. Below 1e-5 the request is greedy, as vLLM makes it.
+   */
+  @Test
+  void aVanishingTemperatureIsGreedy() {
+    List<Integer> greedy = outputIds("{\"input_ids\":[1,7],\"max_new_tokens\":12}");
+    for (String t : List.of("1e-320", "4.9e-324", "1e-6")) {
+      assertThat(
+              outputIds(
+                  "{\"input_ids\":[1,7],\"max_new_tokens\":12,\"seed\":3,\"temperature\":"
+                      + t
+                      + "}"))
+          .as("temperature " + t)
+          .isEqualTo(greedy);
+    }
+  }
+
+  private List<Integer> outputIds(String body) {
+    return http.post()
+        .uri("/v1/internal/generate")
+        .contentType(MediaType.APPLICATION_JSON)
+        .bodyValue(body)
+        .exchange()
+        .expectStatus()
+        .isOk()
+        .expectBody(GenerateResponse.class)
+        .returnResult()
+        .getResponseBody()
+        .outputIds();
   }
 
   @Test
