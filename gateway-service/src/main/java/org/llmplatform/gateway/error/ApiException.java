@@ -19,7 +19,7 @@ public final class ApiException extends RuntimeException {
   /**
    * Where a session turn stands when its append failed, and the key that retries it safely.
    *
-   * @param state {@code stored}, {@code not_stored} or {@code unknown}
+   * @param state {@code not_stored} (the append was refused) or {@code unknown} (it timed out)
    */
   public record SessionTurn(String state, String idempotencyKey) {}
 
