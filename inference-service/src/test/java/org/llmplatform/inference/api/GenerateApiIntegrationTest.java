@@ -200,6 +200,8 @@ class GenerateApiIntegrationTest {
         new Object[] {"{\"input_ids\":[1],\"num_beams\":0}", "num_beams"},
         new Object[] {"{\"input_ids\":\"abc\"}", "input_ids"},
         new Object[] {"{\"input_ids\":[1],\"top_k\":\"many\"}", "top_k"},
+        new Object[] {"{\"input_ids\":[1],\"max_new_tokens\":\"8\"}", "max_new_tokens"},
+        new Object[] {"{\"input_ids\":[1],\"max_new_tokens\":8.5}", "max_new_tokens"},
         new Object[] {"{\"input_ids\":[1,", "input_ids"});
   }
 
