@@ -45,7 +45,7 @@ class ErrorsIT {
   }
 
   @Test
-  void promptBeyondTheContextIs413() throws Exception {
+  void promptBeyondTheContextIs400ContextLengthExceeded() throws Exception {
     String longText = "Once upon a time there was a little dog. ".repeat(60);
     Http.Answer answer =
         chat(
@@ -55,8 +55,11 @@ class ErrorsIT {
                 + "\",\"max_tokens\":50,\"messages\":[{\"role\":\"user\",\"content\":\""
                 + longText
                 + "\"}]}");
-    assertThat(answer.status()).as(answer.raw().body()).isEqualTo(413);
+    assertThat(answer.status()).as(answer.raw().body()).isEqualTo(400);
     assertThat(answer.errorCode()).isEqualTo("context_length_exceeded");
+    assertThat(answer.json().path("error").path("message").asString())
+        .matches("This model's maximum context length is \\d+ tokens; the request has \\d+"
+            + " \\(prompt \\d+ \\+ max_tokens 50\\)");
     Http.Answer completion =
         Http.post(
             platform.gatewayUrl() + "/v1/completions",
@@ -66,7 +69,8 @@ class ErrorsIT {
                 + "\",\"max_tokens\":50,\"prompt\":\""
                 + longText
                 + "\"}");
-    assertThat(completion.status()).isEqualTo(413);
+    assertThat(completion.status()).isEqualTo(400);
+    assertThat(completion.errorCode()).isEqualTo("context_length_exceeded");
   }
 
   @Test

@@ -86,6 +86,56 @@ class StrictRequestTest {
         .value(m -> assertThat((String) m).doesNotContain("java.", "org.llmplatform"));
   }
 
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "\"response_format\":{\"type\":\"json_object\"} | response_format",
+        "\"tools\":[]                                      | tools",
+        "\"tool_choice\":\"auto\"                        | tool_choice",
+        "\"functions\":[]                                  | functions",
+        "\"suffix\":\"x\"                                | suffix",
+        "\"best_of\":2                                     | best_of",
+        "\"made_up_field\":1                               | made_up_field",
+        "\"stream_options\":{\"include_obfuscation\":true} | stream_options.include_obfuscation",
+      })
+  void fieldsThePlatformDoesNotImplementAre400Unsupported(String field, String param) {
+    chat("{\"model\":\"tiny\",\"messages\":" + USER + "," + field + "}")
+        .expectStatus()
+        .isBadRequest()
+        .expectBody()
+        .jsonPath("$.error.code")
+        .isEqualTo("unsupported_parameter")
+        .jsonPath("$.error.type")
+        .isEqualTo("invalid_request_error")
+        .jsonPath("$.error.param")
+        .isEqualTo(param);
+  }
+
+  @Test
+  void aMessageFieldThePlatformDoesNotImplementIs400Unsupported() {
+    chat("{\"model\":\"tiny\",\"messages\":[{\"role\":\"tool\",\"content\":\"4\","
+            + "\"tool_call_id\":\"call_1\"}]}")
+        .expectStatus()
+        .isBadRequest()
+        .expectBody()
+        .jsonPath("$.error.code")
+        .isEqualTo("unsupported_parameter")
+        .jsonPath("$.error.param")
+        .isEqualTo("messages[0].tool_call_id");
+  }
+
+  @Test
+  void fieldsIgnoredOnPurposeAreAccepted() {
+    // accepted: the request gets past parsing and fails only at the (absent) downstream
+    chat("{\"model\":\"tiny\",\"messages\":"
+            + USER
+            + ",\"store\":false,\"metadata\":{\"a\":\"b\"},\"service_tier\":\"auto\","
+            + "\"user\":\"u-1\"}")
+        .expectStatus()
+        .isEqualTo(503);
+  }
+
   @Test
   void malformedJsonSaysWhereAndNamesNoClass() {
     chat("{\"model\":\"tiny\",\"messages\":[}")

@@ -1,9 +1,11 @@
 package org.llmplatform.gateway.chat;
 
 import com.fasterxml.jackson.annotation.JsonFormat;
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.List;
 import java.util.Map;
+import org.llmplatform.gateway.error.ClientRequest;
 import org.llmplatform.gateway.generation.RequestChecks;
 import org.llmplatform.gateway.generation.SamplingParams;
 
@@ -13,6 +15,14 @@ import org.llmplatform.gateway.generation.SamplingParams;
  * range are refused here (400 naming the field); limits that depend on configuration are checked by
  * the handler.
  */
+@JsonIgnoreProperties({
+  "store",
+  "metadata",
+  "service_tier",
+  "parallel_tool_calls",
+  "prompt_cache_key",
+  "safety_identifier"
+})
 record ChatCompletionRequest(
     String model,
     List<ChatMessage> messages,
@@ -35,12 +45,14 @@ record ChatCompletionRequest(
     @JsonProperty("min_p") Double minP,
     @JsonProperty("repetition_penalty") Double repetitionPenalty,
     @JsonProperty("num_beams") Integer numBeams,
-    @JsonProperty("session_id") String sessionId) {
+    @JsonProperty("session_id") String sessionId)
+    implements ClientRequest {
 
   /**
    * @param includeUsage send a last chunk with the usage
    */
-  record StreamOptions(@JsonProperty("include_usage") Boolean includeUsage) {}
+  record StreamOptions(@JsonProperty("include_usage") Boolean includeUsage)
+      implements ClientRequest {}
 
   ChatCompletionRequest {
     if (messages == null || messages.isEmpty()) {

@@ -5,13 +5,14 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.llmplatform.gateway.error.ClientRequest;
 
 /**
  * One message of a chat request. {@code content} is a string or OpenAI's array of text parts
  * ({@code [{"type":"text","text":…}]}), kept as the joined text; null only for an assistant message
  * (OpenAI's own rule: one that only calls tools), then kept as "".
  */
-record ChatMessage(String role, String content) {
+record ChatMessage(String role, String content) implements ClientRequest {
 
   private static final Set<String> ROLES =
       Set.of("system", "developer", "user", "assistant", "tool");

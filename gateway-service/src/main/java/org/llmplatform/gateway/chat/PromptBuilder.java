@@ -12,7 +12,8 @@ import reactor.core.publisher.Mono;
 /**
  * The tokenize hop: renders the model's chat template over the conversation and makes the prompt
  * fit the context with room for the answer. Over the context, it drops the oldest history messages
- * (at most a few rounds); when the request's own messages do not fit, 413.
+ * (at most a few rounds); when the request's own messages do not fit, 400 {@code
+ * context_length_exceeded}.
  */
 @Component
 class PromptBuilder {
@@ -61,15 +62,7 @@ class PromptBuilder {
   }
 
   static ApiException tooLong(ServedModel model, int promptTokens, int room) {
-    return ApiException.tooLarge(
-        "context_length_exceeded",
-        "messages",
-        "This model's maximum context length is "
-            + model.contextLength()
-            + " tokens; the prompt has "
-            + promptTokens
-            + " tokens and "
-            + room
-            + " are asked for the completion");
+    return ApiException.contextLengthExceeded(
+        "messages", model.contextLength(), promptTokens, room);
   }
 }

@@ -30,7 +30,9 @@ final class DownstreamErrors {
       case 404 -> ApiException.notFound(code == null ? "not_found" : code, param, message);
       case 409 -> ApiException.conflict(message);
       case 413 ->
-          ApiException.tooLarge(code == null ? "context_length_exceeded" : code, param, message);
+          code == null || "context_length_exceeded".equals(code)
+              ? ApiException.badRequest("context_length_exceeded", param, message)
+              : ApiException.tooLarge(code, param, message);
       case 429 ->
           ApiException.tooManyRequests(
               code == null ? "overloaded" : code, Downstream.retryAfterOf(response), message);

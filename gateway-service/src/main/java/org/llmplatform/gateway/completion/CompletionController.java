@@ -248,16 +248,8 @@ class CompletionController {
   private static Mono<TokenizeResponse> fits(ServedModel model, TokenizeResponse tokens, int room) {
     if (tokens.count() + room > model.contextLength()) {
       return Mono.error(
-          ApiException.tooLarge(
-              "context_length_exceeded",
-              "prompt",
-              "This model's maximum context length is "
-                  + model.contextLength()
-                  + " tokens; the prompt has "
-                  + tokens.count()
-                  + " tokens and "
-                  + room
-                  + " are asked for the completion"));
+          ApiException.contextLengthExceeded(
+              "prompt", model.contextLength(), tokens.count(), room));
     }
     return Mono.just(tokens);
   }

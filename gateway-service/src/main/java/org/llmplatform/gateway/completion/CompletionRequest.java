@@ -1,9 +1,11 @@
 package org.llmplatform.gateway.completion;
 
 import com.fasterxml.jackson.annotation.JsonFormat;
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.List;
 import java.util.Map;
+import org.llmplatform.gateway.error.ClientRequest;
 import org.llmplatform.gateway.generation.RequestChecks;
 import org.llmplatform.gateway.generation.SamplingParams;
 
@@ -11,6 +13,14 @@ import org.llmplatform.gateway.generation.SamplingParams;
  * {@code POST /v1/completions}: a plain prompt for base models. {@code prompt} is a string (or an
  * array holding one string); {@code max_tokens} defaults to 16 as in OpenAI's API.
  */
+@JsonIgnoreProperties({
+  "store",
+  "metadata",
+  "service_tier",
+  "parallel_tool_calls",
+  "prompt_cache_key",
+  "safety_identifier"
+})
 record CompletionRequest(
     String model,
     @JsonFormat(with = JsonFormat.Feature.ACCEPT_SINGLE_VALUE_AS_ARRAY) List<String> prompt,
@@ -31,11 +41,13 @@ record CompletionRequest(
     @JsonProperty("top_k") Integer topK,
     @JsonProperty("min_p") Double minP,
     @JsonProperty("repetition_penalty") Double repetitionPenalty,
-    @JsonProperty("num_beams") Integer numBeams) {
+    @JsonProperty("num_beams") Integer numBeams)
+    implements ClientRequest {
 
   static final int DEFAULT_MAX_TOKENS = 16;
 
-  record StreamOptions(@JsonProperty("include_usage") Boolean includeUsage) {}
+  record StreamOptions(@JsonProperty("include_usage") Boolean includeUsage)
+      implements ClientRequest {}
 
   CompletionRequest {
     if (prompt == null || prompt.size() != 1 || prompt.getFirst() == null) {

@@ -83,6 +83,12 @@ public final class ApiException extends RuntimeException {
         null);
   }
 
+  /** 400 with a specific {@code code}. */
+  public static ApiException badRequest(String code, String param, String message) {
+    return new ApiException(
+        HttpStatus.BAD_REQUEST, "invalid_request_error", code, param, null, message, null);
+  }
+
   /** 401: no key, or a key that is not configured. */
   public static ApiException unauthorized(String message) {
     return new ApiException(
@@ -113,7 +119,40 @@ public final class ApiException extends RuntimeException {
         null);
   }
 
-  /** 413: the prompt (or the body) does not fit. */
+  /**
+   * 400 {@code context_length_exceeded}: prompt + completion do not fit the model's context (what
+   * OpenAI, vLLM and llama.cpp answer, and what SDK code catches to trim history).
+   */
+  public static ApiException contextLengthExceeded(
+      String param, int contextLength, int promptTokens, int completionTokens) {
+    return new ApiException(
+        HttpStatus.BAD_REQUEST,
+        "invalid_request_error",
+        "context_length_exceeded",
+        param,
+        null,
+        "This model's maximum context length is "
+            + contextLength
+            + " tokens; the request has "
+            + (promptTokens + completionTokens)
+            + " (prompt "
+            + promptTokens
+            + " + max_tokens "
+            + completionTokens
+            + ")",
+        null);
+  }
+
+  /**
+   * 400 {@code unsupported_parameter}: a request field the platform does not implement, refused
+   * rather than silently ignored.
+   */
+  public static ApiException unsupportedParameter(String param) {
+    return badRequest(
+        "unsupported_parameter", param, "Unrecognized request argument supplied: " + param);
+  }
+
+  /** 413: the body does not fit. */
   public static ApiException tooLarge(String code, String param, String message) {
     return new ApiException(
         HttpStatus.CONTENT_TOO_LARGE, "invalid_request_error", code, param, null, message, null);

@@ -13,6 +13,7 @@ import tools.jackson.core.JacksonException;
 import tools.jackson.core.exc.StreamReadException;
 import tools.jackson.databind.DatabindException;
 import tools.jackson.databind.exc.MismatchedInputException;
+import tools.jackson.databind.exc.UnrecognizedPropertyException;
 
 /** Turns any failure into the {@link ApiException} the client sees. */
 public final class Errors {
@@ -80,6 +81,21 @@ public final class Errors {
    * expected; Jackson's own message names Java classes.
    */
   private static ApiException wrongType(DatabindException e) {
+    String param = path(e);
+    if (e instanceof UnrecognizedPropertyException) {
+      return ApiException.unsupportedParameter(param);
+    }
+    String expected =
+        e instanceof MismatchedInputException mismatch && mismatch.getTargetType() != null
+            ? expected(mismatch.getTargetType())
+            : null;
+    String what = param == null ? "a value" : param;
+    return ApiException.invalidRequest(
+        param, expected == null ? what + " is not valid" : what + " must be " + expected);
+  }
+
+  /** The JSON path of the failure, as the client wrote it: {@code messages[0].content}. */
+  private static String path(DatabindException e) {
     var path = new StringBuilder();
     for (JacksonException.Reference reference : e.getPath()) {
       if (reference.getPropertyName() != null) {
@@ -88,14 +104,7 @@ public final class Errors {
         path.append('[').append(reference.getIndex()).append(']');
       }
     }
-    String param = path.isEmpty() ? null : path.toString();
-    String expected =
-        e instanceof MismatchedInputException mismatch && mismatch.getTargetType() != null
-            ? expected(mismatch.getTargetType())
-            : null;
-    String what = param == null ? "a value" : param;
-    return ApiException.invalidRequest(
-        param, expected == null ? what + " is not valid" : what + " must be " + expected);
+    return path.isEmpty() ? null : path.toString();
   }
 
   private static String expected(Class<?> type) {
