@@ -1,6 +1,7 @@
 # syntax=docker/dockerfile:1.7
 # One image per service, from this one file:
-#   docker build --build-arg SERVICE=gateway-service   --build-arg PORT=8080 -t llm-platform/gateway-service .
+#   docker build --build-arg SERVICE=gateway-service   --build-arg PORT=8080 --build-arg MANAGEMENT_PORT=9080 \
+#                -t llm-platform/gateway-service .
 #   docker build --build-arg SERVICE=tokenizer-service --build-arg PORT=8081 -t llm-platform/tokenizer-service .
 #   docker build --build-arg SERVICE=inference-service --build-arg PORT=8082 -t llm-platform/inference-service .
 #   docker build --build-arg SERVICE=inference-service --build-arg PORT=8082 --build-arg VARIANT=cuda \
@@ -47,6 +48,7 @@ ENV JAVA_HOME=/opt/java/openjdk \
 FROM runtime-${VARIANT}
 ARG SERVICE
 ARG PORT=8080
+# Where actuator answers (the HEALTHCHECK): the gateway's management port (9080), the service's own port otherwise.
 ARG MANAGEMENT_PORT=${PORT}
 RUN apt-get update \
  && apt-get install -y --no-install-recommends curl \
@@ -65,7 +67,7 @@ ENV PORT=${PORT} \
 LABEL org.opencontainers.image.title="${SERVICE}" \
       org.opencontainers.image.source="https://github.com/llm-platform/llm-platform"
 USER 10001:10001
-EXPOSE ${PORT}
+EXPOSE ${PORT} ${MANAGEMENT_PORT}
 HEALTHCHECK --interval=10s --timeout=3s --start-period=60s --retries=3 \
   CMD curl -fs "http://127.0.0.1:${MANAGEMENT_PORT}/actuator/health/readiness" || exit 1
 ENTRYPOINT ["java", "--enable-native-access=ALL-UNNAMED", "org.springframework.boot.loader.launch.JarLauncher"]

@@ -38,6 +38,10 @@ redis://:$(REDIS_PASSWORD)@{{ include "llm.fullname" . }}-redis:6379
 {{- end -}}
 {{- end -}}
 
+{{- define "llm.internalTokenSecretName" -}}
+{{- default (printf "%s-internal-token" (include "llm.fullname" .)) .Values.internalToken.existingSecret -}}
+{{- end -}}
+
 {{- define "llm.apiKeySecretName" -}}
 {{- default (printf "%s-api-keys" (include "llm.fullname" .)) .Values.existingApiKeySecret -}}
 {{- end -}}

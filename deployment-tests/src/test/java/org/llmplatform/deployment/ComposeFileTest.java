@@ -24,6 +24,16 @@ class ComposeFileTest {
   private static final List<String> JAVA_SERVICES =
       List.of("gateway", "tokenizer", "inference", "inference-gpu", "session");
 
+  private static final String INTERNAL_TOKEN = "compose-internal-token-0123";
+  private static final Map<String, String> REQUIRED =
+      Map.of(
+          "REDIS_PASSWORD",
+          "pw",
+          "LLM_API_KEY_SHA256",
+          "ab".repeat(32),
+          "LLM_INTERNAL_TOKEN",
+          INTERNAL_TOKEN);
+
   private static Map<String, Map<String, Object>> services;
 
   @BeforeAll
@@ -32,7 +42,7 @@ class ComposeFileTest {
     assumeTrue(
         Files.isExecutable(Path.of("/usr/bin/docker-compose")),
         "docker-compose is not installed (apt-get install docker-compose); .ci/run installs it");
-    Result result = compose(Map.of("REDIS_PASSWORD", "pw", "LLM_API_KEY_SHA256", "ab".repeat(32)));
+    Result result = compose(REQUIRED);
     assertThat(result.exit()).as(result.output()).isZero();
     Map<String, Object> resolved = new Yaml().load(result.output());
     services = (Map<String, Map<String, Object>>) resolved.get("services");
@@ -50,6 +60,32 @@ class ComposeFileTest {
     }
     assertThat(String.valueOf(YamlPath.get(services.get("redis"), "healthcheck.test")))
         .contains("ping");
+  }
+
+  @Test
+  void theGatewaysHealthCheckIsOnItsManagementPort() {
+    assertThat(String.valueOf(YamlPath.get(services.get("gateway"), "healthcheck.test")))
+        .contains("http://127.0.0.1:9080/actuator/health/readiness");
+    assertThat(YamlPath.get(services.get("gateway"), "build.args.MANAGEMENT_PORT"))
+        .isEqualTo("9080");
+  }
+
+  @Test
+  void everyJavaServiceGetsTheInternalToken() {
+    for (String name : JAVA_SERVICES) {
+      assertThat(YamlPath.get(services.get(name), "environment.LLM_INTERNAL_TOKEN"))
+          .as(name)
+          .isEqualTo(INTERNAL_TOKEN);
+    }
+  }
+
+  @Test
+  void aMissingInternalTokenIsRefusedWithAClearMessage() throws Exception {
+    var withoutToken = new java.util.HashMap<>(REQUIRED);
+    withoutToken.remove("LLM_INTERNAL_TOKEN");
+    Result result = compose(withoutToken);
+    assertThat(result.exit()).isNotZero();
+    assertThat(result.output()).contains("set LLM_INTERNAL_TOKEN");
   }
 
   @Test
@@ -117,7 +153,9 @@ class ComposeFileTest {
 
   @Test
   void aMissingRedisPasswordIsRefusedWithAClearMessage() throws Exception {
-    Result result = compose(Map.of("LLM_API_KEY_SHA256", "ab".repeat(32)));
+    Result result =
+        compose(
+            Map.of("LLM_API_KEY_SHA256", "ab".repeat(32), "LLM_INTERNAL_TOKEN", INTERNAL_TOKEN));
     assertThat(result.exit()).isNotZero();
     assertThat(result.output()).contains("set REDIS_PASSWORD");
   }
@@ -131,6 +169,7 @@ class ComposeFileTest {
             .redirectErrorStream(true);
     builder.environment().remove("REDIS_PASSWORD");
     builder.environment().remove("LLM_API_KEY_SHA256");
+    builder.environment().remove("LLM_INTERNAL_TOKEN");
     builder.environment().putAll(env);
     Process process = builder.start();
     String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -90,7 +90,11 @@ class DockerfileTest {
     String user =
         finalStage.stream().filter(l -> l.startsWith("USER ")).reduce((a, b) -> b).orElseThrow();
     assertThat(user.substring(5).split(":")[0]).isNotIn("root", "0");
-    assertThat(joined(finalStage)).contains("HEALTHCHECK").contains("/actuator/health/readiness");
+    assertThat(joined(finalStage))
+        .contains("HEALTHCHECK")
+        .contains("http://127.0.0.1:${MANAGEMENT_PORT}/actuator/health/readiness")
+        .contains("ARG MANAGEMENT_PORT=${PORT}")
+        .contains("EXPOSE ${PORT} ${MANAGEMENT_PORT}");
   }
 
   @Test

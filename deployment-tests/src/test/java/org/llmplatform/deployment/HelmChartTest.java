@@ -40,6 +40,11 @@ class HelmChartTest {
           .isEqualTo("/actuator/health/liveness");
       assertThat(YamlPath.get(container, "startupProbe.httpGet.path"))
           .isEqualTo("/actuator/health/liveness");
+      // the gateway's actuator is on its management port, the internal services' on their own
+      String actuatorPort = service.equals("gateway") ? "management" : "http";
+      for (String probe : List.of("readinessProbe", "livenessProbe", "startupProbe")) {
+        assertThat(YamlPath.get(container, probe + ".httpGet.port")).isEqualTo(actuatorPort);
+      }
       assertThat((String) container.get("image"))
           .isEqualTo("ghcr.io/llm-platform/" + service + "-service:0.1.0");
       assertThat(YamlPath.get(container, "resources.requests")).isNotNull();
@@ -73,6 +78,88 @@ class HelmChartTest {
     assertThat(YamlPath.get(out.container(inference), "resources.limits"))
         .asString()
         .doesNotContain("nvidia.com/gpu");
+  }
+
+  @Test
+  void theGatewaysActuatorIsOnItsManagementPortOnly() {
+    Rendered out = render();
+
+    Map<String, Object> container = out.container(out.one("Deployment", PREFIX + "gateway"));
+    assertThat(YamlPath.get(container, "ports"))
+        .isEqualTo(
+            List.of(
+                Map.of("name", "http", "containerPort", 8080),
+                Map.of("name", "management", "containerPort", 9080)));
+    assertThat(out.configFile(PREFIX + "gateway"))
+        .contains("management:\n  server:")
+        .contains("port: 9080");
+    for (String internal : List.of("tokenizer", "inference", "session")) {
+      assertThat(out.configFile(PREFIX + internal)).doesNotContain("port: 9080");
+    }
+    // the Ingress routes the API port only; the Service names both for the ServiceMonitor
+    assertThat(YamlPath.get(out.one("Service", PREFIX + "gateway"), "spec.ports.1"))
+        .isEqualTo(Map.of("name", "management", "port", 9080, "targetPort", "management"));
+  }
+
+  @Test
+  void everyServiceGetsTheInternalTokenFromAGeneratedSecret() {
+    Rendered out = render();
+
+    Map<String, Object> secret = out.one("Secret", PREFIX + "internal-token");
+    assertThat(YamlPath.get(secret, "metadata.annotations.[helm.sh/resource-policy]"))
+        .isEqualTo("keep");
+    String token =
+        new String(
+            java.util.Base64.getDecoder()
+                .decode((String) YamlPath.get(secret, "data.[internal-token]")));
+    assertThat(token).hasSize(48).matches("[A-Za-z0-9]+");
+    assertThat(render().secretValue(PREFIX + "internal-token", "internal-token"))
+        .as("without a cluster to look the Secret up, each render makes a new token")
+        .isNotEqualTo(YamlPath.get(secret, "data.[internal-token]"));
+    for (String service : SERVICES) {
+      assertThat(
+              YamlPath.get(
+                  out.env(out.one("Deployment", PREFIX + service), "LLM_INTERNAL_TOKEN"),
+                  "valueFrom.secretKeyRef"))
+          .as(service)
+          .isEqualTo(Map.of("name", PREFIX + "internal-token", "key", "internal-token"));
+    }
+    for (Map<String, Object> configMap : out.all("ConfigMap")) {
+      assertThat(configMap.toString()).doesNotContain(token);
+    }
+  }
+
+  @Test
+  void anExistingInternalTokenSecretIsUsedAndNoneIsGenerated() {
+    Rendered out = render("internal-token.yaml");
+
+    assertThat(out.names("Secret")).doesNotContain(PREFIX + "internal-token");
+    for (String service : SERVICES) {
+      assertThat(
+              YamlPath.get(
+                  out.env(out.one("Deployment", PREFIX + service), "LLM_INTERNAL_TOKEN"),
+                  "valueFrom.secretKeyRef"))
+          .isEqualTo(Map.of("name", "platform-internal-token", "key", "token"));
+    }
+  }
+
+  @Test
+  void metricsScrapersReachTheActuatorPortsOnlyWhenNamed() {
+    Map<String, Object> closed = render().one("NetworkPolicy", PREFIX + "gateway");
+    assertThat((List<?>) YamlPath.get(closed, "spec.ingress")).hasSize(1);
+
+    Rendered out = render("internal-token.yaml");
+    var monitoring =
+        List.of(
+            Map.of(
+                "namespaceSelector",
+                Map.of("matchLabels", Map.of("kubernetes.io/metadata.name", "monitoring"))));
+    Map<String, Object> gateway = out.one("NetworkPolicy", PREFIX + "gateway");
+    assertThat(YamlPath.get(gateway, "spec.ingress.1.from")).isEqualTo(monitoring);
+    assertThat(YamlPath.get(gateway, "spec.ingress.1.ports.0.port")).isEqualTo(9080);
+    Map<String, Object> session = out.one("NetworkPolicy", PREFIX + "session");
+    assertThat(YamlPath.get(session, "spec.ingress.1.from")).isEqualTo(monitoring);
+    assertThat(YamlPath.get(session, "spec.ingress.1.ports.0.port")).isEqualTo(8083);
   }
 
   @Test
@@ -154,6 +241,12 @@ class HelmChartTest {
     assertThat(YamlPath.get(ingress, "spec.tls.0.secretName")).isEqualTo("llm-tls");
     Map<String, Object> monitor = out.one("ServiceMonitor", "demo-llm-platform");
     assertThat(YamlPath.get(monitor, "spec.endpoints.0.path")).isEqualTo("/actuator/prometheus");
+    assertThat(YamlPath.get(monitor, "spec.endpoints.0.port")).isEqualTo("http");
+    assertThat(YamlPath.get(monitor, "spec.selector.matchExpressions.0.values"))
+        .isEqualTo(List.of("tokenizer", "inference", "session"));
+    Map<String, Object> gateway = out.one("ServiceMonitor", PREFIX + "gateway");
+    assertThat(YamlPath.get(gateway, "spec.endpoints.0.path")).isEqualTo("/actuator/prometheus");
+    assertThat(YamlPath.get(gateway, "spec.endpoints.0.port")).isEqualTo("management");
   }
 
   @Test
@@ -210,8 +303,18 @@ class HelmChartTest {
     return Map.of("app.kubernetes.io/name", component, "app.kubernetes.io/instance", "demo");
   }
 
+  /**
+   * {@code helm template} with the given values files. helm-java's template is not client-only: its
+   * {@code lookup} dials a cluster (localhost:8080) and fails, so the internal token's lookup is
+   * switched off here; {@link #lintPasses} renders the defaults, lookup included.
+   */
   private static Rendered render(String... valuesFiles) {
-    var command = new Helm(CHART).template().withName("demo").withNamespace("llm");
+    var command =
+        new Helm(CHART)
+            .template()
+            .withName("demo")
+            .withNamespace("llm")
+            .set("internalToken.keepOnUpgrade", false);
     for (String file : valuesFiles) {
       command = command.withValuesFile(RepoPaths.testResource("values/" + file));
     }
@@ -257,6 +360,10 @@ class HelmChartTest {
     Map<String, Object> env(Map<String, Object> deployment, String name) {
       List<Map<String, Object>> env = (List<Map<String, Object>>) container(deployment).get("env");
       return env.stream().filter(e -> name.equals(e.get("name"))).findFirst().orElseThrow();
+    }
+
+    String secretValue(String secret, String key) {
+      return (String) YamlPath.get(one("Secret", secret), "data.[" + key + "]");
     }
 
     String configFile(String configMap) {
