@@ -11,6 +11,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,14 +25,16 @@ import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * The README's first command: {@code ./llm up} brings the platform up on the default model, a chat
- * request through the gateway streams an answer, {@code ./llm down} leaves no process behind. Runs
- * after the services are packaged (failsafe, integration-test phase), on the fixed ports 8080–8083.
+ * request through the gateway streams an answer, the internal services refuse calls without the
+ * launcher's internal token, {@code ./llm down} leaves no process behind. Runs after the services
+ * are packaged (failsafe, integration-test phase), on the fixed ports 8080–8083 and 9080 (the
+ * gateway's actuator).
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class LauncherIT {
 
   private static final Path ROOT = RepoPaths.root();
-  private static final List<Integer> PORTS = List.of(8080, 8081, 8082, 8083);
+  private static final List<Integer> PORTS = List.of(8080, 8081, 8082, 8083, 9080);
   private static final List<String> SERVICES =
       List.of("gateway", "tokenizer", "inference", "session");
 
@@ -99,6 +102,25 @@ class LauncherIT {
 
   @Test
   @Order(3)
+  void theInternalServicesNeedTheLaunchersTokenAndTheGatewaysActuatorIsNotPublic()
+      throws Exception {
+    Path tokenFile = ROOT.resolve(".run/internal-token");
+    assertThat(Files.getPosixFilePermissions(tokenFile))
+        .isEqualTo(PosixFilePermissions.fromString("rw-------"));
+    String token = Files.readString(tokenFile).strip();
+    assertThat(token).hasSizeGreaterThanOrEqualTo(32);
+    String tokenizer = "http://127.0.0.1:8081/v1/internal/tokenizer?model=chat-default";
+    assertThat(get(tokenizer, null).statusCode()).isEqualTo(401);
+    assertThat(get(tokenizer, token).statusCode()).isEqualTo(200);
+    assertThat(get("http://127.0.0.1:8083/v1/sessions?owner=x", "wrong-" + token).statusCode())
+        .isEqualTo(401);
+    assertThat(get("http://127.0.0.1:8082/actuator/health", null).statusCode()).isEqualTo(200);
+    assertThat(get("http://127.0.0.1:9080/actuator/prometheus", null).statusCode()).isEqualTo(200);
+    assertThat(get("http://127.0.0.1:8080/actuator/prometheus", null).statusCode()).isEqualTo(404);
+  }
+
+  @Test
+  @Order(4)
   void downLeavesNoProcessBehind() throws Exception {
     List<Long> pids = new ArrayList<>();
     for (String service : SERVICES) {
@@ -117,6 +139,16 @@ class LauncherIT {
     }
     for (int port : PORTS) {
       assertThat(listening(port)).as("port %d after down", port).isFalse();
+    }
+  }
+
+  private static HttpResponse<String> get(String url, String internalToken) throws Exception {
+    var request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30));
+    if (internalToken != null) {
+      request.header("X-Internal-Token", internalToken);
+    }
+    try (HttpClient client = HttpClient.newHttpClient()) {
+      return client.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
   }
 
