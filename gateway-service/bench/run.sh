@@ -24,11 +24,11 @@ start() { # name jar args...
 start tokenizer tokenizer-service --server.port=18081 --llm.tokenizer.default-model="$MODEL" --llm.tokenizer.models."$MODEL".dir="$MODEL_DIR"
 start inference inference-service --server.port=18082 --llm.model.dir="$MODEL_DIR"
 start session session-service --server.port=18083
-start gateway gateway-service --server.port=18084 --llm.gateway.tokenizer-url=http://127.0.0.1:18081 \
+start gateway gateway-service --server.port=18084 --management.server.port=19084 --llm.gateway.tokenizer-url=http://127.0.0.1:18081 \
   --llm.gateway.session-url=http://127.0.0.1:18083 --llm.gateway.models."$MODEL".inference-url=http://127.0.0.1:18082 \
   --llm.gateway.api-keys[0].sha256="$HASH" --llm.gateway.api-keys[0].tenant=bench \
   --llm.gateway.api-keys[0].requests-per-minute=1000000 --llm.gateway.api-keys[0].tokens-per-minute=1000000000
-for port in 18081 18082 18084; do  # the benchmark needs no sessions
+for port in 18081 18082 19084; do  # the benchmark needs no sessions; the gateway's health is on its management port
   for _ in $(seq 600); do curl -fs "http://127.0.0.1:$port/actuator/health" | grep -q UP && break; sleep 0.5; done
 done
 cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }  # CPU time a process has used, in ticks (1/100 s)

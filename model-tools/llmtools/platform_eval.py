@@ -66,6 +66,9 @@ class Services:
             raise SystemExit("no JDK 25 found: set JAVA_HOME")
         ports = {name: free_port() for name in ("tokenizer", "inference", "session", "gateway")}
         url = {name: f"http://127.0.0.1:{p}" for name, p in ports.items()}
+        # the gateway's actuator is on its own management port, not the public one
+        management = free_port()
+        self.health = dict(url, gateway=f"http://127.0.0.1:{management}")
         args = {
             "tokenizer": [f"--llm.tokenizer.default-model={self.model}",
                           f"--llm.tokenizer.models.{self.model}.dir={model_dir}"],
@@ -79,7 +82,8 @@ class Services:
                         "--llm.gateway.api-keys[0].sha256=" + hashlib.sha256(self.key.encode()).hexdigest(),
                         "--llm.gateway.api-keys[0].tenant=platform-eval",
                         "--llm.gateway.api-keys[0].requests-per-minute=1000000",
-                        "--llm.gateway.api-keys[0].tokens-per-minute=1000000000"],
+                        "--llm.gateway.api-keys[0].tokens-per-minute=1000000000",
+                        f"--management.server.port={management}"],
         }
         os.makedirs(logs, exist_ok=True)
         self.procs, self.url = {}, url
@@ -104,7 +108,7 @@ class Services:
                 self.stop()
                 raise SystemExit(f"{name} exited; see {logs}/{name}.log")
             try:
-                with urllib.request.urlopen(self.url[name] + "/actuator/health", timeout=2) as r:
+                with urllib.request.urlopen(self.health[name] + "/actuator/health", timeout=2) as r:
                     if b"UP" in r.read():
                         return
             except OSError:
