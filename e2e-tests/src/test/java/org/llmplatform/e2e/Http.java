@@ -38,6 +38,15 @@ final class Http {
     return send(request(url, key).POST(HttpRequest.BodyPublishers.ofString(body)).build());
   }
 
+  /** Posts with extra request headers, given as name, value, name, value… */
+  static Answer post(String url, String key, String body, String... headers) throws Exception {
+    var request = request(url, key);
+    for (int i = 0; i + 1 < headers.length; i += 2) {
+      request.header(headers[i], headers[i + 1]);
+    }
+    return send(request.POST(HttpRequest.BodyPublishers.ofString(body)).build());
+  }
+
   static Answer get(String url, String key) throws Exception {
     return send(request(url, key).GET().build());
   }
@@ -57,8 +66,9 @@ final class Http {
   }
 
   /** Posts and reads the whole SSE stream: the {@code data:} payloads in order. */
-  static List<String> stream(String url, String key, String body) throws Exception {
-    try (var events = openStream(url, key, body)) {
+  static List<String> stream(String url, String key, String body, String... headers)
+      throws Exception {
+    try (var events = openStream(url, key, body, headers)) {
       var data = new ArrayList<String>();
       String payload;
       while ((payload = events.next()) != null) {
@@ -68,10 +78,16 @@ final class Http {
     }
   }
 
-  static EventReader openStream(String url, String key, String body) throws Exception {
+  /** Opens an SSE stream; extra request headers as name, value, name, value… */
+  static EventReader openStream(String url, String key, String body, String... headers)
+      throws Exception {
+    var request = request(url, key);
+    for (int i = 0; i + 1 < headers.length; i += 2) {
+      request.header(headers[i], headers[i + 1]);
+    }
     HttpResponse<InputStream> response =
         CLIENT.send(
-            request(url, key).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+            request.POST(HttpRequest.BodyPublishers.ofString(body)).build(),
             HttpResponse.BodyHandlers.ofInputStream());
     if (response.statusCode() != 200) {
       String error = new String(response.body().readAllBytes(), StandardCharsets.UTF_8);
