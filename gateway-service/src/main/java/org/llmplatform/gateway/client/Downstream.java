@@ -127,6 +127,9 @@ public final class Downstream {
           ApiException.timeout(name, "no answer within the time limit");
       case WebClientRequestException connect ->
           ApiException.unavailable(name, rootMessage(connect), e);
+      case WebClientResponseException refused when refused.getStatusCode().value() == 401 ->
+          // the gateway's llm.internal.token is missing or not the downstream's: not the client's
+          ApiException.unavailable(name, "it refused the gateway's internal token", e);
       case WebClientResponseException response -> DownstreamErrors.fromResponse(name, response);
       default -> ApiException.unavailable(name, rootMessage(e), e);
     };

@@ -1,6 +1,7 @@
 package org.llmplatform.gateway.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import java.time.Duration;
@@ -10,10 +11,13 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.llmplatform.gateway.GatewayProperties;
+import org.llmplatform.gateway.error.ApiException;
 import org.llmplatform.http.auth.InternalAccessProperties;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
+import org.springframework.http.HttpStatus;
 import org.springframework.web.reactive.function.client.WebClient;
+import reactor.core.publisher.Mono;
 import reactor.netty.DisposableServer;
 import reactor.netty.http.server.HttpServer;
 import tools.jackson.databind.json.JsonMapper;
@@ -66,8 +70,45 @@ class InternalTokenHeaderTest {
     assertThat(seen).hasSize(3).allSatisfy(request -> assertThat(request).endsWith(" null"));
   }
 
+  @Test
+  void aRefusedTokenIsTheGatewaysTroubleNotTheClients() {
+    DisposableServer refusing =
+        HttpServer.create()
+            .host("127.0.0.1")
+            .port(0)
+            .handle(
+                (req, res) ->
+                    res.status(401)
+                        .header("Content-Type", "application/json")
+                        .sendString(
+                            Mono.just(
+                                "{\"error\":{\"code\":\"unauthorized\",\"message\":\"wrong"
+                                    + " X-Internal-Token\",\"param\":\"X-Internal-Token\"}}")))
+            .bindNow();
+    try {
+      downstreams = downstreams(new InternalAccessProperties(TOKEN, true), refusing.port());
+      assertThatThrownBy(() -> downstreams.tokenizer().info("m").block(Duration.ofSeconds(10)))
+          .isInstanceOfSatisfying(
+              ApiException.class,
+              e -> {
+                assertThat(e.status()).isEqualTo(HttpStatus.SERVICE_UNAVAILABLE);
+                assertThat(e.getMessage()).contains("refused the gateway's internal token");
+              });
+    } finally {
+      refusing.disposeNow();
+    }
+  }
+
   private void callAllThree(InternalAccessProperties internal) {
-    String url = "http://127.0.0.1:" + server.port();
+    downstreams = downstreams(internal, server.port());
+    Duration limit = Duration.ofSeconds(10);
+    downstreams.tokenizer().info("m").onErrorComplete().block(limit);
+    downstreams.sessions().history("s1", "alpha", 100).onErrorComplete().block(limit);
+    downstreams.inference("m").model().onErrorComplete().block(limit);
+  }
+
+  private static Downstreams downstreams(InternalAccessProperties internal, int port) {
+    String url = "http://127.0.0.1:" + port;
     GatewayProperties properties =
         new Binder(
                 new MapConfigurationPropertySource(
@@ -78,16 +119,11 @@ class InternalTokenHeaderTest {
                         "llm.gateway.resilience.retries", "0")))
             .bind("llm.gateway", GatewayProperties.class)
             .get();
-    downstreams =
-        new Downstreams(
-            properties,
-            WebClient.builder(),
-            CircuitBreakerRegistry.ofDefaults(),
-            JsonMapper.builder().build(),
-            internal);
-    Duration limit = Duration.ofSeconds(10);
-    downstreams.tokenizer().info("m").onErrorComplete().block(limit);
-    downstreams.sessions().history("s1", "alpha", 100).onErrorComplete().block(limit);
-    downstreams.inference("m").model().onErrorComplete().block(limit);
+    return new Downstreams(
+        properties,
+        WebClient.builder(),
+        CircuitBreakerRegistry.ofDefaults(),
+        JsonMapper.builder().build(),
+        internal);
   }
 }
