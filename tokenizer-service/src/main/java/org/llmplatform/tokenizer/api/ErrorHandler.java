@@ -1,5 +1,6 @@
 package org.llmplatform.tokenizer.api;
 
+import java.util.OptionalInt;
 import org.llmplatform.api.error.ErrorBody;
 import org.llmplatform.api.tokenizer.InvalidTokenizerRequestException;
 import org.llmplatform.tokenizer.template.ChatTemplateException;
@@ -25,9 +26,15 @@ class ErrorHandler {
     return badRequest(e.getMessage(), e.param());
   }
 
+  /**
+   * A conversation the template cannot render, or a render past its limits: {@code param} names the
+   * message the template was rendering when known ({@code messages[2]}).
+   */
   @ExceptionHandler(ChatTemplateException.class)
   ResponseEntity<ErrorBody> template(ChatTemplateException e) {
-    return badRequest(e.getMessage(), "messages");
+    OptionalInt index = e.messageIndex();
+    return badRequest(
+        e.getMessage(), index.isPresent() ? "messages[" + index.getAsInt() + "]" : "messages");
   }
 
   /**

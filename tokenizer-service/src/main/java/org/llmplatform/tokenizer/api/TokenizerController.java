@@ -10,6 +10,7 @@ import org.llmplatform.api.tokenizer.StreamingDetokenizer;
 import org.llmplatform.api.tokenizer.TokenizeRequest;
 import org.llmplatform.api.tokenizer.TokenizeResponse;
 import org.llmplatform.api.tokenizer.TokenizerInfo;
+import org.llmplatform.tokenizer.model.ChatPrompt;
 import org.llmplatform.tokenizer.model.ModelTokenizer;
 import org.llmplatform.tokenizer.model.TokenizerProperties;
 import org.llmplatform.tokenizer.model.TokenizerRegistry;
@@ -57,7 +58,7 @@ class TokenizerController {
     if (request.tools() != null) {
       TextChecks.wellFormedValue(request.tools());
     }
-    String prompt =
+    ChatPrompt prompt =
         model.renderChat(
             request.messages(),
             request.generationPrompt(),
@@ -65,8 +66,8 @@ class TokenizerController {
             request.documents(),
             request.chatTemplate(),
             request.chatTemplateKwargs());
-    TextChecks.check("messages", prompt, maxBytes);
-    return TokenizeResponse.of(model.encode(prompt, request.specialTokens()), prompt);
+    TextChecks.check("messages", prompt.text(), maxBytes);
+    return TokenizeResponse.of(model.encode(prompt, request.specialTokens()), prompt.text());
   }
 
   @PostMapping("/detokenize")

@@ -4,6 +4,8 @@ import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.djl.huggingface.tokenizers.jni.TokenizersLibrary;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -12,6 +14,7 @@ import org.llmplatform.api.tokenizer.InvalidTokenizerRequestException;
 import org.llmplatform.api.tokenizer.StreamingDetokenizer;
 import org.llmplatform.api.tokenizer.TokenizerInfo;
 import org.llmplatform.tokenizer.template.ChatTemplateRenderer;
+import org.llmplatform.tokenizer.template.TemplateMessage;
 
 /**
  * One model's tokenizer: the Hugging Face tokenizers library (Rust, through DJL) for
@@ -24,6 +27,8 @@ public final class ModelTokenizer implements AutoCloseable {
   private final HuggingFaceTokenizer tokenizer;
   private final ModelFolder folder;
   private final ChatTemplateRenderer renderer;
+  private final SpecialTokenText specialTokenText;
+  private final PlainTextEncoder plainText;
 
   ModelTokenizer(
       String name,
@@ -34,6 +39,12 @@ public final class ModelTokenizer implements AutoCloseable {
     this.tokenizer = tokenizer;
     this.folder = folder;
     this.renderer = renderer;
+    this.specialTokenText =
+        new SpecialTokenText(
+            folder.vocabulary().specialTokens().stream()
+                .map(Vocabulary.AddedToken::content)
+                .toList());
+    this.plainText = new PlainTextEncoder(tokenizerJson());
   }
 
   public String name() {
@@ -64,6 +75,52 @@ public final class ModelTokenizer implements AutoCloseable {
     for (long id : ids) {
       out.add((int) id);
     }
+    return out;
+  }
+
+  /**
+   * Encodes a rendered chat prompt: as {@link #encode(String, boolean)} does, except that the
+   * client's special-token text gets its plain-text ids. The prompt is cut around each such text,
+   * which is encoded alone with special tokens read as plain text ({@code split_special_tokens});
+   * the parts between are encoded as usual, as the tokenizer encodes the text between two special
+   * tokens. A prompt without client special-token text is one plain {@code encode}.
+   */
+  public List<Integer> encode(ChatPrompt prompt, boolean addSpecialTokens) {
+    if (prompt.clientSpecialTokens().isEmpty()) {
+      return encode(prompt.text(), addSpecialTokens);
+    }
+    String text = prompt.text();
+    List<Integer> ids = new ArrayList<>();
+    int at = 0;
+    for (ChatPrompt.Span span : prompt.clientSpecialTokens()) {
+      if (span.start() > at) {
+        ids.addAll(encode(text.substring(at, span.start()), false));
+      }
+      ids.addAll(encodePlainText(text.substring(span.start(), span.end())));
+      at = span.end();
+    }
+    if (at < text.length()) {
+      ids.addAll(encode(text.substring(at), false));
+    }
+    return addSpecialTokens ? withAddedTokens(ids) : ids;
+  }
+
+  /** The ids of {@code text} with special tokens read as plain text and none added. */
+  List<Integer> encodePlainText(String text) {
+    return plainText.encode(text);
+  }
+
+  /** {@code ids} with the tokens tokenizer.json's post-processor adds around a text (BOS…). */
+  private List<Integer> withAddedTokens(List<Integer> ids) {
+    List<Integer> bare = encode("a", false);
+    List<Integer> added = encode("a", true);
+    int at = Collections.indexOfSubList(added, bare);
+    if (at < 0) {
+      return ids;
+    }
+    List<Integer> out = new ArrayList<>(added.subList(0, at));
+    out.addAll(ids);
+    out.addAll(added.subList(at + bare.size(), added.size()));
     return out;
   }
 
@@ -102,11 +159,14 @@ public final class ModelTokenizer implements AutoCloseable {
   }
 
   /**
-   * Renders a conversation with the model's chat template (or the default one).
+   * Renders a conversation with the model's chat template (or the default one). Every value from
+   * the client (messages, tools, documents, extra variables) is data: the template reads it as a
+   * string and its special-token text is {@link SpecialTokenText masked} through the render, so
+   * that {@link #encode(ChatPrompt, boolean)} encodes it as plain text.
    *
    * @param templateName one of the model's named templates, or null to choose as transformers
    */
-  public String renderChat(
+  public ChatPrompt renderChat(
       List<ChatMessage> messages,
       boolean addGenerationPrompt,
       List<Map<String, Object>> tools,
@@ -114,16 +174,24 @@ public final class ModelTokenizer implements AutoCloseable {
       String templateName,
       Map<String, Object> extraVariables) {
     String template = folder.chatTemplates().choose(templateName, tools != null);
-    Map<String, Object> variables = new LinkedHashMap<>(folder.specialTokens().templateVariables());
+    Map<String, Object> trusted = folder.specialTokens().templateVariables();
+    SpecialTokenText.Masker masker =
+        specialTokenText.masker(
+            List.of(template, trusted), Arrays.asList(messages, tools, documents, extraVariables));
+    Map<String, Object> variables = new LinkedHashMap<>(trusted);
     if (extraVariables != null) {
-      variables.putAll(extraVariables);
+      extraVariables.forEach((key, value) -> variables.put(key, masker.mask(value)));
     }
     boolean parts = ChatTemplates.readsContentParts(template);
-    variables.put("messages", messages.stream().map(m -> asTemplateMessage(m, parts)).toList());
+    List<TemplateMessage> templateMessages = new ArrayList<>(messages.size());
+    for (int i = 0; i < messages.size(); i++) {
+      templateMessages.add(asTemplateMessage(i, messages.get(i), parts, masker));
+    }
+    variables.put("messages", templateMessages);
     variables.put("add_generation_prompt", addGenerationPrompt);
-    variables.put("tools", tools);
-    variables.put("documents", documents);
-    return renderer.render(template, variables);
+    variables.put("tools", masker.mask(tools));
+    variables.put("documents", masker.mask(documents));
+    return masker.unmask(renderer.render(template, variables));
   }
 
   /** Whether the template chosen for these arguments reads content given as a list of parts. */
@@ -131,25 +199,26 @@ public final class ModelTokenizer implements AutoCloseable {
     return ChatTemplates.readsContentParts(folder.chatTemplates().choose(templateName, withTools));
   }
 
-  private static Map<String, Object> asTemplateMessage(ChatMessage message, boolean parts) {
-    Map<String, Object> map = new LinkedHashMap<>();
+  private static TemplateMessage asTemplateMessage(
+      int index, ChatMessage message, boolean parts, SpecialTokenText.Masker masker) {
+    TemplateMessage map = new TemplateMessage(index);
     map.put("role", message.role());
     if (message.content() instanceof List<?> list && !parts) {
-      map.put("content", joinTextParts(list));
+      map.put("content", masker.mask(joinTextParts(list)));
     } else if (message.content() != null) {
-      map.put("content", message.content());
+      map.put("content", masker.mask(message.content()));
     }
     if (message.name() != null) {
-      map.put("name", message.name());
+      map.put("name", masker.mask(message.name()));
     }
     if (message.toolCalls() != null) {
-      map.put("tool_calls", message.toolCalls());
+      map.put("tool_calls", masker.mask(message.toolCalls()));
     }
     if (message.toolCallId() != null) {
-      map.put("tool_call_id", message.toolCallId());
+      map.put("tool_call_id", masker.mask(message.toolCallId()));
     }
     if (message.reasoningContent() != null) {
-      map.put("reasoning_content", message.reasoningContent());
+      map.put("reasoning_content", masker.mask(message.reasoningContent()));
     }
     return map;
   }
@@ -198,6 +267,7 @@ public final class ModelTokenizer implements AutoCloseable {
 
   @Override
   public void close() {
+    plainText.close();
     tokenizer.close();
   }
 }

@@ -32,7 +32,7 @@ public class TokenizerRegistry implements DisposableBean {
       throw new IllegalStateException(
           "no tokenizer configured: set llm.tokenizer.models.<name>.dir (or LLM_MODEL_DIR)");
     }
-    ChatTemplateRenderer renderer = new ChatTemplateRenderer();
+    ChatTemplateRenderer renderer = new ChatTemplateRenderer(properties.renderLimits());
     configured.forEach((name, model) -> models.put(name, load(name, model.dir(), renderer)));
     defaultModel =
         properties.defaultModel() != null

@@ -16,6 +16,7 @@ import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
 import com.hubspot.jinjava.tree.Node;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import jinjava.javax.el.CompositeELResolver;
 
@@ -33,13 +34,22 @@ import jinjava.javax.el.CompositeELResolver;
  * reports anything is not kept: it is parsed again on each call, so its errors are reported each
  * time.
  *
+ * <p>Values are data, never code: Jinjava's nested interpretation (which renders an expression's
+ * output again when it holds {@code {{}/{@code {%}) is off, and so is everything that would turn a
+ * string into a template or read one ({@code render}, Jinjava's {@code striptags}, {@code include},
+ * {@code import}, {@code from}, {@code extends}; {@code striptags} is Jinja's instead). Each render
+ * spends a {@link RenderBudget} of {@link RenderLimits}: wall time, loop iterations, output size.
+ *
  * <p>Thread-safe: one instance serves every model. A node tree is read-only once parsed; each
  * render has its own interpreter and context.
  */
 public final class ChatTemplateRenderer {
 
-  /** Largest rendered prompt, in characters. */
-  private static final long MAX_OUTPUT = 64L * 1024 * 1024;
+  /** Jinjava's features that render a string as a template or read one from the class path. */
+  private static final Map<Context.Library, Set<String>> DISABLED =
+      Map.of(
+          Context.Library.FILTER, Set.of("render"),
+          Context.Library.TAG, Set.of("include", "import", "from", "extends"));
 
   /**
    * Jinjava's Jinja-compatible behaviours, except its trailing-newline handling, which strips the
@@ -66,17 +76,29 @@ public final class ChatTemplateRenderer {
   private final Map<String, Optional<Node>> parsed = new ConcurrentHashMap<>();
 
   private final boolean reuseParsed;
+  private final RenderLimits limits;
 
+  /** A renderer with the {@link RenderLimits#DEFAULT default limits}. */
   public ChatTemplateRenderer() {
-    this(true);
+    this(RenderLimits.DEFAULT);
+  }
+
+  public ChatTemplateRenderer(RenderLimits limits) {
+    this(limits, true);
+  }
+
+  /** See {@link #ChatTemplateRenderer(RenderLimits, boolean)}, with the default limits. */
+  ChatTemplateRenderer(boolean reuseParsed) {
+    this(RenderLimits.DEFAULT, reuseParsed);
   }
 
   /**
-   * @param reuseParsed false: render each call from the source, as Jinjava's {@code
-   *     renderForResult} does (the reference the tests compare the parsed trees' output with)
+   * @param reuseParsed false: parse the source on each call, as Jinjava's {@code renderForResult}
+   *     does (the reference the tests compare the parsed trees' output with)
    */
-  ChatTemplateRenderer(boolean reuseParsed) {
+  ChatTemplateRenderer(RenderLimits limits, boolean reuseParsed) {
     this.reuseParsed = reuseParsed;
+    this.limits = limits;
     CompositeELResolver resolver = new CompositeELResolver();
     resolver.add(new PythonStringMethods());
     resolver.add(JinjavaInterpreterResolver.DEFAULT_RESOLVER_READ_ONLY);
@@ -86,8 +108,11 @@ public final class ChatTemplateRenderer {
             .withLstripBlocks(true)
             .withLegacyOverrides(JINJA_COMPATIBLE)
             .withElResolver(resolver)
-            .withMaxOutputSize(MAX_OUTPUT)
             .withFailOnUnknownTokens(false)
+            .withNestedInterpretationEnabled(false)
+            .withDisabled(DISABLED)
+            .withMaxOutputSize(limits.maxOutputSize())
+            .withMaxStringLength(limits.maxOutputSize())
             .build();
     this.config = config;
     jinjava = new Jinjava(config);
@@ -99,13 +124,16 @@ public final class ChatTemplateRenderer {
         new ELFunctionDefinition(
             "", "strftime_now", TemplateFunctions.class, "strftimeNow", String.class));
     globals.registerFilter(new TemplateFunctions.ToJson());
+    globals.registerFilter(new TemplateFunctions.StripTags());
     globals.registerTag(new GenerationTag());
   }
 
   /**
    * Renders {@code template} with {@code variables} ({@code messages}, {@code
-   * add_generation_prompt}, {@code bos_token}…).
+   * add_generation_prompt}, {@code bos_token}…). Messages given as {@link TemplateMessage}s are
+   * named in the error of a render that fails.
    *
+   * @throws TemplateLimitException when the render passes one of its limits or is interrupted
    * @throws ChatTemplateException when the template raises or cannot be rendered
    */
   public String render(String template, Map<String, Object> variables) {
@@ -116,17 +144,28 @@ public final class ChatTemplateRenderer {
         parsed.putIfAbsent(template, root);
       }
     }
-    RenderResult result =
-        root.isPresent()
-            ? render(root.get(), variables)
-            : jinjava.renderForResult(TemplateSource.toJinjava(template), variables);
+    Context context = new Context(jinjava.getGlobalContextCopy(), variables, config.getDisabled());
+    BudgetedInterpreter interpreter =
+        new BudgetedInterpreter(jinjava, context, config, new RenderBudget(limits));
+    RenderResult result = render(interpreter, root, template);
+    TemplateLimitException exceeded = interpreter.budget().exceeded();
+    if (exceeded != null) {
+      throw exceeded;
+    }
     for (TemplateError error : result.getErrors()) {
       if (error.getSeverity() != TemplateError.ErrorType.FATAL) {
         continue;
       }
+      if (error.getReason() == TemplateError.ErrorReason.OUTPUT_TOO_BIG) {
+        throw new TemplateLimitException(
+            "the rendered chat template is longer than the limit of "
+                + limits.maxOutputSize()
+                + " UTF-8 bytes");
+      }
       String raised = raisedMessage(error.getException());
       throw new ChatTemplateException(
-          raised != null ? raised : "chat template error: " + error.getMessage());
+          raised != null ? raised : "chat template error: " + error.getMessage(),
+          interpreter.messageIndex());
     }
     return result.getOutput();
   }
@@ -146,17 +185,18 @@ public final class ChatTemplateRenderer {
   }
 
   /**
-   * Renders a parsed template as {@link Jinjava#renderForResult(String, Map)} renders a source: a
-   * fresh context over a copy of the global one, a fresh interpreter, its exceptions as errors.
+   * Renders a parsed template, or the source when its parse reported anything, as {@link
+   * Jinjava#renderForResult(String, Map)} renders a source: a fresh context over a copy of the
+   * global one, a fresh interpreter, its exceptions as errors.
    */
-  private RenderResult render(Node root, Map<String, Object> variables) {
-    Context context = new Context(jinjava.getGlobalContextCopy(), variables, config.getDisabled());
-    JinjavaInterpreter interpreter =
-        config.getInterpreterFactory().newInstance(jinjava, context, config);
+  private RenderResult render(JinjavaInterpreter interpreter, Optional<Node> root, String source) {
     JinjavaInterpreter.pushCurrent(interpreter);
     try {
-      String output = interpreter.render(root);
-      return new RenderResult(output, context, interpreter.getErrorsCopy());
+      String output =
+          root.isPresent()
+              ? interpreter.render(root.get())
+              : interpreter.render(TemplateSource.toJinjava(source));
+      return new RenderResult(output, interpreter.getContext(), interpreter.getErrorsCopy());
     } catch (TemplateSyntaxException e) {
       return failed(TemplateError.fromException(e), interpreter);
     } catch (InterpretException e) {
@@ -167,6 +207,11 @@ public final class ChatTemplateRenderer {
       return failed(TemplateError.fromInvalidInputException(e), interpreter);
     } catch (Exception e) {
       return failed(TemplateError.fromException(e), interpreter);
+    } catch (StackOverflowError e) {
+      // values nested deeper than the stack allows (the request parser bounds their depth)
+      return failed(
+          TemplateError.fromException(new IllegalStateException("values nested too deeply")),
+          interpreter);
     } finally {
       JinjavaInterpreter.popCurrent();
     }

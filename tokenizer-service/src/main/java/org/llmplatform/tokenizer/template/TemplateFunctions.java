@@ -5,10 +5,12 @@ import com.hubspot.jinjava.lib.filter.Filter;
 import com.hubspot.jinjava.objects.date.StrftimeFormatter;
 import java.time.ZonedDateTime;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * The globals and filters transformers adds to its chat template environment: {@code
- * raise_exception}, {@code strftime_now} and a {@code tojson} with Python's output format.
+ * raise_exception}, {@code strftime_now} and a {@code tojson} with Python's output format; and
+ * Jinja's {@code striptags}, which replaces Jinjava's (that one renders its input as a template).
  */
 final class TemplateFunctions {
 
@@ -42,6 +44,30 @@ final class TemplateFunctions {
       Object indent = kwargs.getOrDefault("indent", args.length > 0 ? args[0] : null);
       return PythonJson.dumps(
           var, indent instanceof Number n ? Integer.valueOf(n.intValue()) : null);
+    }
+  }
+
+  /**
+   * {@code value | striptags} as Jinja (MarkupSafe) does it: comments and tags removed, whitespace
+   * runs joined to one space, HTML entities unescaped. The text is never rendered.
+   */
+  static final class StripTags implements Filter {
+    private static final Pattern COMMENTS = Pattern.compile("<!--.*?-->", Pattern.DOTALL);
+    private static final Pattern TAGS = Pattern.compile("<.*?>", Pattern.DOTALL);
+
+    @Override
+    public String getName() {
+      return "striptags";
+    }
+
+    @Override
+    public Object filter(Object var, JinjavaInterpreter interpreter, String... args) {
+      if (var == null) {
+        return "";
+      }
+      String text = TAGS.matcher(COMMENTS.matcher(var.toString()).replaceAll("")).replaceAll("");
+      String joined = String.join(" ", text.strip().split("(?U)\\s+"));
+      return jinjava.org.jsoup.parser.Parser.unescapeEntities(joined, false);
     }
   }
 }

@@ -37,10 +37,14 @@ class ModelFolderTest {
               {"name": "tool_use", "template": "tools:{{ tools | length }}"}]}
             """)) {
       List<ChatMessage> messages = List.of(ChatMessage.of("user", "hi"));
-      assertThat(model.renderChat(messages, true, null, null, null, null)).isEqualTo("plain:hi");
-      assertThat(model.renderChat(messages, true, List.of(java.util.Map.of()), null, null, null))
+      assertThat(model.renderChat(messages, true, null, null, null, null).text())
+          .isEqualTo("plain:hi");
+      assertThat(
+              model
+                  .renderChat(messages, true, List.of(java.util.Map.of()), null, null, null)
+                  .text())
           .isEqualTo("tools:1");
-      assertThat(model.renderChat(messages, true, null, null, "tool_use", null))
+      assertThat(model.renderChat(messages, true, null, null, "tool_use", null).text())
           .isEqualTo("tools:0");
       assertThatThrownBy(() -> model.renderChat(messages, true, null, null, "rag", null))
           .isInstanceOf(InvalidTokenizerRequestException.class)
@@ -60,7 +64,9 @@ class ModelFolderTest {
         "{\"bos_token\": {\"content\": \"<|endoftext|>\"}, \"eos_token\": \"<|im_end|>\"}");
     try (ModelTokenizer model = load(null)) {
       assertThat(
-              model.renderChat(List.of(ChatMessage.of("user", "x")), true, null, null, null, null))
+              model
+                  .renderChat(List.of(ChatMessage.of("user", "x")), true, null, null, null, null)
+                  .text())
           .isEqualTo("<|endoftext|><|im_end|>");
       TokenizerInfo info = model.info();
       assertThat(info.eosTokenIds()).containsExactly(3, 1);
@@ -74,17 +80,19 @@ class ModelFolderTest {
   void aModelWithoutTemplateUsesTheDefaultTranscript() throws IOException {
     try (ModelTokenizer model = load("{\"clean_up_tokenization_spaces\": false}")) {
       String prompt =
-          model.renderChat(
-              List.of(
-                  ChatMessage.of("system", " Be brief. "),
-                  ChatMessage.of("user", "Hi"),
-                  ChatMessage.of("assistant", "Hello."),
-                  ChatMessage.of("user", "Bye")),
-              true,
-              null,
-              null,
-              null,
-              null);
+          model
+              .renderChat(
+                  List.of(
+                      ChatMessage.of("system", " Be brief. "),
+                      ChatMessage.of("user", "Hi"),
+                      ChatMessage.of("assistant", "Hello."),
+                      ChatMessage.of("user", "Bye")),
+                  true,
+                  null,
+                  null,
+                  null,
+                  null)
+              .text();
       assertThat(prompt)
           .isEqualTo("Be brief.\n\nUser: Hi\n\nAssistant: Hello.\n\nUser: Bye\n\nAssistant:");
       assertThat(model.info().hasChatTemplate()).isFalse();
