@@ -4,6 +4,7 @@ import com.hubspot.jinjava.Jinjava;
 import com.hubspot.jinjava.JinjavaConfig;
 import com.hubspot.jinjava.interpret.Context;
 import com.hubspot.jinjava.interpret.JinjavaInterpreter;
+import com.hubspot.jinjava.interpret.TemplateError;
 
 /**
  * An interpreter that spends a {@link RenderBudget}: Jinjava's {@code for} tag calls {@link #wrap}
@@ -15,6 +16,7 @@ final class BudgetedInterpreter extends JinjavaInterpreter {
 
   private final RenderBudget budget;
   private Integer messageIndex;
+  private Integer failedMessageIndex;
 
   BudgetedInterpreter(Jinjava jinjava, Context context, JinjavaConfig config, RenderBudget budget) {
     super(jinjava, context, config);
@@ -42,12 +44,25 @@ final class BudgetedInterpreter extends JinjavaInterpreter {
     return super.resolveELExpression(expression, lineNumber, position);
   }
 
+  /** Remembers the message of the first fatal error: Jinjava records some and renders on. */
+  @Override
+  public void addError(TemplateError templateError) {
+    if (failedMessageIndex == null
+        && templateError.getSeverity() == TemplateError.ErrorType.FATAL) {
+      failedMessageIndex = messageIndex;
+    }
+    super.addError(templateError);
+  }
+
   RenderBudget budget() {
     return budget;
   }
 
-  /** The index of the last message a loop of the template reached, or null. */
+  /**
+   * The index of the message the render failed on: the last message a loop of the template had
+   * reached at its first fatal error (or now, for an error that ended the render); null if none.
+   */
   Integer messageIndex() {
-    return messageIndex;
+    return failedMessageIndex != null ? failedMessageIndex : messageIndex;
   }
 }

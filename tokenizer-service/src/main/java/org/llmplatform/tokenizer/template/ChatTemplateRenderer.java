@@ -14,6 +14,7 @@ import com.hubspot.jinjava.interpret.TemplateError;
 import com.hubspot.jinjava.interpret.TemplateSyntaxException;
 import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
 import com.hubspot.jinjava.tree.Node;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -45,11 +46,13 @@ import jinjava.javax.el.CompositeELResolver;
  */
 public final class ChatTemplateRenderer {
 
-  /** Jinjava's features that render a string as a template or read one from the class path. */
+  /** Jinjava's filter that renders a string as a template. */
   private static final Map<Context.Library, Set<String>> DISABLED =
-      Map.of(
-          Context.Library.FILTER, Set.of("render"),
-          Context.Library.TAG, Set.of("include", "import", "from", "extends"));
+      Map.of(Context.Library.FILTER, Set.of("render"));
+
+  /** Jinjava's tags that read a template from the class path. */
+  private static final List<String> UNAVAILABLE_TAGS =
+      List.of("include", "import", "from", "extends");
 
   /**
    * Jinjava's Jinja-compatible behaviours, except its trailing-newline handling, which strips the
@@ -126,6 +129,7 @@ public final class ChatTemplateRenderer {
     globals.registerFilter(new TemplateFunctions.ToJson());
     globals.registerFilter(new TemplateFunctions.StripTags());
     globals.registerTag(new GenerationTag());
+    UNAVAILABLE_TAGS.forEach(tag -> globals.registerTag(new UnavailableTag(tag)));
   }
 
   /**
