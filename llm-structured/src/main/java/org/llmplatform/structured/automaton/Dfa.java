@@ -1,0 +1,455 @@
+package org.llmplatform.structured.automaton;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.IntPredicate;
+
+/**
+ * A deterministic automaton over bytes, trimmed so that every state can still reach an accepting
+ * one. Transitions go through byte classes: {@code next[state * classes + classOf[b]]}, -1 when the
+ * byte is not allowed. A state may also have call edges (rule, target) when it belongs to a rule of
+ * a grammar; a DFA without any is <em>lexical</em>. Start state is 0. Immutable.
+ */
+public final class Dfa {
+  /** The most states one automaton may have; a bigger one is refused by its builder. */
+  public static final int MAX_STATES = 50_000;
+
+  private final int[] classOf; // [256] byte -> class
+  private final int classes;
+  private final int[] next; // [states * classes] -> state or -1
+  private final boolean[] accepting; // [states]
+  private final int[][] calls; // [states] -> (rule, target) pairs, or empty
+  private final boolean lexical;
+
+  private Dfa(int[] classOf, int classes, int[] next, boolean[] accepting, int[][] calls) {
+    this.classOf = classOf;
+    this.classes = classes;
+    this.next = next;
+    this.accepting = accepting;
+    this.calls = calls;
+    boolean anyCall = false;
+    for (int[] c : calls) {
+      anyCall |= c.length > 0;
+    }
+    this.lexical = !anyCall;
+  }
+
+  public int stateCount() {
+    return accepting.length;
+  }
+
+  /** The state after {@code b} (0..255) from {@code state}, or -1. */
+  public int step(int state, int b) {
+    return next[state * classes + classOf[b]];
+  }
+
+  public boolean accepting(int state) {
+    return accepting[state];
+  }
+
+  /** Flattened (rule, target) pairs of the call edges leaving {@code state}. */
+  public int[] calls(int state) {
+    return calls[state];
+  }
+
+  public boolean lexical() {
+    return lexical;
+  }
+
+  /** True when the automaton accepts no sentence at all. */
+  public boolean isEmpty() {
+    return !accepting[0] && !hasOut(0);
+  }
+
+  private boolean hasOut(int state) {
+    if (calls[state].length > 0) {
+      return true;
+    }
+    for (int c = 0; c < classes; c++) {
+      if (next[state * classes + c] >= 0) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** True when some byte leads out of {@code state} (call edges aside). */
+  public boolean hasByteStep(int state) {
+    for (int c = 0; c < classes; c++) {
+      if (next[state * classes + c] >= 0) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Subset construction, then trimming. */
+  public static Dfa of(Nfa nfa) {
+    return new SubsetConstruction(nfa).run();
+  }
+
+  /** The automaton without call edges to rules that {@code productive} rejects, trimmed again. */
+  public Dfa withProductiveCalls(IntPredicate productive) {
+    int[][] kept = new int[calls.length][];
+    for (int s = 0; s < calls.length; s++) {
+      int[] c = calls[s];
+      int n = 0;
+      int[] k = new int[c.length];
+      for (int i = 0; i < c.length; i += 2) {
+        if (productive.test(c[i])) {
+          k[n++] = c[i];
+          k[n++] = c[i + 1];
+        }
+      }
+      kept[s] = Arrays.copyOf(k, n);
+    }
+    return trimmed(classOf, classes, next.clone(), accepting, kept);
+  }
+
+  /** The language of both lexical automata. */
+  public static Dfa intersect(Dfa a, Dfa b) {
+    if (!a.lexical || !b.lexical) {
+      throw new IllegalArgumentException("intersection of lexical automata only");
+    }
+    int[] classOf = new int[256];
+    int[] repr = new int[256];
+    int classes = 0;
+    Map<Long, Integer> pairClass = new HashMap<>();
+    for (int x = 0; x < 256; x++) {
+      long key = ((long) a.classOf[x] << 32) | b.classOf[x];
+      Integer c = pairClass.get(key);
+      if (c == null) {
+        c = classes++;
+        pairClass.put(key, c);
+        repr[c] = x;
+      }
+      classOf[x] = c;
+    }
+    Map<Long, Integer> ids = new HashMap<>();
+    List<long[]> order = new ArrayList<>();
+    ArrayDeque<long[]> queue = new ArrayDeque<>();
+    long[] first = {0, 0};
+    ids.put(0L, 0);
+    order.add(first);
+    queue.add(first);
+    IntList nextList = new IntList();
+    while (!queue.isEmpty()) {
+      long[] p = queue.poll();
+      for (int c = 0; c < classes; c++) {
+        int x = repr[c];
+        int sa = a.step((int) p[0], x);
+        int sb = sa < 0 ? -1 : b.step((int) p[1], x);
+        if (sb < 0) {
+          nextList.add(-1);
+          continue;
+        }
+        long key = ((long) sa << 32) | sb;
+        Integer id = ids.get(key);
+        if (id == null) {
+          id = order.size();
+          if (id >= MAX_STATES) {
+            throw new AutomatonTooLargeException(MAX_STATES);
+          }
+          ids.put(key, id);
+          long[] q = {sa, sb};
+          order.add(q);
+          queue.add(q);
+        }
+        nextList.add(id);
+      }
+    }
+    boolean[] acc = new boolean[order.size()];
+    for (int i = 0; i < acc.length; i++) {
+      acc[i] = a.accepting[(int) order.get(i)[0]] && b.accepting[(int) order.get(i)[1]];
+    }
+    return trimmed(classOf, classes, nextList.toArray(), acc, noCalls(acc.length));
+  }
+
+  /** Every byte string that {@code a} (lexical) does not accept. */
+  public static Dfa complement(Dfa a) {
+    if (!a.lexical) {
+      throw new IllegalArgumentException("complement of a lexical automaton only");
+    }
+    int states = a.stateCount() + 1;
+    int sink = states - 1;
+    int[] next = new int[states * a.classes];
+    boolean[] acc = new boolean[states];
+    for (int s = 0; s < states; s++) {
+      for (int c = 0; c < a.classes; c++) {
+        int t = s == sink ? -1 : a.next[s * a.classes + c];
+        next[s * a.classes + c] = t < 0 ? sink : t;
+      }
+      acc[s] = s == sink || !a.accepting[s];
+    }
+    // complement of a trimmed automaton is not trimmed: keep every state (all reach the sink)
+    return new Dfa(a.classOf, a.classes, next, acc, noCalls(states));
+  }
+
+  static int[][] noCalls(int n) {
+    int[][] c = new int[n][];
+    Arrays.fill(c, new int[0]);
+    return c;
+  }
+
+  /** Keeps the states reachable from 0 that can reach an accepting state; renumbers them. */
+  static Dfa trimmed(int[] classOf, int classes, int[] next, boolean[] acc, int[][] calls) {
+    int n = acc.length;
+    // reverse reachability from accepting states
+    List<IntList> reverse = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      reverse.add(new IntList());
+    }
+    for (int s = 0; s < n; s++) {
+      for (int c = 0; c < classes; c++) {
+        int t = next[s * classes + c];
+        if (t >= 0) {
+          reverse.get(t).add(s);
+        }
+      }
+      for (int i = 1; i < calls[s].length; i += 2) {
+        reverse.get(calls[s][i]).add(s);
+      }
+    }
+    boolean[] live = new boolean[n];
+    ArrayDeque<Integer> queue = new ArrayDeque<>();
+    for (int s = 0; s < n; s++) {
+      if (acc[s]) {
+        live[s] = true;
+        queue.add(s);
+      }
+    }
+    while (!queue.isEmpty()) {
+      int t = queue.poll();
+      IntList r = reverse.get(t);
+      for (int i = 0; i < r.size(); i++) {
+        int s = r.get(i);
+        if (!live[s]) {
+          live[s] = true;
+          queue.add(s);
+        }
+      }
+    }
+    // forward reachability from 0 through live states
+    int[] id = new int[n];
+    Arrays.fill(id, -1);
+    int count = 0;
+    if (n > 0 && live[0]) {
+      id[0] = count++;
+      queue.add(0);
+      IntList order = new IntList();
+      order.add(0);
+      while (!queue.isEmpty()) {
+        int s = queue.poll();
+        for (int c = 0; c < classes; c++) {
+          int t = next[s * classes + c];
+          if (t >= 0 && live[t] && id[t] < 0) {
+            id[t] = count++;
+            order.add(t);
+            queue.add(t);
+          }
+        }
+        for (int i = 1; i < calls[s].length; i += 2) {
+          int t = calls[s][i];
+          if (live[t] && id[t] < 0) {
+            id[t] = count++;
+            order.add(t);
+            queue.add(t);
+          }
+        }
+      }
+    }
+    if (count == 0) {
+      return new Dfa(classOf, classes, filled(classes), new boolean[1], noCalls(1));
+    }
+    int[] newNext = new int[count * classes];
+    boolean[] newAcc = new boolean[count];
+    int[][] newCalls = new int[count][];
+    for (int s = 0; s < n; s++) {
+      int ns = id[s];
+      if (ns < 0) {
+        continue;
+      }
+      newAcc[ns] = acc[s];
+      for (int c = 0; c < classes; c++) {
+        int t = next[s * classes + c];
+        newNext[ns * classes + c] = t >= 0 ? id[t] : -1;
+      }
+      IntList kept = new IntList();
+      for (int i = 0; i < calls[s].length; i += 2) {
+        int t = id[calls[s][i + 1]];
+        if (t >= 0) {
+          kept.add(calls[s][i]);
+          kept.add(t);
+        }
+      }
+      newCalls[ns] = kept.toArray();
+    }
+    return new Dfa(classOf, classes, newNext, newAcc, newCalls);
+  }
+
+  private static int[] filled(int n) {
+    int[] a = new int[n];
+    Arrays.fill(a, -1);
+    return a;
+  }
+
+  private static final class SubsetConstruction {
+    private final Nfa nfa;
+    private final int[][] rangeOut; // per nfa state: edge indices
+    private final int[][] epsOut;
+    private final int[][] callOut;
+    private final int[] classOf = new int[256];
+    private int classes;
+
+    SubsetConstruction(Nfa nfa) {
+      this.nfa = nfa;
+      int n = nfa.stateCount();
+      rangeOut = group(n, nfa.ranges(), nfa.rangeCount(), 4);
+      epsOut = group(n, nfa.epsilons(), nfa.epsilonCount(), 2);
+      callOut = group(n, nfa.calls(), nfa.callCount(), 3);
+      boolean[] boundary = new boolean[257];
+      int[] r = nfa.ranges();
+      for (int i = 0; i < nfa.rangeCount(); i++) {
+        boundary[r[i * 4 + 1]] = true;
+        boundary[r[i * 4 + 2] + 1] = true;
+      }
+      int cls = -1;
+      for (int b = 0; b < 256; b++) {
+        if (b == 0 || boundary[b]) {
+          cls++;
+        }
+        classOf[b] = cls;
+      }
+      classes = cls + 1;
+    }
+
+    private static int[][] group(int n, int[] edges, int count, int width) {
+      int[] deg = new int[n];
+      for (int i = 0; i < count; i++) {
+        deg[edges[i * width]]++;
+      }
+      int[][] out = new int[n][];
+      for (int s = 0; s < n; s++) {
+        out[s] = new int[deg[s]];
+      }
+      int[] fill = new int[n];
+      for (int i = 0; i < count; i++) {
+        int s = edges[i * width];
+        out[s][fill[s]++] = i;
+      }
+      return out;
+    }
+
+    private int[] closure(IntList seeds) {
+      boolean[] seen = new boolean[nfa.stateCount()];
+      IntList stack = new IntList();
+      IntList result = new IntList();
+      for (int i = 0; i < seeds.size(); i++) {
+        int s = seeds.get(i);
+        if (!seen[s]) {
+          seen[s] = true;
+          stack.add(s);
+        }
+      }
+      int[] eps = nfa.epsilons();
+      while (stack.size() > 0) {
+        int s = stack.pop();
+        result.add(s);
+        for (int e : epsOut[s]) {
+          int t = eps[e * 2 + 1];
+          if (!seen[t]) {
+            seen[t] = true;
+            stack.add(t);
+          }
+        }
+      }
+      int[] a = result.toArray();
+      Arrays.sort(a);
+      return a;
+    }
+
+    Dfa run() {
+      Map<Key, Integer> ids = new HashMap<>();
+      List<int[]> sets = new ArrayList<>();
+      IntList seed = new IntList();
+      seed.add(nfa.start());
+      int[] first = closure(seed);
+      ids.put(new Key(first), 0);
+      sets.add(first);
+      IntList next = new IntList();
+      List<int[]> calls = new ArrayList<>();
+      IntList[] buckets = new IntList[classes];
+      for (int c = 0; c < classes; c++) {
+        buckets[c] = new IntList();
+      }
+      int[] ranges = nfa.ranges();
+      int[] callEdges = nfa.calls();
+      for (int d = 0; d < sets.size(); d++) {
+        int[] set = sets.get(d);
+        for (IntList b : buckets) {
+          b.clear();
+        }
+        TreeMap<Integer, IntList> byRule = new TreeMap<>();
+        for (int s : set) {
+          for (int e : rangeOut[s]) {
+            int lo = classOf[ranges[e * 4 + 1]];
+            int hi = classOf[ranges[e * 4 + 2]];
+            for (int c = lo; c <= hi; c++) {
+              buckets[c].add(ranges[e * 4 + 3]);
+            }
+          }
+          for (int e : callOut[s]) {
+            byRule
+                .computeIfAbsent(callEdges[e * 3 + 1], k -> new IntList())
+                .add(callEdges[e * 3 + 2]);
+          }
+        }
+        for (int c = 0; c < classes; c++) {
+          next.add(buckets[c].size() == 0 ? -1 : idOf(closure(buckets[c]), ids, sets));
+        }
+        IntList pairs = new IntList();
+        for (Map.Entry<Integer, IntList> e : byRule.entrySet()) {
+          pairs.add(e.getKey());
+          pairs.add(idOf(closure(e.getValue()), ids, sets));
+        }
+        calls.add(pairs.toArray());
+      }
+      boolean[] acc = new boolean[sets.size()];
+      for (int d = 0; d < acc.length; d++) {
+        acc[d] = Arrays.binarySearch(sets.get(d), nfa.accept()) >= 0;
+      }
+      return trimmed(classOf, classes, next.toArray(), acc, calls.toArray(new int[0][]));
+    }
+
+    private static int idOf(int[] set, Map<Key, Integer> ids, List<int[]> sets) {
+      Key key = new Key(set);
+      Integer id = ids.get(key);
+      if (id == null) {
+        id = sets.size();
+        if (id >= MAX_STATES) {
+          throw new AutomatonTooLargeException(MAX_STATES);
+        }
+        ids.put(key, id);
+        sets.add(set);
+      }
+      return id;
+    }
+  }
+
+  private record Key(int[] set) {
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Key k && Arrays.equals(set, k.set);
+    }
+
+    @Override
+    public int hashCode() {
+      return Arrays.hashCode(set);
+    }
+  }
+}
