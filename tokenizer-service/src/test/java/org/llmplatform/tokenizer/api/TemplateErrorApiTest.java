@@ -70,7 +70,7 @@ class TemplateErrorApiTest {
             .getResponseBody();
     assertThat(body.error().message())
         .isEqualTo("Conversation roles must alternate user/assistant/user/assistant/...");
-    assertThat(body.error().param()).isEqualTo("messages");
+    assertThat(body.error().param()).isEqualTo("messages[1]"); // the second user turn
   }
 
   @Test
