@@ -345,14 +345,22 @@ public final class Dfa {
       return out;
     }
 
+    private int[] stamp;
+    private int generation;
+    private final IntList stack = new IntList();
+    private final IntList result = new IntList();
+
     private int[] closure(IntList seeds) {
-      boolean[] seen = new boolean[nfa.stateCount()];
-      IntList stack = new IntList();
-      IntList result = new IntList();
+      if (stamp == null) {
+        stamp = new int[nfa.stateCount()];
+      }
+      int gen = ++generation;
+      stack.clear();
+      result.clear();
       for (int i = 0; i < seeds.size(); i++) {
         int s = seeds.get(i);
-        if (!seen[s]) {
-          seen[s] = true;
+        if (stamp[s] != gen) {
+          stamp[s] = gen;
           stack.add(s);
         }
       }
@@ -362,8 +370,8 @@ public final class Dfa {
         result.add(s);
         for (int e : epsOut[s]) {
           int t = eps[e * 2 + 1];
-          if (!seen[t]) {
-            seen[t] = true;
+          if (stamp[t] != gen) {
+            stamp[t] = gen;
             stack.add(t);
           }
         }

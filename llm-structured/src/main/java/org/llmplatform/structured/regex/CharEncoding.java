@@ -43,12 +43,42 @@ public sealed interface CharEncoding {
       int[] r = escaped.ranges();
       for (int i = 0; i < r.length; i += 2) {
         for (int c = r[i]; c <= r[i + 1]; c++) {
-          emitEscape(nfa, c, afterBackslash, to);
+          emitShortEscape(nfa, c, afterBackslash, to);
+        }
+      }
+      CharSet controls = escaped.intersect(CharSet.of(0, 0x1F));
+      if (controls.isEmpty()) {
+        return;
+      }
+      int u = nfa.newState();
+      nfa.addByte(afterBackslash, 'u', u);
+      int u0 = nfa.newState();
+      nfa.addByte(u, '0', u0);
+      int u00 = nfa.newState();
+      nfa.addByte(u0, '0', u00);
+      for (int high = 0; high < 2; high++) {
+        CharSet group = controls.intersect(CharSet.of(high * 16, high * 16 + 15));
+        if (group.isEmpty()) {
+          continue;
+        }
+        int h = nfa.newState();
+        nfa.addByte(u00, '0' + high, h);
+        int[] g = group.ranges();
+        for (int i = 0; i < g.length; i += 2) {
+          for (int c = g[i]; c <= g[i + 1]; c++) {
+            int low = c & 0xF;
+            if (low < 10) {
+              nfa.addByte(h, '0' + low, to);
+            } else {
+              nfa.addByte(h, 'a' + low - 10, to);
+              nfa.addByte(h, 'A' + low - 10, to);
+            }
+          }
         }
       }
     }
 
-    private static void emitEscape(Nfa nfa, int c, int from, int to) {
+    private static void emitShortEscape(Nfa nfa, int c, int from, int to) {
       int shortForm =
           switch (c) {
             case '"' -> '"';
@@ -63,19 +93,6 @@ public sealed interface CharEncoding {
           };
       if (shortForm >= 0) {
         nfa.addByte(from, shortForm, to);
-      }
-      if (c < 0x20) {
-        int s = nfa.newState();
-        nfa.addLiteral(from, "u00".getBytes(java.nio.charset.StandardCharsets.US_ASCII), s);
-        int s2 = nfa.newState();
-        nfa.addByte(s, '0' + (c >> 4), s2);
-        int low = c & 0xF;
-        if (low < 10) {
-          nfa.addByte(s2, '0' + low, to);
-        } else {
-          nfa.addByte(s2, 'a' + low - 10, to);
-          nfa.addByte(s2, 'A' + low - 10, to);
-        }
       }
     }
   }
