@@ -50,7 +50,7 @@ record Configs(Frame[] frames, boolean accepting) {
       for (int i = 0; i < calls.length; i += 2) {
         close(
             g,
-            new Frame(calls[i], 0, new Frame(f.rule, calls[i + 1], f.parent)),
+            new Frame(calls[i], 0, new Frame(f.rule, calls[i + 1], f.count, f.parent)),
             out,
             accepting,
             seen);
@@ -71,12 +71,12 @@ record Configs(Frame[] frames, boolean accepting) {
     Set<Frame> out = null;
     boolean[] accepting = {false};
     for (Frame f : frames) {
-      int s = g.rule(f.rule).step(f.state, b);
-      if (s >= 0) {
+      Frame next = g.step(f, b);
+      if (next != null) {
         if (out == null) {
           out = new LinkedHashSet<>();
         }
-        close(g, new Frame(f.rule, s, f.parent), out, accepting);
+        close(g, next, out, accepting);
       }
     }
     return out == null ? DEAD : new Configs(out.toArray(new Frame[0]), accepting[0]);

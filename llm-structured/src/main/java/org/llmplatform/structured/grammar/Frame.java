@@ -8,15 +8,21 @@ package org.llmplatform.structured.grammar;
 final class Frame {
   final int rule;
   final int state;
+  final int count; // characters so far, for a rule with a LengthBound; else 0
   final Frame parent;
   private final int hash;
   final int depth;
 
   Frame(int rule, int state, Frame parent) {
+    this(rule, state, 0, parent);
+  }
+
+  Frame(int rule, int state, int count, Frame parent) {
     this.rule = rule;
     this.state = state;
+    this.count = count;
     this.parent = parent;
-    this.hash = (parent == null ? 17 : parent.hash) * 31 * 31 + rule * 31 + state;
+    this.hash = ((parent == null ? 17 : parent.hash) * 31 * 31 + rule * 31 + state) * 31 + count;
     this.depth = parent == null ? 1 : parent.depth + 1;
   }
 
@@ -34,7 +40,7 @@ final class Frame {
       if (a == b) {
         return true;
       }
-      if (a.rule != b.rule || a.state != b.state) {
+      if (a.rule != b.rule || a.state != b.state || a.count != b.count) {
         return false;
       }
       a = a.parent;

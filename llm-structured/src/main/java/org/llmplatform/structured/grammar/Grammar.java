@@ -11,18 +11,40 @@ import org.llmplatform.structured.vocab.Vocabulary;
  */
 public final class Grammar {
   private final Dfa[] rules;
+  private final LengthBound[] bounds; // [rules], null where the rule counts nothing
 
-  Grammar(Dfa[] rules) {
+  Grammar(Dfa[] rules, LengthBound[] bounds) {
     this.rules = rules;
+    this.bounds = bounds;
   }
 
-  /** A grammar from its rules; callers check it with {@link GrammarChecks} first. */
+  /** A grammar from its rules (rule 0 the start). */
   public static Grammar of(List<Dfa> rules) {
-    return new Grammar(GrammarChecks.productive(rules.toArray(new Dfa[0])));
+    return of(rules, new LengthBound[rules.size()]);
+  }
+
+  /** A grammar from its rules and, per rule, a length bound or null. */
+  public static Grammar of(List<Dfa> rules, LengthBound[] bounds) {
+    return new Grammar(GrammarChecks.productive(rules.toArray(new Dfa[0])), bounds.clone());
   }
 
   Dfa rule(int index) {
     return rules[index];
+  }
+
+  LengthBound bound(int index) {
+    return bounds[index];
+  }
+
+  /** The frame after byte {@code b}, or null when the rule (or its length bound) refuses it. */
+  Frame step(Frame f, int b) {
+    int s = rules[f.rule].step(f.state, b);
+    if (s < 0) {
+      return null;
+    }
+    LengthBound lb = bounds[f.rule];
+    int count = lb == null ? 0 : lb.next(f.state, b, f.count);
+    return count < 0 ? null : new Frame(f.rule, s, count, f.parent);
   }
 
   public int ruleCount() {

@@ -19,6 +19,9 @@ public final class GrammarChecks {
         productive[i] = !current[i].isEmpty();
       }
       for (int i = 0; i < current.length; i++) {
+        if (current[i].lexical()) {
+          continue; // keep the shared automaton (its cached masks are keyed by identity)
+        }
         Dfa d = current[i].withProductiveCalls(r -> productive[r]);
         if (d.stateCount() != current[i].stateCount() || d.isEmpty() != current[i].isEmpty()) {
           changed = true;

@@ -19,6 +19,7 @@ final class LexicalMasks {
   private static final Map<Vocabulary, LexicalMasks> BY_VOCABULARY = new WeakHashMap<>();
 
   private final Map<Dfa, StateMask[]> masks = new WeakHashMap<>();
+  private final Map<Dfa, CountedScan.Mask[]> counted = new WeakHashMap<>();
   private final AtomicInteger entries = new AtomicInteger();
 
   /**
@@ -34,6 +35,19 @@ final class LexicalMasks {
     synchronized (masks) {
       StateMask[] arr = masks.get(dfa);
       return arr == null ? null : arr[state];
+    }
+  }
+
+  CountedScan.Mask getCounted(Dfa dfa, int state) {
+    synchronized (counted) {
+      CountedScan.Mask[] arr = counted.get(dfa);
+      return arr == null ? null : arr[state];
+    }
+  }
+
+  void putCounted(Dfa dfa, int state, CountedScan.Mask mask) {
+    synchronized (counted) {
+      counted.computeIfAbsent(dfa, d -> new CountedScan.Mask[d.stateCount()])[state] = mask;
     }
   }
 

@@ -30,7 +30,10 @@ final class MaskWalker {
     returns.clear();
     for (Frame f : configs.frames()) {
       Dfa d = grammar.rule(f.rule);
-      if (d.lexical()) {
+      LengthBound lb = grammar.bound(f.rule);
+      if (lb != null) {
+        fillCounted(d, lb, f);
+      } else if (d.lexical()) {
         LexicalMasks.StateMask m = lexicalMask(d, f.state);
         long[] inside = m.inside();
         for (int i = 0; i < inside.length; i++) {
@@ -47,6 +50,48 @@ final class MaskWalker {
     }
   }
 
+  private void fillCounted(Dfa d, LengthBound lb, Frame f) {
+    CountedScan.Mask m = memo.getCounted(d, f.state);
+    if (m == null) {
+      m = CountedScan.scan(trie, d, lb.body(), f.state, mask.length);
+      memo.putCounted(d, f.state, m);
+    }
+    m.orInside(mask, lb.max() < 0 ? Integer.MAX_VALUE : lb.max() - f.count);
+    int[] exits = m.exits();
+    int[] chars = m.exitChars();
+    for (int i = 0; i < exits.length; i++) {
+      int n = f.count + chars[i];
+      if (n >= lb.min() && (lb.max() < 0 || n <= lb.max())) {
+        mark(exits[i]);
+        if (f.parent != null) {
+          walkReturned(exits[i], f.parent);
+        }
+      }
+    }
+  }
+
+  private void walkCounted(int node, Dfa d, LengthBound lb, int state, int count, Frame parent) {
+    int end = trie.subtreeEnd(node);
+    for (int c = node + 1; c < end; c = trie.subtreeEnd(c)) {
+      int b = trie.edgeByte(c);
+      int s = d.step(state, b);
+      if (s < 0) {
+        continue;
+      }
+      int n = lb.next(state, b, count);
+      if (n < 0) {
+        continue;
+      }
+      mark(c);
+      if (c + 1 < trie.subtreeEnd(c)) {
+        walkCounted(c, d, lb, s, n, parent);
+        if (d.accepting(s) && parent != null) {
+          walkReturned(c, parent);
+        }
+      }
+    }
+  }
+
   private LexicalMasks.StateMask lexicalMask(Dfa d, int state) {
     LexicalMasks.StateMask m = memo.get(d, state);
     if (m == null) {
@@ -59,6 +104,11 @@ final class MaskWalker {
   /** The children of {@code node}, walked with the configuration {@code f} (which takes a byte). */
   private void walk(int node, Frame f) {
     Dfa d = grammar.rule(f.rule);
+    LengthBound lb = grammar.bound(f.rule);
+    if (lb != null) {
+      walkCounted(node, d, lb, f.state, f.count, f.parent);
+      return;
+    }
     if (d.lexical()) {
       walkLexical(node, d, f.state, f.parent);
       return;

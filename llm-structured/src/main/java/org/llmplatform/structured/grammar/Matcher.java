@@ -142,7 +142,7 @@ public final class Matcher {
       int only = -1;
       for (int b = 0; b < 256 && only != -2; b++) {
         for (Frame f : c.frames()) {
-          if (grammar.rule(f.rule).step(f.state, b) >= 0) {
+          if (grammar.step(f, b) != null) {
             only = only == -1 ? b : -2;
             break;
           }

@@ -11,6 +11,7 @@ import org.llmplatform.structured.automaton.Dfa;
 import org.llmplatform.structured.automaton.Nfa;
 import org.llmplatform.structured.grammar.Grammar;
 import org.llmplatform.structured.grammar.GrammarChecks;
+import org.llmplatform.structured.grammar.LengthBound;
 
 /**
  * Collects the rules of one grammar. Lexical rules (no calls) are interned across grammars by a key
@@ -29,6 +30,7 @@ final class GrammarBuilder {
 
   private final List<Dfa> rules = new ArrayList<>();
   private final Map<String, Integer> lexicalIds = new HashMap<>();
+  private final Map<Integer, LengthBound> bounds = new HashMap<>();
 
   /** A rule id to define later (rules may be recursive). */
   int reserve() {
@@ -60,6 +62,21 @@ final class GrammarBuilder {
     return id;
   }
 
+  /** A JSON string of {@code min} to {@code max} (-1: any) characters, counted beside its rule. */
+  int countedString(int min, int max) {
+    String key = "string#" + min + "#" + max;
+    Integer id = lexicalIds.get(key);
+    if (id != null) {
+      return id;
+    }
+    Dfa plain = rules.get(Lexemes.plainString(this));
+    id = rules.size();
+    rules.add(plain);
+    lexicalIds.put(key, id);
+    bounds.put(id, new LengthBound(min, max, plain.step(0, '"')));
+    return id;
+  }
+
   Dfa rule(int id) {
     return rules.get(id);
   }
@@ -76,6 +93,8 @@ final class GrammarBuilder {
       throw new UnsupportedSchemaException(
           "$ref", "left-recursive reference (a schema that refers to itself before any input)");
     }
-    return Grammar.of(ordered);
+    LengthBound[] perRule = new LengthBound[ordered.size()];
+    bounds.forEach((id, b) -> perRule[id] = b);
+    return Grammar.of(ordered, perRule);
   }
 }

@@ -86,8 +86,10 @@ final class Lexemes {
     return b.lexical("number", () -> Dfa.of(raw(NUMBER_RE)));
   }
 
-  static int integer(GrammarBuilder b) {
-    return b.lexical("integer", () -> Dfa.of(raw(INTEGER_RE)));
+  /** Integers; with {@code zeroFraction} also {@code 1.0} (drafts 6 on), else digits only. */
+  static int integer(GrammarBuilder b, boolean zeroFraction) {
+    String re = zeroFraction ? INTEGER_RE : "-?(0|[1-9][0-9]*)";
+    return b.lexical("integer:" + zeroFraction, () -> Dfa.of(raw(re)));
   }
 
   static int literal(GrammarBuilder b, String text) {

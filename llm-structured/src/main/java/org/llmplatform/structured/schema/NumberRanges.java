@@ -25,21 +25,22 @@ final class NumberRanges {
   }
 
   /** Integers in [lo, hi] (inclusive, either null for unbounded); null when there are none. */
-  static String integers(BigInteger lo, BigInteger hi) {
+  static String integers(BigInteger lo, BigInteger hi, boolean zeroFraction) {
+    String frac = zeroFraction ? FRAC_ZERO : "";
     List<String> options = new ArrayList<>();
     // non-negative part
     BigInteger nlo = lo == null || lo.signum() < 0 ? BigInteger.ZERO : lo;
     if (hi == null || hi.compareTo(nlo) >= 0) {
-      options.add(digits(nlo, hi) + FRAC_ZERO);
+      options.add(digits(nlo, hi) + frac);
     }
     // negative part: -m with m in [max(1, -hi), -lo]
     BigInteger mlo = hi == null || hi.signum() >= 0 ? BigInteger.ONE : hi.negate();
     BigInteger mhi = lo == null ? null : lo.negate();
     if (mhi == null || mhi.compareTo(mlo) >= 0) {
-      options.add("-" + digits(mlo, mhi) + FRAC_ZERO);
+      options.add("-" + digits(mlo, mhi) + frac);
     }
     if (inRange(BigInteger.ZERO, lo, hi)) {
-      options.add("-0" + FRAC_ZERO);
+      options.add("-0" + frac);
     }
     return options.isEmpty() ? null : "(" + String.join("|", options) + ")";
   }

@@ -26,13 +26,18 @@ final class NumberShape {
     Limit lo = limit(s, "minimum", "exclusiveMinimum");
     Limit hi = limit(s, "maximum", "exclusiveMaximum");
     if (lo == null && hi == null) {
-      return integer ? Lexemes.integer(c.builder()) : Lexemes.number(c.builder());
+      return integer
+          ? Lexemes.integer(c.builder(), c.integersWithZeroFraction())
+          : Lexemes.number(c.builder());
     }
     String regex;
     if (integer) {
       BigInteger l = lo == null ? null : ceilInclusive(lo);
       BigInteger h = hi == null ? null : floorInclusive(hi);
-      regex = l != null && h != null && l.compareTo(h) > 0 ? null : NumberRanges.integers(l, h);
+      regex =
+          l != null && h != null && l.compareTo(h) > 0
+              ? null
+              : NumberRanges.integers(l, h, c.integersWithZeroFraction());
     } else {
       regex = NumberRanges.numbers(bound(lo, "minimum"), bound(hi, "maximum"));
     }

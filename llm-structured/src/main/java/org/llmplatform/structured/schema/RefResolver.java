@@ -56,6 +56,12 @@ final class RefResolver {
     return at;
   }
 
+  /** True for drafts 3 and 4, where {@code 1.0} is not an integer. */
+  boolean integersWithoutFraction() {
+    String schema = root.isObject() ? root.path("$schema").asString("") : "";
+    return schema.matches(".*draft-0[34].*");
+  }
+
   /** True for drafts 3 to 7, where keywords beside {@code $ref} are ignored. */
   boolean legacyDraft() {
     String schema = root.isObject() ? root.path("$schema").asString("") : "";

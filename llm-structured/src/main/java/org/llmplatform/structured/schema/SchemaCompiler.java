@@ -95,6 +95,11 @@ public final class SchemaCompiler {
     return builder;
   }
 
+  /** Whether {@code 1.0} counts as an integer (JSON Schema drafts 6 and later). */
+  boolean integersWithZeroFraction() {
+    return !refs.integersWithoutFraction();
+  }
+
   int whitespace() {
     return Lexemes.whitespace(builder);
   }

@@ -35,8 +35,10 @@ final class StringShape {
     String format = s.has("format") ? Formats.regex(s.get("format").asString()) : null;
     int min = s.path("minLength").asInt(0);
     int max = s.has("maxLength") ? s.get("maxLength").asInt() : -1;
-    if (patterns.isEmpty() && format == null && min == 0 && max < 0) {
-      return Lexemes.plainString(c.builder());
+    if (patterns.isEmpty() && format == null) {
+      return min == 0 && max < 0
+          ? Lexemes.plainString(c.builder())
+          : c.builder().countedString(min, max);
     }
     if (min > MAX_LENGTH || max > MAX_LENGTH) {
       throw new UnsupportedSchemaException(
