@@ -24,9 +24,16 @@ public final class Dfa {
   private final int[] next; // [states * classes] -> state or -1
   private final boolean[] accepting; // [states]
   private final int[][] calls; // [states] -> (rule, target) pairs, or empty
+  private final int[] tags; // [states] tag of the state, -1 none; null when no state has one
   private final boolean lexical;
 
   private Dfa(int[] classOf, int classes, int[] next, boolean[] accepting, int[][] calls) {
+    this(classOf, classes, next, accepting, calls, null);
+  }
+
+  private Dfa(
+      int[] classOf, int classes, int[] next, boolean[] accepting, int[][] calls, int[] tags) {
+    this.tags = tags;
     this.classOf = classOf;
     this.classes = classes;
     this.next = next;
@@ -46,6 +53,11 @@ public final class Dfa {
   /** The state after {@code b} (0..255) from {@code state}, or -1. */
   public int step(int state, int b) {
     return next[state * classes + classOf[b]];
+  }
+
+  /** The tag of a state (from {@link Nfa#tag}), -1 for none. */
+  public int tag(int state) {
+    return tags == null ? -1 : tags[state];
   }
 
   public boolean accepting(int state) {
@@ -108,7 +120,7 @@ public final class Dfa {
       }
       kept[s] = Arrays.copyOf(k, n);
     }
-    return trimmed(classOf, classes, next.clone(), accepting, kept);
+    return trimmed(classOf, classes, next.clone(), accepting, kept, tags);
   }
 
   /** The language of both lexical automata. */
@@ -196,8 +208,13 @@ public final class Dfa {
     return c;
   }
 
-  /** Keeps the states reachable from 0 that can reach an accepting state; renumbers them. */
   static Dfa trimmed(int[] classOf, int classes, int[] next, boolean[] acc, int[][] calls) {
+    return trimmed(classOf, classes, next, acc, calls, null);
+  }
+
+  /** Keeps the states reachable from 0 that can reach an accepting state; renumbers them. */
+  static Dfa trimmed(
+      int[] classOf, int classes, int[] next, boolean[] acc, int[][] calls, int[] tags) {
     int n = acc.length;
     // reverse reachability from accepting states
     List<IntList> reverse = new ArrayList<>(n);
@@ -267,6 +284,7 @@ public final class Dfa {
       return new Dfa(classOf, classes, filled(classes), new boolean[1], noCalls(1));
     }
     int[] newNext = new int[count * classes];
+    int[] newTags = tags == null ? null : new int[count];
     boolean[] newAcc = new boolean[count];
     int[][] newCalls = new int[count][];
     for (int s = 0; s < n; s++) {
@@ -275,6 +293,9 @@ public final class Dfa {
         continue;
       }
       newAcc[ns] = acc[s];
+      if (newTags != null) {
+        newTags[ns] = tags[s];
+      }
       for (int c = 0; c < classes; c++) {
         int t = next[s * classes + c];
         newNext[ns * classes + c] = t >= 0 ? id[t] : -1;
@@ -289,7 +310,7 @@ public final class Dfa {
       }
       newCalls[ns] = kept.toArray();
     }
-    return new Dfa(classOf, classes, newNext, newAcc, newCalls);
+    return new Dfa(classOf, classes, newNext, newAcc, newCalls, newTags);
   }
 
   private static int[] filled(int n) {
@@ -428,10 +449,21 @@ public final class Dfa {
         calls.add(pairs.toArray());
       }
       boolean[] acc = new boolean[sets.size()];
+      int[] tags = nfa.hasTags() ? new int[sets.size()] : null;
       for (int d = 0; d < acc.length; d++) {
         acc[d] = Arrays.binarySearch(sets.get(d), nfa.accept()) >= 0;
+        if (tags != null) {
+          tags[d] = -1;
+          for (int s : sets.get(d)) {
+            int t = nfa.tagOf(s);
+            if (t >= 0 && tags[d] >= 0 && tags[d] != t) {
+              throw new IllegalStateException("two tags in one state: " + tags[d] + ", " + t);
+            }
+            tags[d] = t >= 0 ? t : tags[d];
+          }
+        }
       }
-      return trimmed(classOf, classes, next.toArray(), acc, calls.toArray(new int[0][]));
+      return trimmed(classOf, classes, next.toArray(), acc, calls.toArray(new int[0][]), tags);
     }
 
     private static int idOf(int[] set, Map<Key, Integer> ids, List<int[]> sets) {

@@ -18,6 +18,7 @@ public final class Nfa {
   // call edges: from, rule, to
   private int[] calls = new int[12];
   private int callCount;
+  private final java.util.Map<Integer, Integer> tags = new java.util.HashMap<>();
   private int start = -1;
   private int accept = -1;
 
@@ -72,6 +73,19 @@ public final class Nfa {
     calls[callCount * 3 + 1] = rule;
     calls[callCount * 3 + 2] = to;
     callCount++;
+  }
+
+  /** Marks a state; the DFA state holding it carries the tag (see {@link Dfa#tag}). */
+  public void tag(int state, int tag) {
+    tags.put(state, tag);
+  }
+
+  int tagOf(int state) {
+    return tags.getOrDefault(state, -1);
+  }
+
+  boolean hasTags() {
+    return !tags.isEmpty();
   }
 
   public void setStart(int state) {

@@ -48,7 +48,9 @@ public final class MaskBench {
     }
     PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
     try (HuggingFaceTokenizer tokenizer =
-        HuggingFaceTokenizer.newInstance(tokenizerJson, Map.of("addSpecialTokens", "false"))) {
+        HuggingFaceTokenizer.newInstance(
+            tokenizerJson,
+            Map.of("addSpecialTokens", "false", "truncation", "false", "padding", "false"))) {
       Summary summary = new Summary();
       ExecutorService worker = newWorker();
       for (Path file : files) {

@@ -47,6 +47,7 @@ final class SchemaRun {
       SchemaFile.Instance test = file.tests().get(i);
       Matcher m = grammar.matcher(vocabulary);
       boolean accepted = true;
+      int position = 0;
       for (int token : tokens.get(i)) {
         if (cancelled) {
           break;
@@ -68,6 +69,7 @@ final class SchemaRun {
           accepted = false;
           break;
         }
+        position++;
       }
       accepted &= m.isAccepting();
       if (accepted != test.valid()) {
@@ -76,11 +78,29 @@ final class SchemaRun {
             file.name()
                 + ": validation_error: test "
                 + i
-                + (test.valid() ? " valid, rejected: " : " invalid, accepted: ")
+                + (test.valid()
+                    ? " valid, rejected at token " + position + ": "
+                    : " invalid, accepted: ")
+                + abbreviate(prefix(tokens.get(i), position))
+                + " <|> "
                 + abbreviate(test.text()));
       }
     }
     return FileResult.measured(file, mismatch, ttfm, java.util.Arrays.copyOf(tbm, samples));
+  }
+
+  private String prefix(int[] ids, int n) {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    for (int k = Math.max(0, n - 12); k < Math.min(n + 1, ids.length); k++) {
+      byte[] b = vocabulary.bytes(ids[k]);
+      if (b != null) {
+        out.writeBytes(b);
+      }
+      if (k == n - 1) {
+        out.writeBytes("|".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      }
+    }
+    return out.toString(java.nio.charset.StandardCharsets.UTF_8);
   }
 
   private static String abbreviate(String s) {

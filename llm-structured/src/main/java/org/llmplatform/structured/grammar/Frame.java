@@ -8,7 +8,7 @@ package org.llmplatform.structured.grammar;
 final class Frame {
   final int rule;
   final int state;
-  final int count; // characters so far, for a rule with a LengthBound; else 0
+  final long count; // characters so far (LengthBound) or properties seen (PropertySet); else 0
   final Frame parent;
   private final int hash;
   final int depth;
@@ -17,12 +17,14 @@ final class Frame {
     this(rule, state, 0, parent);
   }
 
-  Frame(int rule, int state, int count, Frame parent) {
+  Frame(int rule, int state, long count, Frame parent) {
     this.rule = rule;
     this.state = state;
     this.count = count;
     this.parent = parent;
-    this.hash = ((parent == null ? 17 : parent.hash) * 31 * 31 + rule * 31 + state) * 31 + count;
+    this.hash =
+        ((parent == null ? 17 : parent.hash) * 31 * 31 + rule * 31 + state) * 31
+            + Long.hashCode(count);
     this.depth = parent == null ? 1 : parent.depth + 1;
   }
 

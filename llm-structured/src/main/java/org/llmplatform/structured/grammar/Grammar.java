@@ -12,20 +12,23 @@ import org.llmplatform.structured.vocab.Vocabulary;
 public final class Grammar {
   private final Dfa[] rules;
   private final LengthBound[] bounds; // [rules], null where the rule counts nothing
+  private final PropertySet[] properties; // [rules], null where the rule tracks no properties
 
-  Grammar(Dfa[] rules, LengthBound[] bounds) {
+  Grammar(Dfa[] rules, LengthBound[] bounds, PropertySet[] properties) {
     this.rules = rules;
     this.bounds = bounds;
+    this.properties = properties;
   }
 
   /** A grammar from its rules (rule 0 the start). */
   public static Grammar of(List<Dfa> rules) {
-    return of(rules, new LengthBound[rules.size()]);
+    return of(rules, new LengthBound[rules.size()], new PropertySet[rules.size()]);
   }
 
-  /** A grammar from its rules and, per rule, a length bound or null. */
-  public static Grammar of(List<Dfa> rules, LengthBound[] bounds) {
-    return new Grammar(GrammarChecks.productive(rules.toArray(new Dfa[0])), bounds.clone());
+  /** A grammar from its rules and, per rule, a length bound or null, a property set or null. */
+  public static Grammar of(List<Dfa> rules, LengthBound[] bounds, PropertySet[] properties) {
+    return new Grammar(
+        GrammarChecks.productive(rules.toArray(new Dfa[0])), bounds.clone(), properties.clone());
   }
 
   Dfa rule(int index) {
@@ -43,8 +46,16 @@ public final class Grammar {
       return null;
     }
     LengthBound lb = bounds[f.rule];
-    int count = lb == null ? 0 : lb.next(f.state, b, f.count);
-    return count < 0 ? null : new Frame(f.rule, s, count, f.parent);
+    if (lb != null) {
+      int count = lb.next(f.state, b, (int) f.count);
+      return count < 0 ? null : new Frame(f.rule, s, count, f.parent);
+    }
+    PropertySet ps = properties[f.rule];
+    if (ps != null) {
+      long seen = ps.next(rules[f.rule].tag(s), f.count);
+      return seen < 0 ? null : new Frame(f.rule, s, seen, f.parent);
+    }
+    return new Frame(f.rule, s, 0, f.parent);
   }
 
   public int ruleCount() {

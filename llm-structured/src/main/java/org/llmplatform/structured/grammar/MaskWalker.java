@@ -56,11 +56,11 @@ final class MaskWalker {
       m = CountedScan.scan(trie, d, lb.body(), f.state, mask.length);
       memo.putCounted(d, f.state, m);
     }
-    m.orInside(mask, lb.max() < 0 ? Integer.MAX_VALUE : lb.max() - f.count);
+    m.orInside(mask, lb.max() < 0 ? Integer.MAX_VALUE : lb.max() - (int) f.count);
     int[] exits = m.exits();
     int[] chars = m.exitChars();
     for (int i = 0; i < exits.length; i++) {
-      int n = f.count + chars[i];
+      int n = (int) f.count + chars[i];
       if (n >= lb.min() && (lb.max() < 0 || n <= lb.max())) {
         mark(exits[i]);
         if (f.parent != null) {
@@ -106,7 +106,7 @@ final class MaskWalker {
     Dfa d = grammar.rule(f.rule);
     LengthBound lb = grammar.bound(f.rule);
     if (lb != null) {
-      walkCounted(node, d, lb, f.state, f.count, f.parent);
+      walkCounted(node, d, lb, f.state, (int) f.count, f.parent);
       return;
     }
     if (d.lexical()) {
@@ -115,12 +115,12 @@ final class MaskWalker {
     }
     int end = trie.subtreeEnd(node);
     for (int c = node + 1; c < end; c = trie.subtreeEnd(c)) {
-      int s = d.step(f.state, trie.edgeByte(c));
-      if (s < 0) {
+      Frame h = grammar.step(f, trie.edgeByte(c));
+      if (h == null) {
         continue;
       }
       mark(c);
-      Configs next = Configs.close(grammar, new Frame(f.rule, s, f.parent));
+      Configs next = Configs.close(grammar, h);
       for (Frame g : next.frames()) {
         walk(c, g);
       }

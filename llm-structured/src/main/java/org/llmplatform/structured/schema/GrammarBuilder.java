@@ -12,6 +12,7 @@ import org.llmplatform.structured.automaton.Nfa;
 import org.llmplatform.structured.grammar.Grammar;
 import org.llmplatform.structured.grammar.GrammarChecks;
 import org.llmplatform.structured.grammar.LengthBound;
+import org.llmplatform.structured.grammar.PropertySet;
 
 /**
  * Collects the rules of one grammar. Lexical rules (no calls) are interned across grammars by a key
@@ -31,6 +32,7 @@ final class GrammarBuilder {
   private final List<Dfa> rules = new ArrayList<>();
   private final Map<String, Integer> lexicalIds = new HashMap<>();
   private final Map<Integer, LengthBound> bounds = new HashMap<>();
+  private final Map<Integer, PropertySet> propertySets = new HashMap<>();
 
   /** A rule id to define later (rules may be recursive). */
   int reserve() {
@@ -77,6 +79,19 @@ final class GrammarBuilder {
     return id;
   }
 
+  /** Rule {@code id} tracks its object's properties (see {@link PropertySet}). */
+  void trackProperties(int id, long required) {
+    PropertySet old = propertySets.get(id);
+    if (old != null && old.required() != required) {
+      throw new UnsupportedSchemaException("type", "two object shapes in one schema");
+    }
+    propertySets.put(id, new PropertySet(required));
+  }
+
+  boolean isCounted(int id) {
+    return bounds.containsKey(id);
+  }
+
   Dfa rule(int id) {
     return rules.get(id);
   }
@@ -95,6 +110,8 @@ final class GrammarBuilder {
     }
     LengthBound[] perRule = new LengthBound[ordered.size()];
     bounds.forEach((id, b) -> perRule[id] = b);
-    return Grammar.of(ordered, perRule);
+    PropertySet[] sets = new PropertySet[ordered.size()];
+    propertySets.forEach((id, p) -> sets[id] = p);
+    return Grammar.of(ordered, perRule, sets);
   }
 }

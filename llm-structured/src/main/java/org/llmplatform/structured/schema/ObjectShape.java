@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Set;
 import org.llmplatform.structured.automaton.Dfa;
 import org.llmplatform.structured.automaton.Nfa;
+import org.llmplatform.structured.grammar.PropertySet;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -20,7 +21,7 @@ final class ObjectShape {
 
   private record Member(String name, JsonNode schema, boolean required) {}
 
-  static void emit(SchemaCompiler c, JsonNode s, Nfa n, int from, int to) {
+  static void emit(SchemaCompiler c, JsonNode s, Nfa n, int from, int to, int rule) {
     refuse(s);
     Set<String> required = new LinkedHashSet<>();
     s.path("required").forEach(r -> required.add(r.asString()));
@@ -41,6 +42,10 @@ final class ObjectShape {
     int requiredCount = (int) members.stream().filter(Member::required).count();
     checkCounts(s, requiredCount, members.size(), extras);
     int ws = c.whitespace();
+    if (members.size() <= PropertySet.MAX_PROPERTIES) {
+      emitAnyOrder(c, members, extras ? additional : null, n, from, to, rule);
+      return;
+    }
     int[][] node = new int[members.size() + 1][2];
     for (int[] row : node) {
       row[0] = n.newState();
@@ -70,6 +75,69 @@ final class ObjectShape {
         }
       }
     }
+  }
+
+  /**
+   * Members in any order, each declared one at most once and the required ones present (tracked by
+   * the rule's {@link PropertySet}); extra names wherever {@code additional} allows them.
+   */
+  private static void emitAnyOrder(
+      SchemaCompiler c,
+      List<Member> members,
+      JsonNode additional,
+      Nfa n,
+      int from,
+      int to,
+      int rule) {
+    int ws = c.whitespace();
+    long required = 0;
+    for (int i = 0; i < members.size(); i++) {
+      if (members.get(i).required()) {
+        required |= 1L << i;
+      }
+    }
+    c.builder().trackProperties(rule, required);
+    int open = n.newState();
+    n.addByte(from, '{', open);
+    int first = n.newState();
+    n.addCall(open, ws, first);
+    int close = n.newState();
+    n.tag(close, PropertySet.CLOSE);
+    n.addEpsilon(close, to);
+    n.addByte(first, '}', close);
+    int afterMember = n.newState();
+    int next = n.newState();
+    int comma = n.newState();
+    n.addByte(afterMember, ',', comma);
+    n.addCall(comma, ws, next);
+    n.addByte(afterMember, '}', close);
+    for (int start : new int[] {first, next}) {
+      for (int i = 0; i < members.size(); i++) {
+        Member m = members.get(i);
+        int keyEnd = n.newState();
+        n.addLiteral(start, Literals.quote(m.name()).getBytes(StandardCharsets.UTF_8), keyEnd);
+        n.tag(keyEnd, i);
+        valueAfterKey(n, keyEnd, c.ruleFor(m.schema()), ws, afterMember);
+      }
+      if (additional != null) {
+        int keyEnd = n.newState();
+        n.addCall(start, extraKeyRule(c, members), keyEnd);
+        valueAfterKey(n, keyEnd, c.ruleFor(additional), ws, afterMember);
+      }
+    }
+  }
+
+  /** ws ':' ws value ws after a key. */
+  private static void valueAfterKey(Nfa n, int keyEnd, int value, int ws, int to) {
+    int k2 = n.newState();
+    n.addCall(keyEnd, ws, k2);
+    int colon = n.newState();
+    n.addByte(k2, ':', colon);
+    int v = n.newState();
+    n.addCall(colon, ws, v);
+    int after = n.newState();
+    n.addCall(v, value, after);
+    n.addCall(after, ws, to);
   }
 
   /** From {@code at}: a comma and white space when a member came before. */

@@ -45,6 +45,31 @@ public final class SchemaCompiler {
   private SchemaCompiler(JsonNode root) {
     this.refs = new RefResolver(root);
     this.merger = new SchemaMerger(refs);
+    this.merger.checkOneOfWith(new OneOfCheck(this, merger));
+  }
+
+  /**
+   * The lexical automaton of a schema that only admits strings (pattern, format, enum), or null
+   * when there is none to compare (length-counted strings).
+   */
+  Dfa stringAutomaton(JsonNode flat) {
+    if (flat.has("enum") || flat.has("const")) {
+      Nfa n = new Nfa();
+      int from = n.newState();
+      int to = n.newState();
+      List<JsonNode> values =
+          flat.has("const") ? List.of(flat.get("const")) : SchemaMerger.values(flat, "enum");
+      for (JsonNode v : values) {
+        if (v.isString()) {
+          Literals.emit(v, n, from, to);
+        }
+      }
+      n.setStart(from);
+      n.setAccept(to);
+      return Dfa.of(n);
+    }
+    int rule = StringShape.rule(this, flat);
+    return builder.isCounted(rule) ? null : builder.rule(rule);
   }
 
   /** The grammar of the JSON instances of {@code schemaJson}. */
@@ -127,7 +152,7 @@ public final class SchemaCompiler {
     Nfa n = new Nfa();
     int from = n.newState();
     int to = n.newState();
-    emitAlternatives(flat, n, from, to);
+    emitAlternatives(flat, n, from, to, id);
     n.setStart(from);
     n.setAccept(to);
     builder.define(id, n);
@@ -146,7 +171,7 @@ public final class SchemaCompiler {
     return true;
   }
 
-  private void emitAlternatives(JsonNode flat, Nfa n, int from, int to) {
+  private void emitAlternatives(JsonNode flat, Nfa n, int from, int to, int rule) {
     if (flat.isBoolean()) {
       if (flat.asBoolean()) {
         n.addCall(from, anyValueRule(), to);
@@ -187,7 +212,7 @@ public final class SchemaCompiler {
           }
         }
         case "string" -> n.addCall(from, StringShape.rule(this, flat), to);
-        case "object" -> ObjectShape.emit(this, flat, n, from, to);
+        case "object" -> ObjectShape.emit(this, flat, n, from, to, rule);
         case "array" -> ArrayShape.emit(this, flat, n, from, to);
         default -> throw new UnsupportedSchemaException("type", "unknown type " + type);
       }
@@ -300,7 +325,7 @@ public final class SchemaCompiler {
     Nfa n = new Nfa();
     int from = n.newState();
     int to = n.newState();
-    emitAlternatives(schema, n, from, to);
+    emitAlternatives(schema, n, from, to, anyValue);
     n.setStart(from);
     n.setAccept(to);
     builder.define(anyValue, n);

@@ -23,9 +23,15 @@ final class SchemaMerger {
   private static final int MAX_ALTERNATIVES = 64;
 
   private final RefResolver refs;
+  private OneOfCheck oneOf;
 
   SchemaMerger(RefResolver refs) {
     this.refs = refs;
+  }
+
+  /** Enables {@code oneOf}, checked by {@code check} (else refused). */
+  void checkOneOfWith(OneOfCheck check) {
+    this.oneOf = check;
   }
 
   /** The schema with top-level {@code allOf}, {@code $ref} and {@code oneOf} flattened. */
@@ -56,6 +62,10 @@ final class SchemaMerger {
     }
     JsonNode result = out;
     if (s.has("oneOf")) {
+      if (oneOf == null) {
+        throw new UnsupportedSchemaException("oneOf", "not enforced here");
+      }
+      oneOf.requireDisjoint(out, s.get("oneOf"));
       ObjectNode alt = F.objectNode();
       alt.set("anyOf", s.get("oneOf"));
       result = merge(result, alt);

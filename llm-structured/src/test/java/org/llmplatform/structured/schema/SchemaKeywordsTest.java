@@ -41,13 +41,24 @@ class SchemaKeywordsTest {
   }
 
   @Test
-  void propertiesInSchemaOrderWithRequiredAndAdditional() {
+  void propertiesInAnyOrderOnceEachWithRequiredAndAdditional() {
     Grammar closed =
         g(
             "{'type':'object','properties':{'a':{'type':'integer'},'b':{'type':'string'}},"
                 + "'required':['b'],'additionalProperties':false}");
-    accepts(closed, "{\"a\": 1, \"b\": \"x\"}", "{\"b\": \"x\"}", "{ \"b\" : \"x\" }");
-    rejects(closed, "{}", "{\"a\": 1}", "{\"b\": \"x\", \"a\": 1}", "{\"b\": \"x\", \"c\": 1}");
+    accepts(
+        closed,
+        "{\"a\": 1, \"b\": \"x\"}",
+        "{\"b\": \"x\"}",
+        "{ \"b\" : \"x\" }",
+        "{\"b\": \"x\", \"a\": 1}");
+    rejects(
+        closed,
+        "{}",
+        "{\"a\": 1}",
+        "{\"b\": \"x\", \"c\": 1}",
+        "{\"b\": \"x\", \"b\": \"y\"}",
+        "{\"a\": 1, \"b\": \"x\",}");
     Grammar open = g("{'type':'object','properties':{'a':{'type':'integer'}}}");
     accepts(open, "{}", "{\"a\": 1, \"z\": [true]}", "{\"z\": 1, \"a\": 2}");
     rejects(open, "{\"a\": \"x\"}", "{\"a\": 1, \"a\": 2}");
@@ -83,6 +94,12 @@ class SchemaKeywordsTest {
     accepts(any, "12", "\"ab\"");
     rejects(any, "\"abc\"", "null");
     accepts(g("{'oneOf':[{'type':'integer'},{'type':'null'}]}"), "null", "3");
+    Grammar tagged =
+        g(
+            "{'type':'object','oneOf':[{'properties':{'k':{'const':'x'}},'required':['k']},"
+                + "{'properties':{'k':{'pattern':'^y+$'}},'required':['k']}]}");
+    accepts(tagged, "{\"k\": \"x\"}", "{\"k\": \"yy\"}");
+    rejects(tagged, "{\"k\": \"z\"}");
     Grammar all =
         g(
             "{'allOf':[{'type':'object','properties':{'a':{'type':'integer'}},'required':['a']},"
@@ -174,6 +191,7 @@ class SchemaKeywordsTest {
   @Test
   void refusesWhatItCannotEnforceNamingTheKeyword() {
     assertRefused("{'not':{'type':'string'}}", "not");
+    assertRefused("{'oneOf':[{'required':['a']},{'required':['b']}]}", "oneOf");
     assertRefused("{'type':'object','patternProperties':{'^x':{}}}", "patternProperties");
     assertRefused("{'type':'integer','multipleOf':3}", "multipleOf");
     assertRefused("{'type':'array','uniqueItems':true}", "uniqueItems");
