@@ -56,11 +56,14 @@ final class SchemaMerger {
     ObjectNode out = F.objectNode();
     for (Map.Entry<String, JsonNode> e : s.properties()) {
       String k = e.getKey();
-      if (!k.equals("$ref") && !k.equals("allOf") && !k.equals("oneOf")) {
+      if (!k.equals("$ref") && !k.equals("allOf") && !k.equals("oneOf") && !k.equals("not")) {
         out.set(k, e.getValue());
       }
     }
     JsonNode result = out;
+    if (s.has("not")) {
+      result = merge(result, negate(s.get("not"), depth + 1));
+    }
     if (s.has("oneOf")) {
       if (oneOf == null) {
         throw new UnsupportedSchemaException("oneOf", "not enforced here");
@@ -80,6 +83,59 @@ final class SchemaMerger {
       }
     }
     return result;
+  }
+
+  /**
+   * {@code not} where it has an exact positive form: {@code not true/false/{}}, double negation,
+   * and excluded types; refused otherwise.
+   */
+  private JsonNode negate(JsonNode x, int depth) {
+    if (x.isObject() && x.has("not")) {
+      boolean onlyNot = true;
+      for (String k : x.propertyNames()) {
+        onlyNot &= k.equals("not") || !Keywords.constrains(k);
+      }
+      if (onlyNot) {
+        return flatten(x.get("not"), depth + 1); // not not X = X
+      }
+    }
+    JsonNode fx = flatten(x, depth);
+    if (fx.isBoolean()) {
+      return BooleanNode.valueOf(!fx.asBoolean());
+    }
+    List<String> keys = new ArrayList<>();
+    fx.propertyNames()
+        .forEach(
+            k -> {
+              if (Keywords.constrains(k)) {
+                keys.add(k);
+              }
+            });
+    if (keys.isEmpty()) {
+      return BooleanNode.FALSE;
+    }
+    if (keys.equals(List.of("not"))) {
+      return flatten(fx.get("not"), depth + 1);
+    }
+    if (keys.equals(List.of("type"))) {
+      Set<String> excluded = types(fx.get("type"));
+      if (excluded.contains("integer") && !excluded.contains("number")) {
+        throw new UnsupportedSchemaException("not", "not integer (non-integral numbers)");
+      }
+      ArrayNode remaining = F.arrayNode();
+      for (String t : List.of("object", "array", "string", "number", "boolean", "null")) {
+        if (!excluded.contains(t)) {
+          remaining.add(t);
+        }
+      }
+      if (remaining.isEmpty()) {
+        return BooleanNode.FALSE;
+      }
+      ObjectNode n = F.objectNode();
+      n.set("type", remaining);
+      return n;
+    }
+    throw new UnsupportedSchemaException("not", "not of " + keys + " is not enforced");
   }
 
   /** The conjunction of two flattened schemas. */

@@ -115,6 +115,17 @@ class SchemaKeywordsTest {
   }
 
   @Test
+  void notWithAnExactPositiveForm() {
+    Grammar notString = g("{'not':{'type':'string'}}");
+    accepts(notString, "1", "null", "{}");
+    rejects(notString, "\"a\"");
+    Grammar twice = g("{'not':{'not':{'type':'integer'}}}");
+    accepts(twice, "3");
+    rejects(twice, "\"3\"");
+    rejects(g("{'not':{}}"), "1", "\"a\"");
+  }
+
+  @Test
   void recursiveReferences() {
     Grammar tree =
         g(
@@ -190,7 +201,7 @@ class SchemaKeywordsTest {
 
   @Test
   void refusesWhatItCannotEnforceNamingTheKeyword() {
-    assertRefused("{'not':{'type':'string'}}", "not");
+    assertRefused("{'not':{'required':['a']}}", "not");
     assertRefused("{'oneOf':[{'required':['a']},{'required':['b']}]}", "oneOf");
     assertRefused("{'type':'object','patternProperties':{'^x':{}}}", "patternProperties");
     assertRefused("{'type':'integer','multipleOf':3}", "multipleOf");
