@@ -19,6 +19,8 @@ final class LexicalMasks {
   private static final Map<Vocabulary, LexicalMasks> BY_VOCABULARY = new WeakHashMap<>();
 
   private final Map<Dfa, StateMask[]> masks = new WeakHashMap<>();
+  private final Map<Dfa, StateSignature[]> signatures = new WeakHashMap<>();
+  private final Map<StateSignature, StateMask> bySignature = new java.util.HashMap<>();
   private final Map<Dfa, CountedScan.Mask[]> counted = new WeakHashMap<>();
   private final AtomicInteger entries = new AtomicInteger();
 
@@ -34,9 +36,29 @@ final class LexicalMasks {
   StateMask get(Dfa dfa, int state) {
     synchronized (masks) {
       StateMask[] arr = masks.get(dfa);
-      return arr == null ? null : arr[state];
+      StateMask m = arr == null ? null : arr[state];
+      if (m != null) {
+        return m;
+      }
+      StateSignature sig = signature(dfa, state);
+      m = sig == null ? null : bySignature.get(sig);
+      if (m != null) {
+        masks.computeIfAbsent(dfa, d -> new StateMask[d.stateCount()])[state] = m;
+      }
+      return m;
     }
   }
+
+  private StateSignature signature(Dfa dfa, int state) {
+    StateSignature[] arr = signatures.computeIfAbsent(dfa, d -> new StateSignature[d.stateCount()]);
+    if (arr[state] == null) {
+      StateSignature sig = StateSignature.of(dfa, state);
+      arr[state] = sig == null ? NONE : sig;
+    }
+    return arr[state] == NONE ? null : arr[state];
+  }
+
+  private static final StateSignature NONE = new StateSignature(new int[0]);
 
   CountedScan.Mask getCounted(Dfa dfa, int state) {
     synchronized (counted) {
@@ -60,6 +82,10 @@ final class LexicalMasks {
       if (arr[state] == null) {
         arr[state] = mask;
         entries.incrementAndGet();
+        StateSignature sig = signature(dfa, state);
+        if (sig != null) {
+          bySignature.putIfAbsent(sig, mask);
+        }
       }
     }
   }
