@@ -25,6 +25,7 @@ public final class Dfa {
   private final int[][] calls; // [states] -> (rule, target) pairs, or empty
   private final int[] tags; // [states] tag of the state, -1 none; null when no state has one
   private final boolean lexical;
+  private volatile byte[] plainLoop; // [states] 1 when every plain byte loops to the state, lazily
 
   private Dfa(int[] classOf, int classes, int[] next, boolean[] accepting, int[][] calls) {
     this(classOf, classes, next, accepting, calls, null);
@@ -57,6 +58,26 @@ public final class Dfa {
   /** The tag of a state (from {@link Nfa#tag}), -1 for none. */
   public int tag(int state) {
     return tags == null ? -1 : tags[state];
+  }
+
+  /**
+   * True when every printable ASCII byte other than the quote and the backslash leads from {@code
+   * state} back to it (inside a free string): a subtree of such bytes stays in the state.
+   */
+  public boolean loopsOnPlain(int state) {
+    byte[] loop = plainLoop;
+    if (loop == null) {
+      loop = new byte[stateCount()];
+      for (int s = 0; s < loop.length; s++) {
+        boolean all = true;
+        for (int b = 0x20; b < 0x7F && all; b++) {
+          all = b == '"' || b == '\\' || step(s, b) == s;
+        }
+        loop[s] = (byte) (all ? 1 : 0);
+      }
+      plainLoop = loop;
+    }
+    return loop[state] == 1;
   }
 
   public boolean accepting(int state) {

@@ -12,12 +12,55 @@ public final class TokenTrie {
   private final int[] subtreeEnd; // [nodes] first node after the subtree
   private final int[] tokenStart; // [nodes + 1] offsets into tokens
   private final int[] tokens; // ids of the tokens ending at each node, node by node
+  private final short[] depth; // [nodes] bytes from the root (root 0)
+  private final boolean[]
+      plainBelow; // [nodes] every byte below the node is printable ASCII, not " or \
+  private final int maxDepth;
 
-  private TokenTrie(byte[] edgeByte, int[] subtreeEnd, int[] tokenStart, int[] tokens) {
+  private TokenTrie(
+      byte[] edgeByte, int[] subtreeEnd, int[] tokenStart, int[] tokens, short[] depth) {
     this.edgeByte = edgeByte;
     this.subtreeEnd = subtreeEnd;
     this.tokenStart = tokenStart;
     this.tokens = tokens;
+    this.depth = depth;
+    int n = edgeByte.length;
+    this.plainBelow = new boolean[n];
+    int nextOther = n; // first node at or after i whose byte is not plain
+    for (int i = n - 1; i >= 0; i--) {
+      plainBelow[i] = nextOther >= subtreeEnd[i];
+      if (i > 0 && !isPlain(edgeByte[i] & 0xFF)) {
+        nextOther = i;
+      }
+    }
+    int max = 0;
+    for (short d : depth) {
+      max = Math.max(max, d);
+    }
+    this.maxDepth = max;
+  }
+
+  /** Printable ASCII other than the quote and the backslash: plain JSON string content. */
+  public static boolean isPlain(int b) {
+    return b >= 0x20 && b < 0x7F && b != '"' && b != '\\';
+  }
+
+  /** True when every byte in the subtree below {@code node} is {@link #isPlain}. */
+  public boolean plainBelow(int node) {
+    return plainBelow[node];
+  }
+
+  /** Read-only views of the layout, for the hot loops that sweep the trie linearly. */
+  public record Layout(
+      byte[] edgeByte, int[] subtreeEnd, int[] tokenStart, int[] tokens, short[] depth) {}
+
+  public Layout layout() {
+    return new Layout(edgeByte, subtreeEnd, tokenStart, tokens, depth);
+  }
+
+  /** The most bytes of a token in the trie. */
+  public int maxDepth() {
+    return maxDepth;
   }
 
   public int nodeCount() {
@@ -55,6 +98,7 @@ public final class TokenTrie {
     Arrays.sort(ids, (a, b) -> Arrays.compareUnsigned(bytes[a], bytes[b]));
     int cap = 1024;
     byte[] edge = new byte[cap];
+    short[] depthOf = new short[cap];
     int[] end = new int[cap];
     int[] tokenCount = new int[cap];
     int nodes = 1;
@@ -70,6 +114,9 @@ public final class TokenTrie {
       for (int d = prev.length; d > common; d--) {
         end[path[d]] = nodes;
       }
+      if (b.length > Short.MAX_VALUE) {
+        throw new IllegalArgumentException("token " + ids[k] + " longer than 32767 bytes");
+      }
       if (b.length >= path.length) {
         path = Arrays.copyOf(path, b.length * 2);
       }
@@ -77,10 +124,12 @@ public final class TokenTrie {
         if (nodes == cap) {
           cap *= 2;
           edge = Arrays.copyOf(edge, cap);
+          depthOf = Arrays.copyOf(depthOf, cap);
           end = Arrays.copyOf(end, cap);
           tokenCount = Arrays.copyOf(tokenCount, cap);
         }
         edge[nodes] = b[d - 1];
+        depthOf[nodes] = (short) d;
         path[d] = nodes++;
       }
       tokenCount[path[b.length]]++;
@@ -95,6 +144,11 @@ public final class TokenTrie {
     for (int n = 0; n < nodes; n++) {
       start[n + 1] = start[n] + tokenCount[n];
     }
-    return new TokenTrie(Arrays.copyOf(edge, nodes), Arrays.copyOf(end, nodes), start, tokenList);
+    return new TokenTrie(
+        Arrays.copyOf(edge, nodes),
+        Arrays.copyOf(end, nodes),
+        start,
+        tokenList,
+        Arrays.copyOf(depthOf, nodes));
   }
 }
