@@ -59,12 +59,13 @@ final class RefResolver {
   /** True for drafts 3 and 4, where {@code 1.0} is not an integer. */
   boolean integersWithoutFraction() {
     String schema = root.isObject() ? root.path("$schema").asString("") : "";
-    return schema.matches(".*draft-0[34].*");
+    return schema.contains("draft-03") || schema.contains("draft-04");
   }
 
   /** True for drafts 3 to 7, where keywords beside {@code $ref} are ignored. */
   boolean legacyDraft() {
     String schema = root.isObject() ? root.path("$schema").asString("") : "";
-    return schema.matches(".*draft-0[3-7].*");
+    return java.util.stream.Stream.of("draft-03", "draft-04", "draft-05", "draft-06", "draft-07")
+        .anyMatch(schema::contains);
   }
 }
