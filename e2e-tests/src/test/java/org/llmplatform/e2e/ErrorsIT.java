@@ -58,8 +58,9 @@ class ErrorsIT {
     assertThat(answer.status()).as(answer.raw().body()).isEqualTo(400);
     assertThat(answer.errorCode()).isEqualTo("context_length_exceeded");
     assertThat(answer.json().path("error").path("message").asString())
-        .matches("This model's maximum context length is \\d+ tokens; the request has \\d+"
-            + " \\(prompt \\d+ \\+ max_tokens 50\\)");
+        .matches(
+            "This model's maximum context length is \\d+ tokens; the request has \\d+"
+                + " \\(prompt \\d+ \\+ max_tokens 50\\)");
     Http.Answer completion =
         Http.post(
             platform.gatewayUrl() + "/v1/completions",

@@ -141,9 +141,10 @@ class TracePropagationTest {
    */
   private static String generation() {
     var events = new StringBuilder();
-    ANSWER.forEach(id -> events.append("data:{\"token_id\":").append(id).append("}\n\n"));
+    ANSWER.forEach(
+        id -> events.append("event:token\ndata:{\"token_id\":").append(id).append("}\n\n"));
     return events
-        .append("data:{\"finish_reason\":\"length\",\"usage\":{\"prompt_tokens\":2,")
+        .append("event:finish\ndata:{\"finish_reason\":\"length\",\"usage\":{\"prompt_tokens\":2,")
         .append("\"completion_tokens\":")
         .append(ANSWER.size())
         .append("}}\n\n")

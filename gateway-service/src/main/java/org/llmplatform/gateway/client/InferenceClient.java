@@ -4,15 +4,18 @@ import java.util.List;
 import org.llmplatform.api.inference.FinishEvent;
 import org.llmplatform.api.inference.GenerateRequest;
 import org.llmplatform.api.inference.ModelInfo;
+import org.llmplatform.api.inference.StreamEvent;
 import org.llmplatform.api.inference.TokenEvent;
 import org.llmplatform.api.inference.TopLogprob;
 import org.llmplatform.api.inference.Usage;
+import org.llmplatform.gateway.error.ApiException;
 import org.springframework.core.ParameterizedTypeReference;
 import org.springframework.http.MediaType;
 import org.springframework.http.codec.ServerSentEvent;
 import org.springframework.web.reactive.function.client.WebClient;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /** inference-service's internal API for one model: streamed generation and the model's shape. */
@@ -70,13 +73,29 @@ public final class InferenceClient {
             // filter and map, not mapNotNull: that is a handle(), around which Reactor restores the
             // tracing ThreadLocals, a cost paid per token
             .filter(event -> event.data() != null)
-            .map(event -> event(event.data())));
+            .map(event -> event(event.event(), event.data())));
   }
 
-  private GenerateEvent event(String data) {
-    return data.contains("\"finish_reason\"")
-        ? GenerateEvent.of(json.readValue(data, FinishEvent.class))
-        : GenerateEvent.of(json.readValue(data, TokenEvent.class));
+  /** The event's record, picked by its SSE name ({@link StreamEvent#TOKEN} or FINISH). */
+  private GenerateEvent event(String name, String data) {
+    return switch (name) {
+      case StreamEvent.TOKEN -> GenerateEvent.of(json.readValue(data, TokenEvent.class));
+      case StreamEvent.FINISH -> GenerateEvent.of(json.readValue(data, FinishEvent.class));
+      case null -> unnamed(data);
+      default ->
+          throw ApiException.internal(
+              "inference-service sent an unknown event '" + name + "'", null);
+    };
+  }
+
+  /**
+   * An inference-service from before named events (a rolling upgrade): told apart by its fields.
+   */
+  private GenerateEvent unnamed(String data) {
+    JsonNode tree = json.readTree(data);
+    return tree.has("finish_reason")
+        ? GenerateEvent.of(json.treeToValue(tree, FinishEvent.class))
+        : GenerateEvent.of(json.treeToValue(tree, TokenEvent.class));
   }
 
   public Mono<ModelInfo> model() {

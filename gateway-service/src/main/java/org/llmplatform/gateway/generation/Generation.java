@@ -46,24 +46,21 @@ public class Generation {
       ServedModel model, List<Integer> promptIds, SamplingParams p) {
     int room = model.contextLength() - promptIds.size();
     var request =
-        new GenerateRequest(
-            promptIds,
-            p.maxTokens() == null ? room : p.maxTokens(),
-            p.temperature(),
-            p.topK(),
-            p.topP(),
-            p.minP(),
-            p.repetitionPenalty(),
-            p.presencePenalty(),
-            p.frequencyPenalty(),
-            logitBias(p.logitBias()),
-            p.seed(),
-            null,
-            p.logprobs(),
-            p.numBeams(),
-            null,
-            null,
-            true);
+        GenerateRequest.builder(promptIds)
+            .maxNewTokens(p.maxTokens() == null ? room : p.maxTokens())
+            .temperature(p.temperature())
+            .topK(p.topK())
+            .topP(p.topP())
+            .minP(p.minP())
+            .repetitionPenalty(p.repetitionPenalty())
+            .presencePenalty(p.presencePenalty())
+            .frequencyPenalty(p.frequencyPenalty())
+            .logitBias(logitBias(p.logitBias()))
+            .seed(p.seed())
+            .logprobs(p.logprobs())
+            .numBeams(p.numBeams())
+            .stream(true)
+            .build();
     return model
         .inference()
         .generate(request)

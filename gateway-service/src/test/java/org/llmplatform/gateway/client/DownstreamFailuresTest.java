@@ -32,6 +32,8 @@ import tools.jackson.databind.json.JsonMapper;
  */
 class DownstreamFailuresTest {
 
+  // events without SSE names, as inference-services before named events sent them: the gateway
+  // still reads them (a rolling upgrade); TracePropagationTest serves the named ones
   private static final String TOKEN = "data:{\"token_id\":7}\n\n";
   private static final String FINISH =
       "data:{\"finish_reason\":\"length\",\"usage\":{\"prompt_tokens\":2,\"completion_tokens\":1}}\n\n";

@@ -6,12 +6,14 @@ import org.llmplatform.api.inference.FinishEvent;
 import org.llmplatform.api.inference.GenerateRequest;
 import org.llmplatform.api.inference.GenerateResponse;
 import org.llmplatform.api.inference.ModelInfo;
+import org.llmplatform.api.inference.StreamEvent;
 import org.llmplatform.api.inference.TokenEvent;
 import org.llmplatform.inference.engine.GenerationRequest;
 import org.llmplatform.inference.engine.InferenceEngine;
 import org.llmplatform.inference.sampling.SamplingParams;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
+import org.springframework.http.codec.ServerSentEvent;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
@@ -40,27 +42,29 @@ class GenerateController {
         new GenerationRequest(
             body.inputIds().stream().mapToInt(Integer::intValue).toArray(), params, listener);
     engine.submit(request);
-    Flux<Object> events = listener.events().doOnCancel(() -> engine.cancel(request));
+    Flux<StreamEvent> events = listener.events().doOnCancel(() -> engine.cancel(request));
     if (body.streaming()) {
-      return Mono.just(ResponseEntity.ok().contentType(MediaType.TEXT_EVENT_STREAM).body(events));
+      // each event named (token / finish): a reader picks the record by name, not by its text
+      Flux<ServerSentEvent<StreamEvent>> named =
+          events.map(e -> ServerSentEvent.builder(e).event(e.sseName()).build());
+      return Mono.just(ResponseEntity.ok().contentType(MediaType.TEXT_EVENT_STREAM).body(named));
     }
     return events
         .collectList()
         .map(all -> ResponseEntity.ok().body(aggregate(all, params.logprobs() != null)));
   }
 
-  private static Object aggregate(List<Object> events, boolean logprobs) {
+  private static Object aggregate(List<StreamEvent> events, boolean logprobs) {
     List<Integer> ids = new ArrayList<>();
     List<TokenEvent> tokens = new ArrayList<>();
     FinishEvent finish = null;
-    for (Object e : events) {
+    for (StreamEvent e : events) {
       switch (e) {
         case TokenEvent t -> {
           ids.add(t.tokenId());
           tokens.add(t);
         }
         case FinishEvent f -> finish = f;
-        default -> throw new IllegalStateException("unexpected event " + e);
       }
     }
     if (finish == null || "error".equals(finish.finishReason())) {

@@ -2,6 +2,7 @@ package org.llmplatform.inference.api;
 
 import java.util.List;
 import org.llmplatform.api.inference.FinishEvent;
+import org.llmplatform.api.inference.StreamEvent;
 import org.llmplatform.api.inference.TokenEvent;
 import org.llmplatform.api.inference.TopLogprob;
 import org.llmplatform.api.inference.Usage;
@@ -17,14 +18,14 @@ import reactor.core.publisher.Sinks;
  */
 final class SinkListener implements GenerationListener {
 
-  private final Sinks.Many<Object> sink = Sinks.many().unicast().onBackpressureBuffer();
+  private final Sinks.Many<StreamEvent> sink = Sinks.many().unicast().onBackpressureBuffer();
   private final boolean logprobs;
 
   SinkListener(boolean logprobs) {
     this.logprobs = logprobs;
   }
 
-  Flux<Object> events() {
+  Flux<StreamEvent> events() {
     return sink.asFlux();
   }
 

@@ -14,4 +14,11 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 public record FinishEvent(
     @JsonProperty("finish_reason") String finishReason,
     @JsonProperty("usage") Usage usage,
-    @JsonProperty("error") String error) {}
+    @JsonProperty("error") String error)
+    implements StreamEvent {
+
+  @Override
+  public String sseName() {
+    return FINISH;
+  }
+}

@@ -66,9 +66,138 @@ public record GenerateRequest(
 
   /** A request for {@code inputIds} with every other field at its default. */
   public static GenerateRequest of(List<Integer> inputIds) {
-    return new GenerateRequest(
-        inputIds, null, null, null, null, null, null, null, null, null, null, null, null, null,
-        null, null, null);
+    return builder(inputIds).build();
+  }
+
+  /** A request for {@code inputIds}; each field the builder is not given stays at its default. */
+  public static Builder builder(List<Integer> inputIds) {
+    return new Builder(inputIds);
+  }
+
+  /** Names each field it sets, so a caller never lines up seventeen positional arguments. */
+  public static final class Builder {
+    private final List<Integer> inputIds;
+    private Integer maxNewTokens;
+    private Double temperature;
+    private Integer topK;
+    private Double topP;
+    private Double minP;
+    private Double repetitionPenalty;
+    private Double presencePenalty;
+    private Double frequencyPenalty;
+    private Map<Integer, Double> logitBias;
+    private Long seed;
+    private List<Integer> stopTokenIds;
+    private Integer logprobs;
+    private Integer numBeams;
+    private Double lengthPenalty;
+    private Boolean earlyStopping;
+    private Boolean stream;
+
+    private Builder(List<Integer> inputIds) {
+      this.inputIds = inputIds;
+    }
+
+    public Builder maxNewTokens(Integer value) {
+      maxNewTokens = value;
+      return this;
+    }
+
+    public Builder temperature(Double value) {
+      temperature = value;
+      return this;
+    }
+
+    public Builder topK(Integer value) {
+      topK = value;
+      return this;
+    }
+
+    public Builder topP(Double value) {
+      topP = value;
+      return this;
+    }
+
+    public Builder minP(Double value) {
+      minP = value;
+      return this;
+    }
+
+    public Builder repetitionPenalty(Double value) {
+      repetitionPenalty = value;
+      return this;
+    }
+
+    public Builder presencePenalty(Double value) {
+      presencePenalty = value;
+      return this;
+    }
+
+    public Builder frequencyPenalty(Double value) {
+      frequencyPenalty = value;
+      return this;
+    }
+
+    public Builder logitBias(Map<Integer, Double> value) {
+      logitBias = value;
+      return this;
+    }
+
+    public Builder seed(Long value) {
+      seed = value;
+      return this;
+    }
+
+    public Builder stopTokenIds(List<Integer> value) {
+      stopTokenIds = value;
+      return this;
+    }
+
+    public Builder logprobs(Integer value) {
+      logprobs = value;
+      return this;
+    }
+
+    public Builder numBeams(Integer value) {
+      numBeams = value;
+      return this;
+    }
+
+    public Builder lengthPenalty(Double value) {
+      lengthPenalty = value;
+      return this;
+    }
+
+    public Builder earlyStopping(Boolean value) {
+      earlyStopping = value;
+      return this;
+    }
+
+    public Builder stream(Boolean value) {
+      stream = value;
+      return this;
+    }
+
+    public GenerateRequest build() {
+      return new GenerateRequest(
+          inputIds,
+          maxNewTokens,
+          temperature,
+          topK,
+          topP,
+          minP,
+          repetitionPenalty,
+          presencePenalty,
+          frequencyPenalty,
+          logitBias,
+          seed,
+          stopTokenIds,
+          logprobs,
+          numBeams,
+          lengthPenalty,
+          earlyStopping,
+          stream);
+    }
   }
 
   public boolean streaming() {

@@ -16,8 +16,14 @@ import java.util.List;
 public record TokenEvent(
     @JsonProperty("token_id") int tokenId,
     @JsonProperty("logprob") Double logprob,
-    @JsonProperty("top_logprobs") List<TopLogprob> topLogprobs) {
+    @JsonProperty("top_logprobs") List<TopLogprob> topLogprobs)
+    implements StreamEvent {
   public TokenEvent {
     topLogprobs = topLogprobs == null ? null : List.copyOf(topLogprobs);
+  }
+
+  @Override
+  public String sseName() {
+    return TOKEN;
   }
 }
