@@ -43,7 +43,8 @@ class EngineConfiguration {
                 inference.maxQueue(),
                 inference.kvCacheBytes().toBytes(),
                 inference.prefillChunk(),
-                inference.prefixCacheBytes().toBytes()),
+                inference.prefixCacheBytes().toBytes(),
+                inference.maxChoices()),
             metrics);
     engine.start();
     if (!engine.awaitReady(5, TimeUnit.MINUTES)) {

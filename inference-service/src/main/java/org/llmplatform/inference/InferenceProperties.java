@@ -47,6 +47,8 @@ public record InferenceProperties(
    * @param kvBinding how the KV cache is bound to the graph: pinned (host buffers as ORT Java's
    *     pinned outputs) or iobinding (ONNX Runtime's IoBinding through the C API; on CUDA the cache
    *     stays in device memory)
+   * @param maxChoices choices (n) one generate request may ask for (its prompt is prefilled once
+   *     and shared by all); a larger n is refused with 400
    */
   public record Inference(
       @DefaultValue("cpu") @Pattern(regexp = "cpu|cuda|cuda-required") String device,
@@ -59,5 +61,6 @@ public record InferenceProperties(
       @DefaultValue("256MB") @NotNull DataSize kvCacheBytes,
       @DefaultValue("64") @Min(0) int prefillChunk,
       @DefaultValue("64MB") @NotNull DataSize prefixCacheBytes,
-      @DefaultValue("pinned") @Pattern(regexp = "pinned|iobinding") String kvBinding) {}
+      @DefaultValue("pinned") @Pattern(regexp = "pinned|iobinding") String kvBinding,
+      @DefaultValue("8") @Min(1) int maxChoices) {}
 }

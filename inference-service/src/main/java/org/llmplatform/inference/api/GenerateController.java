@@ -8,6 +8,7 @@ import org.llmplatform.api.inference.GenerateResponse;
 import org.llmplatform.api.inference.ModelInfo;
 import org.llmplatform.api.inference.StreamEvent;
 import org.llmplatform.api.inference.TokenEvent;
+import org.llmplatform.api.inference.Usage;
 import org.llmplatform.inference.engine.GenerationRequest;
 import org.llmplatform.inference.engine.InferenceEngine;
 import org.llmplatform.inference.sampling.SamplingParams;
@@ -37,10 +38,11 @@ class GenerateController {
   @PostMapping(path = "/v1/internal/generate", consumes = MediaType.APPLICATION_JSON_VALUE)
   Mono<ResponseEntity<Object>> generate(@RequestBody GenerateRequest body) {
     SamplingParams params = GenerationDefaultsResolver.resolve(body, engine.spec());
-    var listener = new SinkListener(params.logprobs() != null);
+    int n = body.choices();
+    var listener = new SinkListener(params.logprobs() != null, n);
     var request =
         new GenerationRequest(
-            body.inputIds().stream().mapToInt(Integer::intValue).toArray(), params, listener);
+            body.inputIds().stream().mapToInt(Integer::intValue).toArray(), params, n, listener);
     engine.submit(request);
     Flux<StreamEvent> events = listener.events().doOnCancel(() -> engine.cancel(request));
     if (body.streaming()) {
@@ -51,27 +53,47 @@ class GenerateController {
     }
     return events
         .collectList()
-        .map(all -> ResponseEntity.ok().body(aggregate(all, params.logprobs() != null)));
+        .map(all -> ResponseEntity.ok().body(aggregate(all, params.logprobs() != null, n)));
   }
 
-  private static Object aggregate(List<StreamEvent> events, boolean logprobs) {
-    List<Integer> ids = new ArrayList<>();
-    List<TokenEvent> tokens = new ArrayList<>();
-    FinishEvent finish = null;
+  /**
+   * The events of {@code n} choices as one response: with n > 1 the top-level fields are choice
+   * 0's, the usage counts the prompt once and every choice's tokens, and {@code choices} holds
+   * each.
+   */
+  private static Object aggregate(List<StreamEvent> events, boolean logprobs, int n) {
+    List<List<TokenEvent>> tokens = new ArrayList<>();
+    FinishEvent[] finishes = new FinishEvent[n];
+    for (int i = 0; i < n; i++) {
+      tokens.add(new ArrayList<>());
+    }
     for (StreamEvent e : events) {
       switch (e) {
-        case TokenEvent t -> {
-          ids.add(t.tokenId());
-          tokens.add(t);
-        }
-        case FinishEvent f -> finish = f;
+        case TokenEvent t -> tokens.get(t.choice()).add(t);
+        case FinishEvent f -> finishes[f.choice()] = f;
       }
     }
-    if (finish == null || "error".equals(finish.finishReason())) {
-      throw new GenerationFailedException(finish == null ? "no result" : finish.error());
+    List<GenerateResponse.Choice> choices = new ArrayList<>();
+    int completion = 0;
+    for (int i = 0; i < n; i++) {
+      FinishEvent finish = finishes[i];
+      if (finish == null || "error".equals(finish.finishReason())) {
+        throw new GenerationFailedException(finish == null ? "no result" : finish.error());
+      }
+      List<Integer> ids = tokens.get(i).stream().map(TokenEvent::tokenId).toList();
+      choices.add(
+          new GenerateResponse.Choice(
+              i, ids, finish.finishReason(), finish.usage(), logprobs ? tokens.get(i) : null));
+      completion += finish.usage().completionTokens();
     }
+    GenerateResponse.Choice first = choices.getFirst();
+    if (n == 1) {
+      return new GenerateResponse(
+          first.outputIds(), first.finishReason(), first.usage(), first.logprobs());
+    }
+    Usage total = new Usage(first.usage().promptTokens(), completion);
     return new GenerateResponse(
-        ids, finish.finishReason(), finish.usage(), logprobs ? tokens : null);
+        first.outputIds(), first.finishReason(), total, first.logprobs(), choices);
   }
 
   @GetMapping("/v1/internal/model")

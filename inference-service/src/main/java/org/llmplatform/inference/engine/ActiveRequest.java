@@ -8,12 +8,13 @@ import org.llmplatform.inference.sampling.TokenChoice;
 import org.llmplatform.inference.sampling.TokenSelector;
 
 /**
- * A running request: its rows in the batch (one, or one per beam), how long their KV is, and the
- * choice of the next tokens from each step's logits.
+ * A running request, or one choice of a request of n: its rows in the batch (one, or one per beam),
+ * how long their KV is, and the choice of the next tokens from each step's logits.
  */
 final class ActiveRequest {
 
   final GenerationRequest request;
+  final int choice; // of the request's n; its events carry it, its RNG starts from seed + choice
   private final SamplingParams params;
   private final TokenSelector selector; // sampling mode
   private final BeamSearch beams; // beam mode
@@ -28,8 +29,9 @@ final class ActiveRequest {
   FinishReason finish;
   private long lastTokenNanos;
 
-  ActiveRequest(GenerationRequest request, int contextLength, EngineMetrics metrics) {
+  ActiveRequest(GenerationRequest request, int choice, int contextLength, EngineMetrics metrics) {
     this.request = request;
+    this.choice = choice;
     this.params = request.params();
     this.contextLength = contextLength;
     this.metrics = metrics;
@@ -43,7 +45,7 @@ final class ActiveRequest {
               params.stopTokenIds(),
               params.maxNewTokens());
     } else {
-      this.selector = new TokenSelector(params, request.promptIdsShared());
+      this.selector = new TokenSelector(params, request.promptIdsShared(), choice);
       this.beams = null;
     }
   }
@@ -96,10 +98,12 @@ final class ActiveRequest {
     return next.stream().mapToInt(BeamSearch.Beam::parent).toArray();
   }
 
-  private void emit(TokenChoice choice) {
+  private void emit(TokenChoice token) {
     long now = System.nanoTime();
     if (generated == 0) {
-      metrics.firstToken(now - request.submittedNanos);
+      if (choice == 0) { // the choices' first tokens come from one prefill, at one moment
+        metrics.firstToken(now - request.submittedNanos);
+      }
     } else {
       metrics.nextToken(now - lastTokenNanos);
     }
@@ -107,9 +111,9 @@ final class ActiveRequest {
     if (generated == generatedIds.length) {
       generatedIds = java.util.Arrays.copyOf(generatedIds, 2 * generated);
     }
-    generatedIds[generated] = choice.tokenId();
+    generatedIds[generated] = token.tokenId();
     generated++;
-    request.listener().onToken(choice);
+    request.listener().onToken(choice, token);
   }
 
   /**

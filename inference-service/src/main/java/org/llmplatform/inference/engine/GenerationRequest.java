@@ -1,29 +1,51 @@
 package org.llmplatform.inference.engine;
 
 import java.util.concurrent.atomic.AtomicReference;
+import org.llmplatform.inference.sampling.InvalidParameterException;
 import org.llmplatform.inference.sampling.SamplingParams;
 import org.llmplatform.inference.scheduler.Schedulable;
 
 /**
- * A request the engine runs: prompt ids, sampling params, where output goes, and its lifecycle
- * state.
+ * A request the engine runs: prompt ids, sampling params, how many choices, where output goes, and
+ * its lifecycle state. A request of n choices is prefilled once and then decodes n sequences (one
+ * {@link ActiveRequest} each); it ends when the last of them ends.
  */
 public final class GenerationRequest implements Schedulable {
 
   private final int[] promptIds;
   private final SamplingParams params;
+  private final int choices;
   private final GenerationListener listener;
   private final AtomicReference<RequestState> state = new AtomicReference<>(RequestState.WAITING);
   private volatile boolean cancelRequested;
   final long submittedNanos = System.nanoTime();
+  // engine thread: choices not yet ended, their tokens so far, the worst way one ended
+  private int choicesRunning;
+  private int choicesGenerated;
+  private RequestState outcome = RequestState.FINISHED;
 
+  /** A request of one choice. */
   public GenerationRequest(int[] promptIds, SamplingParams params, GenerationListener listener) {
+    this(promptIds, params, 1, listener);
+  }
+
+  /**
+   * A request of {@code choices} independent sequences from one prompt; the engine checks it
+   * against its maximum and refuses it with beam search.
+   */
+  public GenerationRequest(
+      int[] promptIds, SamplingParams params, int choices, GenerationListener listener) {
     if (promptIds.length == 0) {
       throw new IllegalArgumentException("promptIds must not be empty");
     }
+    if (choices < 1) {
+      throw new InvalidParameterException("n", "n must be >= 1, got " + choices);
+    }
     this.promptIds = promptIds.clone();
     this.params = params;
+    this.choices = choices;
     this.listener = listener;
+    this.choicesRunning = choices;
   }
 
   public int[] promptIds() {
@@ -50,10 +72,43 @@ public final class GenerationRequest implements Schedulable {
     return state.get();
   }
 
-  /** KV slots (rows) the request occupies while running. */
+  /** Choices asked for (n). */
+  public int choices() {
+    return choices;
+  }
+
+  /** KV slots (rows) the request occupies while running: each choice's, or each beam's. */
   @Override
   public int rows() {
+    return choices * rowsPerChoice();
+  }
+
+  /** KV slots (rows) one choice occupies: 1, or the beams of a beam search. */
+  int rowsPerChoice() {
     return params.numBeams();
+  }
+
+  /**
+   * One choice ended ({@code terminal}, after {@code generated} tokens); true when it was the last,
+   * and then the request's state is its outcome (failed before cancelled before finished). Engine
+   * thread.
+   */
+  boolean choiceEnded(RequestState terminal, int generated) {
+    choicesGenerated += generated;
+    if (terminal == RequestState.FAILED
+        || (terminal == RequestState.CANCELLED && outcome == RequestState.FINISHED)) {
+      outcome = terminal;
+    }
+    if (--choicesRunning > 0) {
+      return false;
+    }
+    finish(outcome);
+    return true;
+  }
+
+  /** Tokens of all ended choices. Engine thread. */
+  int choicesGenerated() {
+    return choicesGenerated;
   }
 
   @Override

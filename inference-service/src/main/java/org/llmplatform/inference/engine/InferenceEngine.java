@@ -106,8 +106,29 @@ public final class InferenceEngine implements AutoCloseable {
     if (!running) {
       throw new IllegalStateException("the engine is stopped (warm-up failed or closed)");
     }
+    validateChoices(request);
     validate(request.promptIdsShared(), request.params().maxNewTokens(), request.rows());
     scheduler.submit(request);
+  }
+
+  /**
+   * n in [1, max-choices], not with beam search (a beam search gives one sequence; n beam searches
+   * of one prompt would all give the same), and within the KV slots.
+   */
+  private void validateChoices(GenerationRequest request) {
+    int n = request.choices();
+    if (n > settings.maxChoices()) {
+      throw new InvalidParameterException(
+          "n", "n must be in [1, %d], got %d".formatted(settings.maxChoices(), n));
+    }
+    if (n > 1 && request.params().numBeams() > 1) {
+      throw new InvalidParameterException(
+          "n", "n > 1 cannot be combined with num_beams > 1: beam search gives one sequence");
+    }
+    if (n > budget.slots()) {
+      throw new InvalidParameterException(
+          "n", "n (%d) exceeds the %d KV slots".formatted(n, budget.slots()));
+    }
   }
 
   /** Checks a prompt against the model. */
@@ -135,13 +156,13 @@ public final class InferenceEngine implements AutoCloseable {
   }
 
   /**
-   * Cancels a request: a waiting one ends now, a running one within one decode step. Any thread.
+   * Cancels a request, all its choices: a waiting one ends now, a running one within one decode
+   * step. Any thread.
    */
   public void cancel(GenerationRequest request) {
     request.markCancelRequested();
     if (scheduler.remove(request)) {
-      request.finish(RequestState.CANCELLED);
-      request.listener().onFinish(FinishReason.CANCELLED, request.promptLength(), 0, null);
+      endWaitingCancelled(request);
     }
   }
 
@@ -199,7 +220,8 @@ public final class InferenceEngine implements AutoCloseable {
     for (GenerationRequest request : scheduler.admit(budget, free, this::endWaitingCancelled)) {
       metrics.admitted(System.nanoTime() - request.submittedNanos);
       request.transition(RequestState.WAITING, RequestState.PREFILLING);
-      prefilling.add(new ActiveRequest(request, spec.contextLength(), metrics));
+      // one entry per request: choice 0 prefills, the others fork from it when it joins
+      prefilling.add(new ActiveRequest(request, 0, spec.contextLength(), metrics));
     }
     long tokens = prefillChunk > 0 ? prefillChunk : Long.MAX_VALUE;
     while (!prefilling.isEmpty() && tokens > 0) {
@@ -207,8 +229,7 @@ public final class InferenceEngine implements AutoCloseable {
       GenerationRequest request = a.request;
       if (request.cancelRequested()) {
         prefilling.poll();
-        a.finish = FinishReason.CANCELLED;
-        retire(a, null);
+        retireUnjoined(a, FinishReason.CANCELLED, null);
         continue;
       }
       if (a.prefilled == 0 && prefixReuse != null) {
@@ -220,8 +241,7 @@ public final class InferenceEngine implements AutoCloseable {
       } catch (Exception e) {
         prefilling.poll();
         log.warn("Prefill failed for a request of {} tokens", request.promptLength(), e);
-        a.finish = FinishReason.ERROR;
-        retire(a, "prefill failed: " + e.getMessage());
+        retireUnjoined(a, FinishReason.ERROR, "prefill failed: " + e.getMessage());
         continue;
       }
       tokens -= to - a.prefilled;
@@ -234,30 +254,68 @@ public final class InferenceEngine implements AutoCloseable {
     }
   }
 
-  /** After the prompt's last chunk: the first token from its logits, then the prompt's KV joins. */
-  private void join(ActiveRequest a) {
-    GenerationRequest request = a.request;
+  /**
+   * After the prompt's last chunk: each choice takes its first token from the prompt's logits, then
+   * the prompt's KV joins the batch once per row. A request of n choices forks here: its one
+   * prefilled row is copied into n batch rows, which decode on their own from then on.
+   */
+  private void join(ActiveRequest lead) {
+    GenerationRequest request = lead.request;
+    List<ActiveRequest> choices = fork(lead);
+    List<ActiveRequest> pending = new ArrayList<>(choices); // not retired yet
+    List<ActiveRequest> joining = new ArrayList<>();
     try {
-      int[] parents = a.advance(logits, 0, 1, request.promptLength());
-      if (a.finish != null) {
-        if (prefixReuse != null) {
-          prefixReuse.keep(a, executor.prefillCache(), 0);
-        }
-        retire(a, null);
-        return;
+      // the prompt's logits are in row 0; a choice's logits processors overwrite its row
+      for (int i = 1; i < choices.size(); i++) {
+        System.arraycopy(logits[0], 0, logits[i], 0, logits[0].length);
       }
       List<KvRow> layout = currentLayout();
-      for (int ignored : parents) {
-        layout.add(new KvRow(executor.prefillCache(), 0, request.promptLength()));
+      for (int i = 0; i < choices.size(); i++) {
+        ActiveRequest a = choices.get(i);
+        int[] parents = a.advance(logits, i, 1, request.promptLength());
+        if (a.finish != null) {
+          if (prefixReuse != null) {
+            prefixReuse.keep(a, executor.prefillCache(), 0);
+          }
+          pending.remove(a);
+          retire(a, null);
+          continue;
+        }
+        joining.add(a);
+        for (int ignored : parents) {
+          layout.add(new KvRow(executor.prefillCache(), 0, request.promptLength()));
+        }
+      }
+      if (joining.isEmpty()) {
+        return;
       }
       executor.batchCache().gather(layout);
-      active.add(a);
+      active.addAll(joining);
       request.transition(RequestState.PREFILLING, RequestState.DECODING);
       renumber();
     } catch (RuntimeException e) {
       log.warn("Joining a request of {} tokens failed", request.promptLength(), e);
-      a.finish = FinishReason.ERROR;
-      retire(a, "prefill failed: " + e.getMessage());
+      for (ActiveRequest a : pending) {
+        a.finish = FinishReason.ERROR;
+        retire(a, "prefill failed: " + e.getMessage());
+      }
+    }
+  }
+
+  /** A request's choices: choice 0, which ran the prefill, and choices 1 to n - 1. */
+  private List<ActiveRequest> fork(ActiveRequest lead) {
+    List<ActiveRequest> choices = new ArrayList<>(List.of(lead));
+    for (int i = 1; i < lead.request.choices(); i++) {
+      choices.add(new ActiveRequest(lead.request, i, spec.contextLength(), metrics));
+    }
+    return choices;
+  }
+
+  /** Ends every choice of a request that never joined the batch. */
+  private void retireUnjoined(ActiveRequest lead, FinishReason reason, String error) {
+    for (ActiveRequest a : fork(lead)) {
+      a.finish = reason;
+      retire(a, error);
     }
   }
 
@@ -336,22 +394,31 @@ public final class InferenceEngine implements AutoCloseable {
     }
   }
 
+  /**
+   * Ends one choice (the request's only one, or one of its n) and frees its slots; the request
+   * ends, and is counted in the metrics once, with its last choice.
+   */
   private void retire(ActiveRequest a, String error) {
-    budget.release(a.request.rows());
+    budget.release(a.request.rowsPerChoice());
     GenerationRequest r = a.request;
-    r.finish(
+    RequestState terminal =
         switch (a.finish) {
           case CANCELLED -> RequestState.CANCELLED;
           case ERROR -> RequestState.FAILED;
           default -> RequestState.FINISHED;
-        });
-    metrics.finished(System.nanoTime() - r.submittedNanos, r.promptLength(), a.generated);
-    r.listener().onFinish(a.finish, r.promptLength(), a.generated, error);
+        };
+    if (r.choiceEnded(terminal, a.generated)) {
+      metrics.finished(
+          System.nanoTime() - r.submittedNanos, r.promptLength(), r.choicesGenerated());
+    }
+    r.listener().onFinish(a.choice, a.finish, r.promptLength(), a.generated, error);
   }
 
   private void endWaitingCancelled(GenerationRequest request) {
     request.finish(RequestState.CANCELLED);
-    request.listener().onFinish(FinishReason.CANCELLED, request.promptLength(), 0, null);
+    for (int choice = 0; choice < request.choices(); choice++) {
+      request.listener().onFinish(choice, FinishReason.CANCELLED, request.promptLength(), 0, null);
+    }
   }
 
   private void failAll(Throwable e) {

@@ -17,10 +17,22 @@ public final class TokenSelector {
   private final TokenHistory history;
 
   public TokenSelector(SamplingParams params, int[] promptIds) {
+    this(params, promptIds, 0);
+  }
+
+  /**
+   * The selector of sequence {@code seedOffset} of several sampled with the same params (choice i
+   * of a request's n): its RNG starts from seed + i, so sequence 0 is the plain request's and each
+   * is reproducible alone; without a seed each draws a random one.
+   */
+  public TokenSelector(SamplingParams params, int[] promptIds, int seedOffset) {
     this.params = params;
     this.processors = LogitsProcessor.of(params);
     this.sampler = Sampler.of(params);
-    this.rng = params.seed() != null ? new SplittableRandom(params.seed()) : new SplittableRandom();
+    this.rng =
+        params.seed() != null
+            ? new SplittableRandom(params.seed() + seedOffset)
+            : new SplittableRandom();
     this.history = new TokenHistory(promptIds);
   }
 
