@@ -32,6 +32,7 @@ import org.springframework.validation.annotation.Validated;
  *     loaded as soon as the gateway is up, rather than by its first request (~1-4 s of native
  *     library and tokenizer.json load); a model whose downstream is not up yet is loaded on first
  *     use, as without it
+ * @param cors which browser origins may call the API (CORS); none by default
  */
 @Validated
 @ConfigurationProperties("llm.gateway")
@@ -43,7 +44,8 @@ public record GatewayProperties(
     List<@Valid ApiKey> apiKeys,
     @Valid @DefaultValue Limits limits,
     @Valid @DefaultValue Resilience resilience,
-    @DefaultValue("true") boolean loadModelsAtStartUp) {
+    @DefaultValue("true") boolean loadModelsAtStartUp,
+    @Valid @DefaultValue Cors cors) {
 
   /** The model name used when none is configured. */
   public static final String DEFAULT_MODEL = "default";
@@ -101,12 +103,16 @@ public record GatewayProperties(
    * @param maxTokens largest {@code max_tokens} a request may ask for
    * @param maxStop most stop strings in one request
    * @param maxRequestBytes largest request body in bytes (larger bodies get 413)
+   * @param maxChoices largest {@code n} (choices from one prompt, prefilled once)
+   * @param maxPrompts most prompts in one completions request (answered one after the other)
    */
   public record Limits(
       @Positive @DefaultValue("256") int maxMessages,
       @Positive @DefaultValue("4096") int maxTokens,
       @Positive @DefaultValue("4") int maxStop,
-      @Positive @DefaultValue("1048576") int maxRequestBytes) {}
+      @Positive @DefaultValue("1048576") int maxRequestBytes,
+      @Positive @DefaultValue("8") int maxChoices,
+      @Positive @DefaultValue("16") int maxPrompts) {}
 
   /**
    * Resilience settings for every downstream call.
@@ -133,4 +139,71 @@ public record GatewayProperties(
       @Positive @DefaultValue("50") float breakerFailureRate,
       @Positive @DefaultValue("10") int breakerMinimumCalls,
       @NotNull @DefaultValue("5s") Duration breakerOpenFor) {}
+
+  /**
+   * Cross-origin access from browser pages (CORS). Preflights are answered before authentication;
+   * {@code Access-Control-Allow-Credentials} is never sent (the API key is a header, not a cookie).
+   *
+   * @param allowedOrigins the origins ({@code https://app.example.com}, scheme, host and port only)
+   *     whose pages may call the API, or {@code *} alone for any page; none by default: no CORS
+   *     headers on any answer, and every preflight is refused with 403
+   * @param maxAge how long a browser may keep a preflight's answer ({@code Access-Control-Max-Age})
+   */
+  public record Cors(List<String> allowedOrigins, @NotNull @DefaultValue("30m") Duration maxAge) {
+
+    /** The value of {@code allowed-origins} that allows every origin. */
+    public static final String ANY_ORIGIN = "*";
+
+    public Cors {
+      allowedOrigins =
+          allowedOrigins == null
+              ? List.of()
+              : allowedOrigins.stream()
+                  .map(String::strip)
+                  .map(
+                      o ->
+                          o.endsWith("/")
+                              ? o.substring(0, o.length() - 1)
+                              : o) // as browsers send it
+                  .filter(o -> !o.isEmpty())
+                  .toList();
+      if (allowedOrigins.contains(ANY_ORIGIN) && allowedOrigins.size() > 1) {
+        throw new IllegalArgumentException(
+            "llm.gateway.cors.allowed-origins: '*' allows every origin; give it alone, not with "
+                + allowedOrigins);
+      }
+      allowedOrigins.stream()
+          .filter(origin -> !origin.equals(ANY_ORIGIN))
+          .forEach(Cors::checkOrigin);
+    }
+
+    /** Whether CORS is on: some origin is allowed. */
+    public boolean enabled() {
+      return !allowedOrigins.isEmpty();
+    }
+
+    private static void checkOrigin(String origin) {
+      URI uri;
+      try {
+        uri = new URI(origin);
+      } catch (java.net.URISyntaxException e) {
+        uri = null;
+      }
+      boolean valid =
+          uri != null
+              && ("http".equals(uri.getScheme()) || "https".equals(uri.getScheme()))
+              && uri.getHost() != null
+              && uri.getRawUserInfo() == null
+              && (uri.getRawPath() == null || uri.getRawPath().isEmpty())
+              && uri.getRawQuery() == null
+              && uri.getRawFragment() == null;
+      if (!valid) {
+        throw new IllegalArgumentException(
+            "llm.gateway.cors.allowed-origins: '"
+                + origin
+                + "' is not an origin; give scheme, host and optional port only"
+                + " (https://app.example.com, http://localhost:3000), or '*' alone");
+      }
+    }
+  }
 }

@@ -2,6 +2,7 @@ package org.llmplatform.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -208,7 +209,10 @@ class ApiContractTest {
     badRequest("{\"model\":\"tiny\"}", "messages");
     badRequest(withUser("\"temperature\":3"), "temperature");
     badRequest(withUser("\"top_p\":0"), "top_p");
-    badRequest(withUser("\"n\":2"), "n");
+    badRequest(withUser("\"n\":0"), "n");
+    badRequest(withUser("\"n\":9"), "n"); // llm.gateway.limits.max-choices: 8
+    badRequest(withUser("\"n\":2,\"num_beams\":2"), "n");
+    badRequest(withUser("\"n\":2,\"session_id\":\"s1\""), "n");
     badRequest(withUser("\"max_tokens\":0"), "max_tokens");
     badRequest(withUser("\"max_tokens\":101"), "max_tokens");
     badRequest(withUser("\"max_completion_tokens\":101"), "max_completion_tokens");
@@ -248,17 +252,27 @@ class ApiContractTest {
 
   @Test
   void completionsValidatesItsPrompt() {
+    for (String prompt :
+        List.of("[]", "{}", "[1.5]", "[[\"a\"]]", "[\"a\",7]", "[-1]", "[[]]", "null", "7")) {
+      completion("{\"model\":\"tiny\",\"prompt\":" + prompt + "}", "prompt");
+    }
+    completion("{\"model\":\"tiny\",\"prompt\":\"a\",\"n\":2,\"best_of\":3}", "best_of");
+    completion("{\"model\":\"tiny\",\"prompt\":\"a\",\"echo\":true,\"logprobs\":1}", "echo");
+    completion("{\"model\":\"tiny\",\"prompt\":\"a\",\"suffix\":\"b\"}", "suffix");
+  }
+
+  private void completion(String body, String param) {
     http.post()
         .uri("/v1/completions")
         .header(HttpHeaders.AUTHORIZATION, GatewayTestKeys.ALPHA)
         .contentType(MediaType.APPLICATION_JSON)
-        .bodyValue("{\"model\":\"tiny\",\"prompt\":[\"a\",\"b\"]}")
+        .bodyValue(body)
         .exchange()
         .expectStatus()
         .isBadRequest()
         .expectBody()
         .jsonPath("$.error.param")
-        .isEqualTo("prompt");
+        .isEqualTo(param);
   }
 
   @Test

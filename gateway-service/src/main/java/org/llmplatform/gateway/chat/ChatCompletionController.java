@@ -2,8 +2,8 @@ package org.llmplatform.gateway.chat;
 
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.llmplatform.gateway.auth.Tenant;
 import org.llmplatform.gateway.chat.ChatCompletionHandler.Turn;
 import org.llmplatform.gateway.chat.ChatResponses.ChatCompletion;
@@ -14,6 +14,7 @@ import org.llmplatform.gateway.chat.ChatResponses.Delta;
 import org.llmplatform.gateway.chat.ChatResponses.Logprobs;
 import org.llmplatform.gateway.chat.ChatResponses.Message;
 import org.llmplatform.gateway.chat.ChatResponses.Usage;
+import org.llmplatform.gateway.generation.Answer;
 import org.llmplatform.gateway.generation.EventStream;
 import org.llmplatform.gateway.generation.GenerationEvent.Finished;
 import org.llmplatform.gateway.generation.GenerationEvent.TextDelta;
@@ -71,83 +72,92 @@ class ChatCompletionController {
   }
 
   private Mono<ChatCompletion> collect(Turn turn) {
-    var text = new StringBuilder();
-    var tokens = new ArrayList<TokenLogprob>();
-    return handler
-        .answer(turn)
-        .doOnNext(
-            event -> {
-              if (event instanceof TextDelta delta) {
-                text.append(delta.text());
-                tokens.addAll(delta.tokens());
-              }
-            })
-        .filter(Finished.class::isInstance)
-        .cast(Finished.class)
-        .last()
+    return Answer.collect(handler.answer(turn))
         .map(
-            finished ->
+            answer ->
                 new ChatCompletion(
                     id(turn),
                     "chat.completion",
                     Instant.now().getEpochSecond(),
                     turn.model().name(),
-                    List.of(
-                        new Choice(
-                            0,
-                            new Message("assistant", text.toString()),
-                            logprobs(turn, tokens),
-                            finished.finishReason())),
-                    Usage.of(finished.promptTokens(), finished.completionTokens()),
+                    answer.choices().stream()
+                        .map(
+                            c ->
+                                new Choice(
+                                    c.index(),
+                                    new Message("assistant", c.text()),
+                                    logprobs(turn, c.tokens()),
+                                    c.finishReason()))
+                        .toList(),
+                    Usage.of(answer.promptTokens(), answer.completionTokens()),
                     turn.sessionId()));
   }
 
+  /**
+   * Each choice's chunks: its role first, then its text, then its finish reason; with {@code
+   * include_usage}, a last chunk with the usage of all choices.
+   */
   private Flux<Chunk> chunks(Turn turn) {
+    return Flux.defer(() -> chunksOnce(turn)); // its state is per subscription
+  }
+
+  private Flux<Chunk> chunksOnce(Turn turn) {
     long created = Instant.now().getEpochSecond();
-    var first = new AtomicBoolean(true);
-    return handler
-        .answer(turn)
-        .concatMapIterable(
-            event -> {
-              var out = new ArrayList<Chunk>();
-              if (first.getAndSet(false)) {
-                out.add(
-                    chunk(
-                        turn, created, new ChunkChoice(0, new Delta("assistant", ""), null, null)));
-              }
-              switch (event) {
-                case TextDelta delta ->
+    var started = new BitSet();
+    var usage = new int[2]; // prompt, completion
+    Flux<Chunk> chunks =
+        handler
+            .answer(turn)
+            .concatMapIterable(
+                event -> {
+                  var out = new ArrayList<Chunk>(2);
+                  int index = event.index();
+                  if (!started.get(index)) {
+                    started.set(index);
                     out.add(
                         chunk(
                             turn,
                             created,
-                            new ChunkChoice(
-                                0,
-                                new Delta(null, delta.text()),
-                                logprobs(turn, delta.tokens()),
-                                null)));
-                case Finished finished -> {
-                  out.add(
-                      chunk(
-                          turn,
-                          created,
-                          new ChunkChoice(
-                              0, new Delta(null, null), null, finished.finishReason())));
-                  if (turn.request().includeUsage()) {
-                    out.add(
-                        new Chunk(
-                            id(turn),
-                            "chat.completion.chunk",
-                            created,
-                            turn.model().name(),
-                            List.of(),
-                            Usage.of(finished.promptTokens(), finished.completionTokens()),
-                            turn.sessionId()));
+                            new ChunkChoice(index, new Delta("assistant", ""), null, null)));
                   }
-                }
-              }
-              return out;
-            });
+                  switch (event.event()) {
+                    case TextDelta delta ->
+                        out.add(
+                            chunk(
+                                turn,
+                                created,
+                                new ChunkChoice(
+                                    index,
+                                    new Delta(null, delta.text()),
+                                    logprobs(turn, delta.tokens()),
+                                    null)));
+                    case Finished finished -> {
+                      usage[0] = finished.promptTokens();
+                      usage[1] += finished.completionTokens();
+                      out.add(
+                          chunk(
+                              turn,
+                              created,
+                              new ChunkChoice(
+                                  index, new Delta(null, null), null, finished.finishReason())));
+                    }
+                  }
+                  return out;
+                });
+    if (!turn.request().includeUsage()) {
+      return chunks;
+    }
+    return chunks.concatWith(
+        Mono.fromSupplier(
+            () ->
+                new Chunk(
+                    id(turn),
+                    "chat.completion.chunk",
+                    created,
+                    turn.model().name(),
+                    List.of(),
+                    Usage.of(usage[0], usage[1]),
+                    turn.sessionId())));
   }
 
   private static Chunk chunk(Turn turn, long created, ChunkChoice choice) {

@@ -1,20 +1,17 @@
 package org.llmplatform.gateway.chat;
 
 import java.util.List;
-import org.llmplatform.gateway.GatewayProperties;
 import org.llmplatform.gateway.auth.Tenant;
 import org.llmplatform.gateway.chat.PromptBuilder.Prompt;
-import org.llmplatform.gateway.client.InferenceClient.GenerateEvent;
 import org.llmplatform.gateway.error.ApiException;
-import org.llmplatform.gateway.generation.Detokenization;
-import org.llmplatform.gateway.generation.Generation;
-import org.llmplatform.gateway.generation.GenerationEvent;
+import org.llmplatform.gateway.generation.Answers;
+import org.llmplatform.gateway.generation.ChoiceEvent;
 import org.llmplatform.gateway.generation.GenerationEvent.Finished;
 import org.llmplatform.gateway.generation.GenerationEvent.TextDelta;
-import org.llmplatform.gateway.generation.StopStrings;
+import org.llmplatform.gateway.generation.Plan;
+import org.llmplatform.gateway.generation.RequestLimits;
 import org.llmplatform.gateway.model.ModelCatalog;
 import org.llmplatform.gateway.model.ServedModel;
-import org.llmplatform.gateway.observability.GatewayMetrics;
 import org.llmplatform.gateway.ratelimit.RateLimits;
 import org.springframework.stereotype.Component;
 import reactor.core.publisher.Flux;
@@ -22,9 +19,11 @@ import reactor.core.publisher.Mono;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * A chat turn from top to bottom: session → tokenize → generate → detokenize → stop strings → (SSE
- * or one JSON, by the controller) → session append. {@link #prepare} does everything before the
- * first token, so its failures reach the client as plain HTTP errors; {@link #answer} streams.
+ * A chat turn from top to bottom: check limits → resolve the model → load the session's
+ * conversation → render and tokenize (fitted to the context) → admit (rate limits) → answer
+ * (generate → detokenize → stop strings, {@link Answers}) → (SSE or one JSON, by the controller) →
+ * append the turn to the session. {@link #prepare} does everything before the first token, so its
+ * failures reach the client as plain HTTP errors; {@link #answer} streams.
  */
 @Component
 class ChatCompletionHandler {
@@ -50,10 +49,6 @@ class ChatCompletionHandler {
       return prompt.conversation();
     }
 
-    int promptTokens() {
-      return prompt.tokens().count();
-    }
-
     String sessionId() {
       return request.sessionId();
     }
@@ -61,37 +56,42 @@ class ChatCompletionHandler {
     boolean replayed() {
       return storedAnswer != null;
     }
+
+    Plan plan() {
+      return new Plan(
+          startNanos,
+          tenant,
+          model,
+          prompt.tokens().ids(),
+          request.sampling(),
+          request.choices(),
+          0);
+    }
   }
 
-  private final GatewayProperties.Limits limits;
+  private final RequestLimits limits;
   private final RateLimits rateLimits;
   private final ModelCatalog models;
   private final ConversationStore conversations;
   private final PromptBuilder prompts;
-  private final Generation generation;
-  private final Detokenization detokenization;
-  private final GatewayMetrics metrics;
+  private final Answers answers;
   private final JsonMapper json;
 
   ChatCompletionHandler(
-      GatewayProperties properties,
+      RequestLimits limits,
       RateLimits rateLimits,
       ModelCatalog models,
       ConversationStore conversations,
       PromptBuilder prompts,
-      Generation generation,
-      Detokenization detokenization,
-      GatewayMetrics metrics,
+      Answers answers,
       JsonMapper json) {
-    this.json = json;
-    this.limits = properties.limits();
+    this.limits = limits;
     this.rateLimits = rateLimits;
     this.models = models;
     this.conversations = conversations;
     this.prompts = prompts;
-    this.generation = generation;
-    this.detokenization = detokenization;
-    this.metrics = metrics;
+    this.answers = answers;
+    this.json = json;
   }
 
   /**
@@ -108,7 +108,7 @@ class ChatCompletionHandler {
     }
     Mono<Turn> turn =
         models
-            .resolve(request.model())
+            .resolve(request.model()) // model
             .flatMap(
                 model -> {
                   int room = room(request, model);
@@ -128,78 +128,58 @@ class ChatCompletionHandler {
     return checkLimits(request).then(rateLimits.admitDuring(tenant, turn)); // rate limits
   }
 
-  Flux<GenerationEvent> answer(Turn turn) {
+  Flux<ChoiceEvent> answer(Turn turn) {
     if (turn.replayed()) {
       // the session holds this turn already: its answer again, nothing generated or charged
-      Flux<GenerationEvent> text =
+      Flux<ChoiceEvent> text =
           turn.storedAnswer().isEmpty()
               ? Flux.empty()
-              : Flux.just(new TextDelta(turn.storedAnswer(), List.of()));
-      return text.concatWith(Flux.just(new Finished("stop", 0, 0)));
+              : Flux.just(new ChoiceEvent(0, new TextDelta(turn.storedAnswer(), List.of())));
+      return text.concatWith(Flux.just(new ChoiceEvent(0, new Finished("stop", 0, 0))));
     }
-    List<Integer> ids = turn.prompt().tokens().ids();
-    var sampling = turn.request().sampling();
-    Flux<GenerateEvent> tokens = generation.generate(turn.model(), ids, sampling); // generate
-    Flux<GenerationEvent> text =
-        detokenization.detokenize(
-            turn.model(), ids.size(), sampling.logprobs() != null, tokens); // detokenize
-    Flux<GenerationEvent> stopped = StopStrings.apply(sampling.stop(), ids.size(), text); // stop
-    return metrics
-        .observe(turn.model().name(), turn.startNanos(), stopped)
-        .transform(events -> appendWhenFinished(turn, events)); // session append, rate charge
+    Flux<ChoiceEvent> events = answers.answer(turn.plan()); // generate, detokenize, stop strings
+    return turn.sessionId() == null ? events : appendWhenFinished(turn, events); // session append
   }
 
-  /** On the finish event: charge the tokens, append the turn to the session, then pass it on. */
-  private Flux<GenerationEvent> appendWhenFinished(Turn turn, Flux<GenerationEvent> events) {
+  /** On the finish event: append the turn to the session, then pass the event on. */
+  private Flux<ChoiceEvent> appendWhenFinished(Turn turn, Flux<ChoiceEvent> events) {
     return Flux.defer(
         () -> {
-          var answer = new StringBuilder();
+          var answer = new StringBuilder(); // one choice: n > 1 is refused with a session
           return events.concatMap(
               event ->
-                  switch (event) {
+                  switch (event.event()) {
                     case TextDelta delta -> {
                       answer.append(delta.text());
                       yield Mono.just(event);
                     }
-                    case Finished finished -> {
-                      rateLimits.charge(turn.tenant(), finished.completionTokens());
-                      yield conversations
-                          .append(
-                              turn.conversation(),
-                              turn.tenant(),
-                              answer.toString(),
-                              turn.promptTokens(),
-                              finished.completionTokens(),
-                              turn.key())
-                          .thenReturn(event);
-                    }
+                    case Finished finished ->
+                        conversations
+                            .append(
+                                turn.conversation(),
+                                turn.tenant(),
+                                answer.toString(),
+                                turn.prompt().tokens().count(),
+                                finished.completionTokens(),
+                                turn.key())
+                            .thenReturn(event);
                   });
         });
   }
 
   private Mono<Void> checkLimits(ChatCompletionRequest request) {
-    if (request.messages().size() > limits.maxMessages()) {
-      return Mono.error(
-          ApiException.invalidRequest(
-              "messages", "at most " + limits.maxMessages() + " messages are allowed"));
+    if (request.messages().size() > limits.limits().maxMessages()) {
+      return RequestLimits.refuse(
+          "messages", "at most " + limits.limits().maxMessages() + " messages are allowed");
     }
-    Integer max = request.completionLimit();
-    if (max != null && max > limits.maxTokens()) {
-      return Mono.error(
-          ApiException.invalidRequest(
-              request.maxCompletionTokens() != null ? "max_completion_tokens" : "max_tokens",
-              "at most " + limits.maxTokens() + " tokens may be asked for"));
-    }
-    if (request.stop().size() > limits.maxStop()) {
-      return Mono.error(
-          ApiException.invalidRequest("stop", "at most " + limits.maxStop() + " stop strings"));
-    }
-    return Mono.empty();
+    return limits.check(request.sampling(), request.completionLimitField(), request.choices());
   }
 
   /** Tokens to keep free for the answer: max_tokens, else a quarter of the context. */
   private int room(ChatCompletionRequest request, ServedModel model) {
     Integer max = request.completionLimit();
-    return max != null ? max : Math.max(1, Math.min(limits.maxTokens(), model.contextLength() / 4));
+    return max != null
+        ? max
+        : Math.max(1, Math.min(limits.limits().maxTokens(), model.contextLength() / 4));
   }
 }

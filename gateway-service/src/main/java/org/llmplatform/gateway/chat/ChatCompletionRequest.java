@@ -83,6 +83,20 @@ record ChatCompletionRequest(
     if (sessionId != null && sessionId.isBlank()) {
       throw new IllegalArgumentException("session_id must not be blank");
     }
+    if (sessionId != null && n != null && n > 1) {
+      throw new IllegalArgumentException(
+          "n must be 1 with session_id: a session keeps one answer per turn");
+    }
+  }
+
+  /** {@code n}: the choices to answer with. */
+  int choices() {
+    return n == null ? 1 : n;
+  }
+
+  /** The name the client gave the token limit. */
+  String completionLimitField() {
+    return maxCompletionTokens != null ? "max_completion_tokens" : "max_tokens";
   }
 
   boolean streaming() {

@@ -32,7 +32,8 @@ record Conversation(String sessionId, List<Turn> history, List<Turn> added, long
 
   /**
    * The conversation without its oldest history messages (a leading system prompt is kept) worth at
-   * least {@code tokens} tokens; null when there is nothing left to drop.
+   * least {@code tokens} tokens, and without the replies left at its start (a history starts with a
+   * user message, never with an answer to a dropped one); null when there is nothing left to drop.
    */
   Conversation withoutOldest(int tokens) {
     int first = !history.isEmpty() && "system".equals(history.getFirst().role()) ? 1 : 0;
@@ -41,7 +42,8 @@ record Conversation(String sessionId, List<Turn> history, List<Turn> added, long
     }
     var kept = new ArrayList<>(history);
     int dropped = 0;
-    while (kept.size() > first && dropped < tokens) {
+    while (kept.size() > first
+        && (dropped < tokens || !"user".equals(kept.get(first).role()))) {
       dropped += estimate(kept.remove(first));
     }
     return new Conversation(sessionId, kept, added, seq);

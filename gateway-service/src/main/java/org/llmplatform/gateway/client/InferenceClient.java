@@ -22,10 +22,12 @@ import tools.jackson.databind.json.JsonMapper;
 public final class InferenceClient {
 
   /**
-   * One event of the generation stream: a token ({@link TokenEvent}: {@code tokenId} set) or the
-   * end ({@link FinishEvent}: {@code finishReason} set, with usage, and the error when it failed).
+   * One event of the generation stream, of choice {@code choice} (0 unless the request asked for
+   * several): a token ({@link TokenEvent}: {@code tokenId} set) or the end ({@link FinishEvent}:
+   * {@code finishReason} set, with usage, and the error when it failed).
    */
   public record GenerateEvent(
+      int choice,
       Integer tokenId,
       Double logprob,
       List<TopLogprob> topLogprobs,
@@ -35,12 +37,12 @@ public final class InferenceClient {
 
     static GenerateEvent of(TokenEvent token) {
       return new GenerateEvent(
-          token.tokenId(), token.logprob(), token.topLogprobs(), null, null, null);
+          token.choice(), token.tokenId(), token.logprob(), token.topLogprobs(), null, null, null);
     }
 
     static GenerateEvent of(FinishEvent finish) {
       return new GenerateEvent(
-          null, null, null, finish.finishReason(), finish.usage(), finish.error());
+          finish.choice(), null, null, null, finish.finishReason(), finish.usage(), finish.error());
     }
   }
 

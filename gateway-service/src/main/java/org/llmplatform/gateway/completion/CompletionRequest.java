@@ -8,10 +8,13 @@ import java.util.Map;
 import org.llmplatform.gateway.error.ClientRequest;
 import org.llmplatform.gateway.generation.RequestChecks;
 import org.llmplatform.gateway.generation.SamplingParams;
+import tools.jackson.databind.annotation.JsonDeserialize;
 
 /**
- * {@code POST /v1/completions}: a plain prompt for base models. {@code prompt} is a string (or an
- * array holding one string); {@code max_tokens} defaults to 16 as in OpenAI's API.
+ * {@code POST /v1/completions}: plain prompts for base models. {@code prompt} is a string, an array
+ * of strings, token ids or an array of token-id arrays ({@link CompletionPrompt}); {@code
+ * max_tokens} defaults to 16 as in OpenAI's API; {@code best_of} only as {@code n} (the choices are
+ * not ranked); {@code suffix} (fill in the middle) is not supported (400).
  */
 @JsonIgnoreProperties({
   "store",
@@ -23,7 +26,7 @@ import org.llmplatform.gateway.generation.SamplingParams;
 })
 record CompletionRequest(
     String model,
-    @JsonFormat(with = JsonFormat.Feature.ACCEPT_SINGLE_VALUE_AS_ARRAY) List<String> prompt,
+    @JsonDeserialize(using = CompletionPrompt.Reader.class) List<CompletionPrompt> prompt,
     Boolean stream,
     @JsonProperty("stream_options") StreamOptions streamOptions,
     Double temperature,
@@ -37,6 +40,7 @@ record CompletionRequest(
     Integer logprobs,
     Boolean echo,
     Integer n,
+    @JsonProperty("best_of") Integer bestOf,
     String user,
     @JsonProperty("top_k") Integer topK,
     @JsonProperty("min_p") Double minP,
@@ -50,8 +54,8 @@ record CompletionRequest(
       implements ClientRequest {}
 
   CompletionRequest {
-    if (prompt == null || prompt.size() != 1 || prompt.getFirst() == null) {
-      throw new IllegalArgumentException("prompt must be one string");
+    if (prompt == null || prompt.isEmpty()) {
+      throw new IllegalArgumentException("prompt is required");
     }
     prompt = List.copyOf(prompt);
     stop = stop == null ? List.of() : List.copyOf(stop);
@@ -71,13 +75,22 @@ record CompletionRequest(
     if (logprobs != null && (logprobs < 0 || logprobs > 20)) {
       throw new IllegalArgumentException("logprobs must be between 0 and 20");
     }
-    if (Boolean.TRUE.equals(echo)) {
-      throw new IllegalArgumentException("echo is not supported");
+    if (bestOf != null && !bestOf.equals(n == null ? 1 : n)) {
+      throw new IllegalArgumentException(
+          "best_of must equal n: choices are returned as generated, not ranked");
+    }
+    if (Boolean.TRUE.equals(echo) && logprobs != null) {
+      throw new IllegalArgumentException(
+          "echo cannot be combined with logprobs: the prompt's log-probabilities are not computed");
     }
   }
 
-  String text() {
-    return prompt.getFirst();
+  int choices() {
+    return n == null ? 1 : n;
+  }
+
+  boolean echoes() {
+    return Boolean.TRUE.equals(echo);
   }
 
   boolean streaming() {

@@ -26,13 +26,18 @@ public class Detokenization {
       ServedModel model, int promptTokens, boolean withLogprobs, Flux<GenerateEvent> tokens) {
     return Flux.defer(
         () -> {
-          var stream = new Stream(model.decoder(), promptTokens, withLogprobs);
+          var stream = start(model, promptTokens, withLogprobs);
           return tokens.concatMapIterable(stream::next);
         });
   }
 
-  /** One generation's detokenizer and the tokens of the text it holds back. */
-  private static final class Stream {
+  /** A detokenizer for one choice of a generation, fed its events one by one. */
+  public ChoiceText start(ServedModel model, int promptTokens, boolean withLogprobs) {
+    return new ChoiceText(model.decoder(), promptTokens, withLogprobs);
+  }
+
+  /** One choice's detokenizer and the tokens of the text it holds back. */
+  public static final class ChoiceText {
 
     private final TokenDecoder decoder;
     private final StreamingDetokenizer detokenizer;
@@ -41,14 +46,15 @@ public class Detokenization {
     private final List<TokenLogprob> held = new ArrayList<>();
     private int generated;
 
-    Stream(TokenDecoder decoder, int promptTokens, boolean withLogprobs) {
+    private ChoiceText(TokenDecoder decoder, int promptTokens, boolean withLogprobs) {
       this.decoder = decoder;
       this.detokenizer = decoder.stream();
       this.promptTokens = promptTokens;
       this.withLogprobs = withLogprobs;
     }
 
-    List<GenerationEvent> next(GenerateEvent event) {
+    /** The text that became final with this event (and the finish, for a finish event). */
+    public List<GenerationEvent> next(GenerateEvent event) {
       if (event.tokenId() != null) {
         generated++;
         held.add(logprob(event));

@@ -41,9 +41,12 @@ public class Generation {
             .collect(Collectors.toMap(e -> Integer.parseInt(e.getKey()), Map.Entry::getValue));
   }
 
-  /** Token events ({@code token_id}) then one finish event ({@code finish_reason}, usage). */
+  /**
+   * Token events ({@code token_id}) then one finish event ({@code finish_reason}, usage), of each
+   * of {@code choices} choices (interleaved, told apart by their index), from one prefill.
+   */
   public Flux<GenerateEvent> generate(
-      ServedModel model, List<Integer> promptIds, SamplingParams p) {
+      ServedModel model, List<Integer> promptIds, SamplingParams p, int choices) {
     int room = model.contextLength() - promptIds.size();
     var request =
         GenerateRequest.builder(promptIds)
@@ -59,6 +62,7 @@ public class Generation {
             .seed(p.seed())
             .logprobs(p.logprobs())
             .numBeams(p.numBeams())
+            .n(choices == 1 ? null : choices)
             .stream(true)
             .build();
     return model

@@ -42,8 +42,9 @@ public final class RequestChecks {
           });
     }
     positive("num_beams", numBeams);
-    if (n != null && n != 1) {
-      throw new IllegalArgumentException("n must be 1: one choice per request is supported");
+    positive("n", n);
+    if (n != null && n > 1 && numBeams != null && numBeams > 1) {
+      throw new IllegalArgumentException("n must be 1 with num_beams: beam search has one answer");
     }
   }
 

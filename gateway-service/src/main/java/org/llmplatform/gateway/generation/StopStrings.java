@@ -42,8 +42,13 @@ public final class StopStrings {
         });
   }
 
-  /** The events to emit for one upstream event. */
-  List<GenerationEvent> next(GenerationEvent event) {
+  /** A matcher for one choice's events, fed one by one through {@link #next}. */
+  public static StopStrings of(List<String> stops, int promptTokens) {
+    return new StopStrings(stops, promptTokens);
+  }
+
+  /** The events to emit for one upstream event; none once the choice finished. */
+  public List<GenerationEvent> next(GenerationEvent event) {
     if (done) {
       return List.of();
     }

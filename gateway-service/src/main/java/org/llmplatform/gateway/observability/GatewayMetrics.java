@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
+import org.llmplatform.gateway.generation.ChoiceEvent;
 import org.llmplatform.gateway.generation.GenerationEvent;
 import org.springframework.stereotype.Component;
 import reactor.core.publisher.Flux;
@@ -34,16 +35,18 @@ public class GatewayMetrics {
         .increment();
   }
 
-  /** Observes a generation from the request's start: time to first text and tokens/s. */
-  public Flux<GenerationEvent> observe(
-      String model, long startNanos, Flux<GenerationEvent> events) {
+  /**
+   * Observes a generation from the request's start: time to its first text (of any choice) and each
+   * choice's tokens/s after that.
+   */
+  public Flux<ChoiceEvent> observe(String model, long startNanos, Flux<ChoiceEvent> events) {
     return Flux.defer(
         () -> {
           var firstText = new AtomicLong();
           return events.doOnNext(
-              event -> {
+              choiceEvent -> {
                 long now = System.nanoTime();
-                switch (event) {
+                switch (choiceEvent.event()) {
                   case GenerationEvent.TextDelta delta -> {
                     if (firstText.compareAndSet(0, now)) {
                       Timer.builder("llm.gateway.time.to.first.token")

@@ -28,6 +28,16 @@ class ConversationTest {
   }
 
   @Test
+  void theHistoryNeverStartsWithTheAnswerToADroppedQuestion() {
+    var answer = new Turn("assistant", "b", 10);
+    var tool = new Turn("tool", "{}", 3);
+    var question = new Turn("user", "c", 10);
+    var history = List.of(SYSTEM, new Turn("user", "a", 10), answer, tool, question);
+    var shorter = new Conversation("s", history, List.of(NEW), 5).withoutOldest(1);
+    assertThat(shorter.history()).containsExactly(SYSTEM, question);
+  }
+
+  @Test
   void nothingLeftToDropIsNull() {
     assertThat(new Conversation("s", List.of(SYSTEM), List.of(NEW), 1).withoutOldest(1)).isNull();
     assertThat(Conversation.withoutSession(List.of(NEW)).withoutOldest(1)).isNull();

@@ -150,7 +150,7 @@ class DetokenizationTest {
     List<Integer> ids = TestTokenizers.encode(dir, "Hello world");
     var events =
         Flux.fromIterable(ids)
-            .map(id -> new GenerateEvent(id, -0.5, List.of(), null, null, null))
+            .map(id -> new GenerateEvent(0, id, -0.5, List.of(), null, null, null))
             .concatWith(Flux.just(finish(ids.size())));
     List<TextDelta> deltas =
         deltas(detokenization.detokenize(model(decoder), 3, true, events).collectList().block());
@@ -162,14 +162,14 @@ class DetokenizationTest {
   private List<GenerationEvent> run(TokenDecoder decoder, List<Integer> ids, List<String> stops) {
     Flux<GenerateEvent> events =
         Flux.fromIterable(ids)
-            .map(id -> new GenerateEvent(id, null, null, null, null, null))
+            .map(id -> new GenerateEvent(0, id, null, null, null, null, null))
             .concatWith(Flux.just(finish(ids.size())));
     Flux<GenerationEvent> text = detokenization.detokenize(model(decoder), 3, false, events);
     return StopStrings.apply(stops, 3, text).collectList().block();
   }
 
   private static GenerateEvent finish(int completionTokens) {
-    return new GenerateEvent(null, null, null, "length", new Usage(3, completionTokens), null);
+    return new GenerateEvent(0, null, null, null, "length", new Usage(3, completionTokens), null);
   }
 
   private static ServedModel model(TokenDecoder decoder) {

@@ -2,14 +2,18 @@ package org.llmplatform.api.inference;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonSetter;
+import com.fasterxml.jackson.annotation.Nulls;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.llmplatform.api.error.InvalidFieldException;
 
 /**
  * Body of {@code POST /v1/internal/generate}. Only {@code input_ids} is required; absent fields
  * take the model's generation_config.json defaults (else greedy, 256 new tokens). Ranges are
- * checked by the inference service, which knows the model.
+ * checked by the inference service, which knows the model. A null inside {@code input_ids}, {@code
+ * stop_token_ids} or {@code logit_bias} fails the read, so the reader names its place.
  *
  * @param inputIds prompt token ids
  * @param maxNewTokens new tokens at most
@@ -28,10 +32,14 @@ import java.util.Objects;
  * @param lengthPenalty beam score exponent on the length
  * @param earlyStopping beam search stops once num_beams hypotheses finished
  * @param stream Server-Sent Events when true
+ * @param n independent choices from the one prompt (default 1): the prompt is prefilled once, each
+ *     choice's events carry its {@code index}; with {@code seed}, choice i samples with seed + i
+ * @param constraint what the output must match (JSON Schema, any JSON object, a regex, a choice),
+ *     enforced by masking the logits at each step; null = free text
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record GenerateRequest(
-    @JsonProperty("input_ids") List<Integer> inputIds,
+    @JsonProperty("input_ids") @JsonSetter(contentNulls = Nulls.FAIL) List<Integer> inputIds,
     @JsonProperty("max_new_tokens") Integer maxNewTokens,
     @JsonProperty("temperature") Double temperature,
     @JsonProperty("top_k") Integer topK,
@@ -40,14 +48,18 @@ public record GenerateRequest(
     @JsonProperty("repetition_penalty") Double repetitionPenalty,
     @JsonProperty("presence_penalty") Double presencePenalty,
     @JsonProperty("frequency_penalty") Double frequencyPenalty,
-    @JsonProperty("logit_bias") Map<Integer, Double> logitBias,
+    @JsonProperty("logit_bias") @JsonSetter(contentNulls = Nulls.FAIL)
+        Map<Integer, Double> logitBias,
     @JsonProperty("seed") Long seed,
-    @JsonProperty("stop_token_ids") List<Integer> stopTokenIds,
+    @JsonProperty("stop_token_ids") @JsonSetter(contentNulls = Nulls.FAIL)
+        List<Integer> stopTokenIds,
     @JsonProperty("logprobs") Integer logprobs,
     @JsonProperty("num_beams") Integer numBeams,
     @JsonProperty("length_penalty") Double lengthPenalty,
     @JsonProperty("early_stopping") Boolean earlyStopping,
-    @JsonProperty("stream") Boolean stream) {
+    @JsonProperty("stream") Boolean stream,
+    @JsonProperty("n") Integer n,
+    @JsonProperty("constraint") OutputConstraint constraint) {
 
   public GenerateRequest {
     if (inputIds == null || inputIds.isEmpty()) {
@@ -93,6 +105,8 @@ public record GenerateRequest(
     private Double lengthPenalty;
     private Boolean earlyStopping;
     private Boolean stream;
+    private Integer n;
+    private OutputConstraint constraint;
 
     private Builder(List<Integer> inputIds) {
       this.inputIds = inputIds;
@@ -178,6 +192,16 @@ public record GenerateRequest(
       return this;
     }
 
+    public Builder n(Integer value) {
+      n = value;
+      return this;
+    }
+
+    public Builder constraint(OutputConstraint value) {
+      constraint = value;
+      return this;
+    }
+
     public GenerateRequest build() {
       return new GenerateRequest(
           inputIds,
@@ -196,8 +220,15 @@ public record GenerateRequest(
           numBeams,
           lengthPenalty,
           earlyStopping,
-          stream);
+          stream,
+          n,
+          constraint);
     }
+  }
+
+  /** The number of choices asked for (1 when absent). */
+  public int choices() {
+    return n == null ? 1 : n;
   }
 
   public boolean streaming() {

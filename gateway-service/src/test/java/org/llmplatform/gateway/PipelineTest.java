@@ -1,0 +1,512 @@
+package org.llmplatform.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.llmplatform.gateway.model.TestTokenizers;
+import org.reactivestreams.Publisher;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.webtestclient.autoconfigure.AutoConfigureWebTestClient;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.MediaType;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.web.reactive.server.WebTestClient;
+import reactor.core.publisher.Mono;
+import reactor.netty.DisposableServer;
+import reactor.netty.NettyOutbound;
+import reactor.netty.http.server.HttpServer;
+import reactor.netty.http.server.HttpServerRequest;
+import reactor.netty.http.server.HttpServerResponse;
+import reactor.netty.http.server.HttpServerRoutes;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The request pipeline of chat and completions (model → session → tokenize → admit → generate →
+ * detokenize → stop strings → respond → append) against downstream services played by HTTP servers
+ * that record what they are sent: n choices from one generation request, stop strings per choice,
+ * several prompts and token-id prompts, echo, usage, the developer role, history trimming and the
+ * session append. The fake inference-service answers choice i with {@link #TEXTS}[i], its tokens
+ * interleaved with the other choices' as the engine's are.
+ */
+@SpringBootTest(
+    webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+    properties = {
+      "llm.gateway.api-keys[0].sha256=" + GatewayTestKeys.ALPHA_SHA256,
+      "llm.gateway.api-keys[0].tenant=alpha",
+      "llm.gateway.load-models-at-start-up=false",
+      "llm.gateway.resilience.retries=0",
+    })
+@AutoConfigureWebTestClient
+class PipelineTest {
+
+  private static final JsonMapper JSON = JsonMapper.builder().build();
+  private static final List<String> TEXTS = List.of("Hello world", "Good day to you", "Bye now");
+  private static final int CONTEXT = 64;
+
+  /** What each fake service was sent: path → request bodies, in order. */
+  private static final Map<String, Queue<JsonNode>> SENT = new ConcurrentHashMap<>();
+
+  /** The session's history the fake session-service answers with (role, content, token count). */
+  private static volatile List<Map<String, Object>> history = List.of();
+
+  private static final DisposableServer TOKENIZER =
+      service(
+          routes ->
+              routes
+                  .post("/v1/internal/tokenize", PipelineTest::tokenize)
+                  .get(
+                      "/v1/internal/tokenizer.json",
+                      (req, res) ->
+                          res.header("Content-Type", "application/json")
+                              .sendByteArray(Mono.fromCallable(PipelineTest::vocab)))
+                  .get(
+                      "/v1/internal/tokenizer",
+                      (req, res) ->
+                          json(
+                              res,
+                              """
+                              {"model":"tiny","vocab_size":384,"special_tokens":{},
+                               "added_special_tokens":[],"eos_token_ids":[3],
+                               "clean_up_tokenization_spaces":false,"has_chat_template":true,
+                               "chat_template_source":"model","chat_template_names":[]}
+                              """)));
+
+  private static final DisposableServer INFERENCE =
+      service(
+          routes ->
+              routes
+                  .get(
+                      "/v1/internal/model",
+                      (req, res) ->
+                          json(
+                              res,
+                              """
+                              {"name":"tiny","vocab_size":384,"context_length":%d,
+                               "layers":2,"kv_heads":2,"head_dim":16,"dtype":"float32",
+                               "eos_ids":[3],"device":"cpu"}
+                              """
+                                  .formatted(CONTEXT)))
+                  .post("/v1/internal/generate", PipelineTest::generate));
+
+  private static final DisposableServer SESSIONS =
+      service(
+          routes ->
+              routes
+                  .get(
+                      "/v1/sessions/{id}/messages",
+                      (req, res) ->
+                          json(
+                              res,
+                              JSON.writeValueAsString(
+                                  Map.of(
+                                      "session_id",
+                                      "s1",
+                                      "system_prompt",
+                                      "rules",
+                                      "messages",
+                                      messages(),
+                                      "last_seq",
+                                      (long) history.size(),
+                                      "total_tokens",
+                                      0,
+                                      "truncated",
+                                      false))))
+                  .get(
+                      "/v1/sessions/{id}/appends/{key}",
+                      (req, res) ->
+                          res.status(404)
+                              .header("Content-Type", "application/json")
+                              .sendString(
+                                  Mono.just(
+                                      "{\"error\":{\"code\":\"idempotency_key_not_found\","
+                                          + "\"message\":\"none\",\"param\":null}}")))
+                  .post(
+                      "/v1/sessions/{id}/messages",
+                      (req, res) ->
+                          record("append", req)
+                              .then(
+                                  json(res, "{\"session_id\":\"s1\",\"seq\":9,\"replayed\":false}")
+                                      .then())));
+
+  @DynamicPropertySource
+  static void downstreams(DynamicPropertyRegistry registry) {
+    registry.add("llm.gateway.models.tiny.inference-url", () -> url(INFERENCE));
+    registry.add("llm.gateway.tokenizer-url", () -> url(TOKENIZER));
+    registry.add("llm.gateway.session-url", () -> url(SESSIONS));
+  }
+
+  @AfterAll
+  static void stop() {
+    List.of(TOKENIZER, INFERENCE, SESSIONS).forEach(DisposableServer::disposeNow);
+  }
+
+  @Autowired WebTestClient http;
+
+  @BeforeEach
+  void forget() {
+    SENT.clear();
+    history = List.of();
+  }
+
+  @Test
+  void nChoicesComeFromOneGenerationRequestEachWithItsIndex() {
+    JsonNode answer = post("/v1/chat/completions", chat("\"n\":3,\"max_tokens\":8"));
+    assertThat(sent("generate")).hasSize(1);
+    assertThat(sent("generate").getFirst().get("n").asInt()).isEqualTo(3);
+    for (int i = 0; i < 3; i++) {
+      JsonNode choice = answer.get("choices").get(i);
+      assertThat(choice.get("index").asInt()).isEqualTo(i);
+      assertThat(choice.get("message").get("content").asString()).isEqualTo(TEXTS.get(i));
+      assertThat(choice.get("finish_reason").asString()).isEqualTo("length");
+    }
+    JsonNode usage = answer.get("usage");
+    assertThat(usage.get("prompt_tokens").asInt()).isEqualTo(4); // the prompt once, not 3 times
+    assertThat(usage.get("completion_tokens").asInt()).isEqualTo(answerTokens(0, 1, 2));
+  }
+
+  @Test
+  void oneChoiceSendsNoN() {
+    JsonNode answer = post("/v1/chat/completions", chat("\"max_tokens\":8"));
+    assertThat(sent("generate").getFirst().has("n")).isFalse();
+    assertThat(answer.get("choices")).hasSize(1);
+    assertThat(answer.at("/choices/0/message/content").asString()).isEqualTo(TEXTS.get(0));
+  }
+
+  @Test
+  void streamedChoicesEachStartWithTheRoleAndEndWithTheirFinish() {
+    List<JsonNode> chunks =
+        stream(
+            "/v1/chat/completions",
+            chat("\"n\":2,\"stream\":true,\"stream_options\":{\"include_usage\":true}"));
+    for (int i = 0; i < 2; i++) {
+      int index = i;
+      List<JsonNode> mine =
+          chunks.stream()
+              .filter(c -> !c.get("choices").isEmpty())
+              .filter(c -> c.at("/choices/0/index").asInt() == index)
+              .toList();
+      assertThat(mine.getFirst().at("/choices/0/delta/role").asString()).isEqualTo("assistant");
+      assertThat(mine.getLast().at("/choices/0/finish_reason").asString()).isEqualTo("length");
+      var text = new StringBuilder();
+      mine.forEach(c -> text.append(c.at("/choices/0/delta/content").asString("")));
+      assertThat(text).hasToString(TEXTS.get(i));
+    }
+    JsonNode usage = chunks.getLast().get("usage");
+    assertThat(chunks.getLast().get("choices")).isEmpty();
+    assertThat(usage.get("prompt_tokens").asInt()).isEqualTo(4);
+    assertThat(usage.get("completion_tokens").asInt()).isEqualTo(answerTokens(0, 1));
+  }
+
+  @Test
+  void aStopStringEndsOnlyTheChoiceItAppearsIn() {
+    JsonNode answer = post("/v1/chat/completions", chat("\"n\":2,\"stop\":[\" day\"]"));
+    assertThat(answer.at("/choices/0/message/content").asString()).isEqualTo(TEXTS.get(0));
+    assertThat(answer.at("/choices/0/finish_reason").asString()).isEqualTo("length");
+    assertThat(answer.at("/choices/1/message/content").asString()).isEqualTo("Good");
+    assertThat(answer.at("/choices/1/finish_reason").asString()).isEqualTo("stop");
+  }
+
+  @Test
+  void aDeveloperMessageIsRenderedAsTheSystemRole() {
+    post(
+        "/v1/chat/completions",
+        """
+        {"model":"tiny","messages":[{"role":"developer","content":"be brief"},
+                                    {"role":"user","content":"hi"}]}
+        """);
+    JsonNode messages = sent("tokenize").getFirst().get("messages");
+    assertThat(messages.get(0).get("role").asString()).isEqualTo("system");
+    assertThat(messages.get(0).get("content").asString()).isEqualTo("be brief");
+  }
+
+  @Test
+  void theSessionsOldestMessagesAreDroppedToFitAndTheTurnIsAppended() {
+    // the fake tokenizer counts 10 tokens a message plus 4: 6 messages and 16 for the answer
+    // are over the context of 64, so the oldest history after the system prompt goes
+    history =
+        List.of(
+            message("user", "old question", 10),
+            message("assistant", "old answer", 10),
+            message("user", "recent question", 10),
+            message("assistant", "recent answer", 10));
+    JsonNode answer =
+        post(
+            "/v1/chat/completions",
+            """
+            {"model":"tiny","session_id":"s1","max_tokens":16,
+             "messages":[{"role":"user","content":"new question"}]}
+            """);
+    assertThat(answer.get("session_id").asString()).isEqualTo("s1");
+    List<JsonNode> tokenized = sent("tokenize");
+    JsonNode last = tokenized.getLast().get("messages");
+    assertThat(last.findValuesAsString("content"))
+        .containsExactly("rules", "recent question", "recent answer", "new question");
+    JsonNode append = sent("append").getFirst();
+    assertThat(append.get("messages").findValuesAsString("content"))
+        .containsExactly("new question", TEXTS.get(0));
+    assertThat(append.get("expected_seq").asLong()).isEqualTo(4);
+  }
+
+  @Test
+  void completionsAnswerEachPromptWithItsOwnChoices() {
+    JsonNode answer =
+        post(
+            "/v1/completions",
+            """
+            {"model":"tiny","prompt":["one","two"],"n":2,"best_of":2,"max_tokens":8}
+            """);
+    assertThat(sent("generate")).hasSize(2);
+    assertThat(answer.get("choices")).hasSize(4);
+    for (int i = 0; i < 4; i++) {
+      assertThat(answer.get("choices").get(i).get("index").asInt()).isEqualTo(i);
+      assertThat(answer.get("choices").get(i).get("text").asString()).isEqualTo(TEXTS.get(i % 2));
+    }
+    assertThat(answer.at("/usage/prompt_tokens").asInt()).isEqualTo(8); // 4 tokens, two prompts
+    assertThat(answer.at("/usage/completion_tokens").asInt()).isEqualTo(2 * answerTokens(0, 1));
+  }
+
+  @Test
+  void tokenIdPromptsGoToTheModelAsTheyAreAndEchoIsTheirText() {
+    List<Integer> ids = TestTokenizers.encode(TestTokenizers.tinyLlamaGqa(), "Once upon");
+    JsonNode answer =
+        post(
+            "/v1/completions",
+            "{\"model\":\"tiny\",\"prompt\":" + ids + ",\"echo\":true,\"max_tokens\":8}");
+    assertThat(sent("tokenize")).isEmpty();
+    assertThat(sent("generate").getFirst().get("input_ids").valueStream().map(JsonNode::asInt))
+        .containsExactlyElementsOf(ids);
+    assertThat(answer.at("/choices/0/text").asString()).isEqualTo("Once upon" + TEXTS.get(0));
+    assertThat(answer.at("/usage/prompt_tokens").asInt()).isEqualTo(ids.size());
+  }
+
+  @Test
+  void streamedCompletionsCarryEachChoicesIndexAndTheUsageOfAllPrompts() {
+    List<JsonNode> chunks =
+        stream(
+            "/v1/completions",
+            """
+            {"model":"tiny","prompt":["one","two"],"stream":true,"max_tokens":8,
+             "stream_options":{"include_usage":true}}
+            """);
+    for (int i = 0; i < 2; i++) {
+      int index = i;
+      var text = new StringBuilder();
+      chunks.stream()
+          .filter(c -> !c.get("choices").isEmpty())
+          .filter(c -> c.at("/choices/0/index").asInt() == index)
+          .forEach(c -> text.append(c.at("/choices/0/text").asString()));
+      assertThat(text).hasToString(TEXTS.get(0));
+    }
+    assertThat(chunks.getLast().at("/usage/prompt_tokens").asInt()).isEqualTo(8);
+    assertThat(chunks.getLast().at("/usage/completion_tokens").asInt())
+        .isEqualTo(2 * answerTokens(0));
+  }
+
+  @Test
+  void aPromptOverTheContextIsRefusedBeforeAnythingIsGenerated() {
+    List<Integer> ids = new ArrayList<>();
+    for (int i = 0; i < CONTEXT; i++) {
+      ids.add(100);
+    }
+    http.post()
+        .uri("/v1/completions")
+        .header(HttpHeaders.AUTHORIZATION, GatewayTestKeys.ALPHA)
+        .contentType(MediaType.APPLICATION_JSON)
+        .bodyValue("{\"model\":\"tiny\",\"prompt\":" + ids + "}")
+        .exchange()
+        .expectStatus()
+        .isBadRequest()
+        .expectBody()
+        .jsonPath("$.error.code")
+        .isEqualTo("context_length_exceeded")
+        .jsonPath("$.error.param")
+        .isEqualTo("prompt");
+    assertThat(sent("generate")).isEmpty();
+  }
+
+  // --- the fake services
+
+  /** 10 tokens a message plus 4 for the template; a plain text prompt: 4 tokens. */
+  private static Publisher<Void> tokenize(HttpServerRequest req, HttpServerResponse res) {
+    return req.receive()
+        .aggregate()
+        .asString()
+        .flatMap(
+            body -> {
+              JsonNode request = JSON.readTree(body);
+              SENT.computeIfAbsent("tokenize", k -> new ConcurrentLinkedQueue<>()).add(request);
+              int count = request.has("messages") ? 10 * (request.get("messages").size() - 1) : 0;
+              var ids = new ArrayList<Integer>();
+              for (int i = 0; i < count + 4; i++) {
+                ids.add(100 + i % 50);
+              }
+              return json(res, "{\"ids\":" + ids + ",\"count\":" + ids.size() + "}").then();
+            });
+  }
+
+  /**
+   * Choice i is {@link #TEXTS}[i % 3], the choices' tokens interleaved, each ending with length.
+   */
+  private static Publisher<Void> generate(HttpServerRequest req, HttpServerResponse res) {
+    return req.receive()
+        .aggregate()
+        .asString()
+        .flatMap(
+            body -> {
+              JsonNode request = JSON.readTree(body);
+              SENT.computeIfAbsent("generate", k -> new ConcurrentLinkedQueue<>()).add(request);
+              int n = request.has("n") ? request.get("n").asInt() : 1;
+              int prompt = request.get("input_ids").size();
+              var events = new StringBuilder();
+              List<List<Integer>> answers = new ArrayList<>();
+              for (int i = 0; i < n; i++) {
+                answers.add(answer(i));
+              }
+              int longest = answers.stream().mapToInt(List::size).max().orElse(0);
+              for (int step = 0; step < longest; step++) {
+                for (int i = 0; i < n; i++) {
+                  if (step < answers.get(i).size()) {
+                    events
+                        .append("event:token\ndata:{\"token_id\":")
+                        .append(answers.get(i).get(step));
+                    events.append(n > 1 ? ",\"index\":" + i : "").append("}\n\n");
+                  }
+                }
+              }
+              for (int i = 0; i < n; i++) {
+                events
+                    .append("event:finish\ndata:{\"finish_reason\":\"length\",\"usage\":")
+                    .append("{\"prompt_tokens\":")
+                    .append(prompt)
+                    .append(",\"completion_tokens\":")
+                    .append(answers.get(i).size())
+                    .append("}")
+                    .append(n > 1 ? ",\"index\":" + i : "")
+                    .append("}\n\n");
+              }
+              return res.header("Content-Type", "text/event-stream")
+                  .sendString(Mono.just(events.toString()))
+                  .then();
+            });
+  }
+
+  private static Mono<Void> record(String what, HttpServerRequest req) {
+    return req.receive()
+        .aggregate()
+        .asString()
+        .doOnNext(
+            body ->
+                SENT.computeIfAbsent(what, k -> new ConcurrentLinkedQueue<>())
+                    .add(JSON.readTree(body)))
+        .then();
+  }
+
+  private static List<Map<String, Object>> messages() {
+    var out = new ArrayList<Map<String, Object>>();
+    for (int i = 0; i < history.size(); i++) {
+      var m = new java.util.LinkedHashMap<>(history.get(i));
+      m.put("seq", i + 1);
+      m.put("timestamp", "2026-12-03T00:00:00Z");
+      out.add(m);
+    }
+    return out;
+  }
+
+  private static Map<String, Object> message(String role, String content, int tokens) {
+    return Map.of("role", role, "content", content, "token_count", tokens);
+  }
+
+  private static List<Integer> answer(int choice) {
+    return TestTokenizers.encode(TestTokenizers.tinyLlamaGqa(), TEXTS.get(choice % TEXTS.size()));
+  }
+
+  private static int answerTokens(int... choices) {
+    int sum = 0;
+    for (int c : choices) {
+      sum += answer(c).size();
+    }
+    return sum;
+  }
+
+  // --- the client
+
+  private static String chat(String fields) {
+    return "{\"model\":\"tiny\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],"
+        + fields
+        + "}";
+  }
+
+  private JsonNode post(String path, String body) {
+    byte[] answer =
+        http.post()
+            .uri(path)
+            .header(HttpHeaders.AUTHORIZATION, GatewayTestKeys.ALPHA)
+            .contentType(MediaType.APPLICATION_JSON)
+            .bodyValue(body)
+            .exchange()
+            .expectStatus()
+            .isOk()
+            .expectBody()
+            .returnResult()
+            .getResponseBody();
+    return JSON.readTree(answer);
+  }
+
+  private List<JsonNode> stream(String path, String body) {
+    String text =
+        new String(
+            http.post()
+                .uri(path)
+                .header(HttpHeaders.AUTHORIZATION, GatewayTestKeys.ALPHA)
+                .contentType(MediaType.APPLICATION_JSON)
+                .bodyValue(body)
+                .exchange()
+                .expectStatus()
+                .isOk()
+                .expectBody()
+                .returnResult()
+                .getResponseBody(),
+            java.nio.charset.StandardCharsets.UTF_8);
+    var chunks = new ArrayList<JsonNode>();
+    for (String line : text.split("\n")) {
+      if (line.startsWith("data:") && !line.contains("[DONE]")) {
+        chunks.add(JSON.readTree(line.substring(5)));
+      }
+    }
+    return chunks;
+  }
+
+  private static List<JsonNode> sent(String what) {
+    return List.copyOf(SENT.getOrDefault(what, new ConcurrentLinkedQueue<>()));
+  }
+
+  private static DisposableServer service(Consumer<HttpServerRoutes> routes) {
+    return HttpServer.create().host("127.0.0.1").port(0).route(routes).bindNow();
+  }
+
+  private static NettyOutbound json(HttpServerResponse res, String body) {
+    return res.header("Content-Type", "application/json").sendString(Mono.just(body));
+  }
+
+  private static byte[] vocab() throws IOException {
+    return Files.readAllBytes(TestTokenizers.tinyLlamaGqa().resolve("tokenizer.json"));
+  }
+
+  private static String url(DisposableServer server) {
+    return "http://127.0.0.1:" + server.port();
+  }
+}
