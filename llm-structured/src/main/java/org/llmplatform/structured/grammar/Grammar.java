@@ -13,11 +13,18 @@ public final class Grammar {
   private final Dfa[] rules;
   private final LengthBound[] bounds; // [rules], null where the rule counts nothing
   private final PropertySet[] properties; // [rules], null where the rule tracks no properties
+  private final PropertyLiveness[] liveness; // [rules], beside each property set
 
   Grammar(Dfa[] rules, LengthBound[] bounds, PropertySet[] properties) {
     this.rules = rules;
     this.bounds = bounds;
     this.properties = properties;
+    this.liveness = new PropertyLiveness[rules.length];
+    for (int r = 0; r < rules.length; r++) {
+      if (properties[r] != null) {
+        liveness[r] = PropertyLiveness.of(rules[r]);
+      }
+    }
   }
 
   /** A grammar from its rules (rule 0 the start). */
@@ -53,7 +60,9 @@ public final class Grammar {
     PropertySet ps = properties[f.rule];
     if (ps != null) {
       long seen = ps.next(rules[f.rule].tag(s), f.count);
-      return seen < 0 ? null : new Frame(f.rule, s, seen, f.parent);
+      return seen < 0 || !liveness[f.rule].live(s, seen)
+          ? null
+          : new Frame(f.rule, s, seen, f.parent);
     }
     return new Frame(f.rule, s, 0, f.parent);
   }
