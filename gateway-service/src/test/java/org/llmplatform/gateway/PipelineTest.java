@@ -262,6 +262,53 @@ class PipelineTest {
   }
 
   @Test
+  void aResponseFormatReachesTheEngineAsItsConstraint() {
+    post(
+        "/v1/chat/completions",
+        chat(
+            "\"response_format\":{\"type\":\"json_schema\",\"json_schema\":{\"name\":\"p\","
+                + "\"strict\":true,\"schema\":{\"type\":\"object\",\"required\":[\"a\"],"
+                + "\"properties\":{\"a\":{\"type\":\"integer\"}}}}}"));
+    JsonNode constraint = sent("generate").getFirst().get("constraint");
+    assertThat(constraint.get("type").asString()).isEqualTo("json_schema");
+    assertThat(JSON.readTree(constraint.get("schema").asString()))
+        .isEqualTo(
+            JSON.readTree(
+                "{\"type\":\"object\",\"required\":[\"a\"],"
+                    + "\"properties\":{\"a\":{\"type\":\"integer\"}}}"));
+    SENT.clear();
+    post(
+        "/v1/completions",
+        "{\"model\":\"tiny\",\"prompt\":\"x\",\"guided_choice\":[\"yes\",\"no\"]}");
+    assertThat(sent("generate").getFirst().get("constraint").get("choices").valueStream())
+        .extracting(JsonNode::asString)
+        .containsExactly("yes", "no");
+    SENT.clear();
+    post("/v1/chat/completions", chat("\"response_format\":{\"type\":\"text\"}"));
+    assertThat(sent("generate").getFirst().has("constraint")).isFalse();
+  }
+
+  @Test
+  void aSchemaTheEngineRefusesIs400NamingTheClientsField() {
+    http.post()
+        .uri("/v1/chat/completions")
+        .header(HttpHeaders.AUTHORIZATION, GatewayTestKeys.ALPHA)
+        .contentType(MediaType.APPLICATION_JSON)
+        .bodyValue(
+            chat(
+                "\"response_format\":{\"type\":\"json_schema\",\"json_schema\":{\"name\":\"p\","
+                    + "\"schema\":{\"not\":{\"type\":\"string\"}}}}"))
+        .exchange()
+        .expectStatus()
+        .isBadRequest()
+        .expectBody()
+        .jsonPath("$.error.param")
+        .isEqualTo("response_format.json_schema.schema")
+        .jsonPath("$.error.message")
+        .isEqualTo("the keyword not is not supported here");
+  }
+
+  @Test
   void completionsAnswerEachPromptWithItsOwnChoices() {
     JsonNode answer =
         post(
@@ -369,6 +416,16 @@ class PipelineTest {
             body -> {
               JsonNode request = JSON.readTree(body);
               SENT.computeIfAbsent("generate", k -> new ConcurrentLinkedQueue<>()).add(request);
+              if (request.at("/constraint/schema").asString("").contains("\"not\"")) {
+                return res.status(400)
+                    .header("Content-Type", "application/json")
+                    .sendString(
+                        Mono.just(
+                            "{\"error\":{\"code\":\"invalid_request\",\"message\":"
+                                + "\"the keyword not is not supported here\","
+                                + "\"param\":\"constraint.schema\"}}"))
+                    .then();
+              }
               int n = request.has("n") ? request.get("n").asInt() : 1;
               int prompt = request.get("input_ids").size();
               var events = new StringBuilder();

@@ -90,7 +90,7 @@ class StrictRequestTest {
   @CsvSource(
       delimiter = '|',
       value = {
-        "\"response_format\":{\"type\":\"json_object\"} | response_format",
+        "\"response_format\":{\"type\":\"text\",\"x\":1}   | response_format.x",
         "\"tools\":[]                                      | tools",
         "\"tool_choice\":\"auto\"                        | tool_choice",
         "\"functions\":[]                                  | functions",
@@ -108,6 +108,30 @@ class StrictRequestTest {
         .isEqualTo("unsupported_parameter")
         .jsonPath("$.error.type")
         .isEqualTo("invalid_request_error")
+        .jsonPath("$.error.param")
+        .isEqualTo(param);
+  }
+
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "{\"type\":\"xml\"}                                    | response_format.type",
+        "{}                                                      | response_format.type",
+        "{\"type\":\"json_schema\"}                            | response_format.json_schema",
+        "{\"type\":\"json_object\",\"json_schema\":{\"name\":\"a\",\"schema\":{}}}          | response_format.json_schema",
+        "{\"type\":\"json_schema\",\"json_schema\":{\"name\":\"a b\",\"schema\":{}}} | response_format.json_schema.name",
+        "{\"type\":\"json_schema\",\"json_schema\":{\"name\":\"a\"}} | response_format.json_schema.schema",
+        "{\"type\":\"json_schema\",\"json_schema\":{\"name\":\"a\",\"schema\":7}} | response_format.json_schema.schema",
+        "{\"type\":\"json_object\"},\"guided_regex\":\"a+\"  | guided_regex",
+      })
+  void aResponseFormatThatCannotBeMetIs400NamingTheField(String format, String param) {
+    chat("{\"model\":\"tiny\",\"messages\":" + USER + ",\"response_format\":" + format + "}")
+        .expectStatus()
+        .isBadRequest()
+        .expectBody()
+        .jsonPath("$.error.code")
+        .isEqualTo("invalid_request")
         .jsonPath("$.error.param")
         .isEqualTo(param);
   }

@@ -6,7 +6,9 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.List;
 import java.util.Map;
 import org.llmplatform.gateway.error.ClientRequest;
+import org.llmplatform.gateway.generation.ConstrainedOutput;
 import org.llmplatform.gateway.generation.RequestChecks;
+import org.llmplatform.gateway.generation.ResponseFormat;
 import org.llmplatform.gateway.generation.SamplingParams;
 
 /**
@@ -45,7 +47,10 @@ record ChatCompletionRequest(
     @JsonProperty("min_p") Double minP,
     @JsonProperty("repetition_penalty") Double repetitionPenalty,
     @JsonProperty("num_beams") Integer numBeams,
-    @JsonProperty("session_id") String sessionId)
+    @JsonProperty("session_id") String sessionId,
+    @JsonProperty("response_format") ResponseFormat responseFormat,
+    @JsonProperty("guided_regex") String guidedRegex,
+    @JsonProperty("guided_choice") List<String> guidedChoice)
     implements ClientRequest {
 
   /**
@@ -74,6 +79,7 @@ record ChatCompletionRequest(
     RequestChecks.positive("max_tokens", maxTokens);
     RequestChecks.positive("max_completion_tokens", maxCompletionTokens);
     RequestChecks.stop(stop);
+    ConstrainedOutput.of(responseFormat, guidedRegex, guidedChoice); // 400 when misused
     if (topLogprobs != null && (topLogprobs < 0 || topLogprobs > 20)) {
       throw new IllegalArgumentException("top_logprobs must be between 0 and 20");
     }
@@ -126,6 +132,7 @@ record ChatCompletionRequest(
         seed,
         Boolean.TRUE.equals(logprobs) ? (topLogprobs == null ? 0 : topLogprobs) : null,
         numBeams,
-        stop);
+        stop,
+        ConstrainedOutput.of(responseFormat, guidedRegex, guidedChoice));
   }
 }

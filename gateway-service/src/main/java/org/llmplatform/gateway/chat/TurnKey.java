@@ -68,7 +68,8 @@ record TurnKey(String value, boolean fromClient, String requestHash) {
             sampling.seed(),
             sampling.logprobs(),
             sampling.numBeams(),
-            sampling.stop()));
+            sampling.stop(),
+            sampling.output() == null ? null : sampling.output().constraint()));
     try {
       byte[] digest =
           MessageDigest.getInstance("SHA-256")

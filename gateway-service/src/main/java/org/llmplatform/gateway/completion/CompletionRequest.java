@@ -6,7 +6,9 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.List;
 import java.util.Map;
 import org.llmplatform.gateway.error.ClientRequest;
+import org.llmplatform.gateway.generation.ConstrainedOutput;
 import org.llmplatform.gateway.generation.RequestChecks;
+import org.llmplatform.gateway.generation.ResponseFormat;
 import org.llmplatform.gateway.generation.SamplingParams;
 import tools.jackson.databind.annotation.JsonDeserialize;
 
@@ -45,7 +47,10 @@ record CompletionRequest(
     @JsonProperty("top_k") Integer topK,
     @JsonProperty("min_p") Double minP,
     @JsonProperty("repetition_penalty") Double repetitionPenalty,
-    @JsonProperty("num_beams") Integer numBeams)
+    @JsonProperty("num_beams") Integer numBeams,
+    @JsonProperty("response_format") ResponseFormat responseFormat,
+    @JsonProperty("guided_regex") String guidedRegex,
+    @JsonProperty("guided_choice") List<String> guidedChoice)
     implements ClientRequest {
 
   static final int DEFAULT_MAX_TOKENS = 16;
@@ -72,6 +77,7 @@ record CompletionRequest(
         n);
     RequestChecks.positive("max_tokens", maxTokens);
     RequestChecks.stop(stop);
+    ConstrainedOutput.of(responseFormat, guidedRegex, guidedChoice); // 400 when misused
     if (logprobs != null && (logprobs < 0 || logprobs > 20)) {
       throw new IllegalArgumentException("logprobs must be between 0 and 20");
     }
@@ -119,6 +125,7 @@ record CompletionRequest(
         seed,
         logprobs,
         numBeams,
-        stop);
+        stop,
+        ConstrainedOutput.of(responseFormat, guidedRegex, guidedChoice));
   }
 }

@@ -41,6 +41,13 @@ public class Generation {
             .collect(Collectors.toMap(e -> Integer.parseInt(e.getKey()), Map.Entry::getValue));
   }
 
+  /** inference-service names the constraint's fields; the client named its own field. */
+  private static ApiException clientsField(ApiException e, ConstrainedOutput output) {
+    return output != null && e.param() != null && e.param().startsWith("constraint")
+        ? ApiException.invalidRequest(output.param(), e.getMessage())
+        : e;
+  }
+
   /**
    * Token events ({@code token_id}) then one finish event ({@code finish_reason}, usage), of each
    * of {@code choices} choices (interleaved, told apart by their index), from one prefill.
@@ -63,11 +70,13 @@ public class Generation {
             .logprobs(p.logprobs())
             .numBeams(p.numBeams())
             .n(choices == 1 ? null : choices)
+            .constraint(p.output() == null ? null : p.output().constraint())
             .stream(true)
             .build();
     return model
         .inference()
         .generate(request)
+        .onErrorMap(ApiException.class, e -> clientsField(e, p.output()))
         .transformDeferred(BulkheadOperator.of(bulkhead))
         // map, not handle: Reactor restores the tracing ThreadLocals around every handle() call,
         // a cost paid per token

@@ -9,6 +9,7 @@ import java.util.Map;
  * @param maxTokens most tokens to generate (null: what the context leaves)
  * @param logprobs number of top alternatives to return per token (0: just the token's), null: none
  * @param stop strings that end the generation when they appear in the text (not returned)
+ * @param output what the output must match (null: free text)
  */
 public record SamplingParams(
     Integer maxTokens,
@@ -23,7 +24,8 @@ public record SamplingParams(
     Long seed,
     Integer logprobs,
     Integer numBeams,
-    List<String> stop) {
+    List<String> stop,
+    ConstrainedOutput output) {
 
   public SamplingParams {
     logitBias = logitBias == null ? null : Map.copyOf(logitBias);
