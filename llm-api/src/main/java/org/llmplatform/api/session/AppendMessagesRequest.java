@@ -2,6 +2,7 @@ package org.llmplatform.api.session;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.List;
+import org.llmplatform.api.error.InvalidFieldException;
 
 /**
  * Body of {@code POST /v1/sessions/{id}/messages}.
@@ -35,29 +36,33 @@ public record AppendMessagesRequest(
 
   public AppendMessagesRequest {
     if (messages == null || messages.isEmpty()) {
-      throw new InvalidFieldException("messages", "must hold at least one message");
+      throw new InvalidFieldException("messages", "messages must hold at least one message");
     }
     if (messages.size() > MAX_MESSAGES) {
-      throw new InvalidFieldException("messages", "holds more than " + MAX_MESSAGES + " messages");
+      throw new InvalidFieldException(
+          "messages", "messages holds more than " + MAX_MESSAGES + " messages");
     }
     for (int i = 0; i < messages.size(); i++) {
       if (messages.get(i) == null) {
-        throw new InvalidFieldException("messages[" + i + "]", "must be an object");
+        throw new InvalidFieldException(
+            "messages[" + i + "]", "messages[" + i + "] must be an object");
       }
     }
     messages = List.copyOf(messages);
     if (expectedSeq != null && expectedSeq < 0) {
-      throw new InvalidFieldException("expected_seq", "must not be negative");
+      throw new InvalidFieldException("expected_seq", "expected_seq must not be negative");
     }
     if (idempotencyKey != null
         && (idempotencyKey.isEmpty() || idempotencyKey.length() > MAX_IDEMPOTENCY_KEY_LENGTH)) {
       throw new InvalidFieldException(
-          "idempotency_key", "must be 1 to " + MAX_IDEMPOTENCY_KEY_LENGTH + " characters");
+          "idempotency_key",
+          "idempotency_key must be 1 to " + MAX_IDEMPOTENCY_KEY_LENGTH + " characters");
     }
     if (requestHash != null
         && (requestHash.isEmpty() || requestHash.length() > MAX_IDEMPOTENCY_KEY_LENGTH)) {
       throw new InvalidFieldException(
-          "request_hash", "must be 1 to " + MAX_IDEMPOTENCY_KEY_LENGTH + " characters");
+          "request_hash",
+          "request_hash must be 1 to " + MAX_IDEMPOTENCY_KEY_LENGTH + " characters");
     }
   }
 }

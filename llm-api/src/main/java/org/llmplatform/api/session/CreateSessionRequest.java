@@ -2,6 +2,7 @@ package org.llmplatform.api.session;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.Map;
+import org.llmplatform.api.error.InvalidFieldException;
 
 /**
  * Body of {@code POST /v1/sessions}.
@@ -34,25 +35,31 @@ public record CreateSessionRequest(
     Owners.require(owner, "owner");
     if (model != null && (model.isBlank() || model.length() > MAX_MODEL_LENGTH)) {
       throw new InvalidFieldException(
-          "model", "must be 1 to " + MAX_MODEL_LENGTH + " characters when given");
+          "model", "model must be 1 to " + MAX_MODEL_LENGTH + " characters when given");
     }
     metadata = metadata == null ? Map.of() : Map.copyOf(checked(metadata));
   }
 
   private static Map<String, String> checked(Map<String, String> metadata) {
     if (metadata.size() > MAX_METADATA_KEYS) {
-      throw new InvalidFieldException("metadata", "has more than " + MAX_METADATA_KEYS + " keys");
+      throw new InvalidFieldException(
+          "metadata", "metadata has more than " + MAX_METADATA_KEYS + " keys");
     }
     metadata.forEach(
         (key, value) -> {
           if (key.isEmpty() || key.length() > MAX_METADATA_KEY_LENGTH) {
             throw new InvalidFieldException(
-                "metadata", "keys must be 1 to " + MAX_METADATA_KEY_LENGTH + " characters");
+                "metadata",
+                "metadata keys must be 1 to " + MAX_METADATA_KEY_LENGTH + " characters");
           }
           if (value == null || value.length() > MAX_METADATA_VALUE_LENGTH) {
             throw new InvalidFieldException(
                 "metadata." + key,
-                "must be a string of at most " + MAX_METADATA_VALUE_LENGTH + " characters");
+                "metadata."
+                    + key
+                    + " must be a string of at most "
+                    + MAX_METADATA_VALUE_LENGTH
+                    + " characters");
           }
         });
     return metadata;

@@ -2,6 +2,7 @@ package org.llmplatform.api.session;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.Set;
+import org.llmplatform.api.error.InvalidFieldException;
 
 /**
  * A message to append.
@@ -23,13 +24,13 @@ public record NewMessage(
   public NewMessage {
     if (role == null || !ROLES.contains(role)) {
       throw new InvalidFieldException(
-          "role", "must be one of system, developer, user, assistant, tool");
+          "role", "role must be one of system, developer, user, assistant, tool");
     }
     if (content == null) {
-      throw new InvalidFieldException("content", "is required");
+      throw new InvalidFieldException("content", "content is required");
     }
     if (tokenCount != null && tokenCount < 0) {
-      throw new InvalidFieldException("token_count", "must not be negative");
+      throw new InvalidFieldException("token_count", "token_count must not be negative");
     }
   }
 }

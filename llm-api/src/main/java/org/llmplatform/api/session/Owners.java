@@ -1,5 +1,7 @@
 package org.llmplatform.api.session;
 
+import org.llmplatform.api.error.InvalidFieldException;
+
 /** The rule every owner id (tenant / API key id) follows, wherever it travels. */
 public final class Owners {
 
@@ -17,13 +19,14 @@ public final class Owners {
    */
   public static String require(String owner, String field) {
     if (owner == null || owner.isBlank()) {
-      throw new InvalidFieldException(field, "is required");
+      throw new InvalidFieldException(field, field + " is required");
     }
     if (owner.length() > MAX_LENGTH) {
-      throw new InvalidFieldException(field, "is longer than " + MAX_LENGTH + " characters");
+      throw new InvalidFieldException(
+          field, field + " is longer than " + MAX_LENGTH + " characters");
     }
     if (owner.chars().anyMatch(Character::isISOControl)) {
-      throw new InvalidFieldException(field, "contains control characters");
+      throw new InvalidFieldException(field, field + " contains control characters");
     }
     return owner;
   }

@@ -3,6 +3,7 @@ package org.llmplatform.api.session;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.time.Instant;
 import java.util.Map;
+import org.llmplatform.api.error.InvalidFieldException;
 
 /**
  * A conversation as the session service describes it (without its messages).
@@ -33,7 +34,7 @@ public record Session(
       throw new IllegalArgumentException("id, owner, created_at and updated_at are required");
     }
     if (lastSeq < 0) {
-      throw new InvalidFieldException("last_seq", "must not be negative");
+      throw new InvalidFieldException("last_seq", "last_seq must not be negative");
     }
     metadata = metadata == null ? Map.of() : Map.copyOf(metadata);
   }

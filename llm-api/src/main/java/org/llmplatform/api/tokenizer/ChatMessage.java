@@ -5,6 +5,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.llmplatform.api.error.InvalidFieldException;
 
 /**
  * One message of a conversation, as chat templates read it.
@@ -31,12 +32,14 @@ public record ChatMessage(
 
   public ChatMessage {
     if (role == null || !ROLES.contains(role)) {
-      throw new InvalidTokenizerRequestException(
-          "messages", "unknown role '" + role + "': expected one of system, user, assistant, tool");
+      throw new InvalidFieldException(
+          "role",
+          "role must be one of system, user, assistant, tool"
+              + (role == null ? "" : ", not '" + role + "'"));
     }
     if (content != null && !(content instanceof String) && !(content instanceof List<?>)) {
-      throw new InvalidTokenizerRequestException(
-          "messages", "content must be a string or a list of content parts");
+      throw new InvalidFieldException(
+          "content", "content must be a string or a list of content parts");
     }
     toolCalls = toolCalls == null ? null : List.copyOf(toolCalls);
   }

@@ -3,6 +3,7 @@ package org.llmplatform.api.tokenizer;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.List;
+import org.llmplatform.api.error.InvalidFieldException;
 
 /**
  * {@code POST /v1/internal/detokenize} and {@code /v1/internal/detokenize/stream}.
@@ -19,11 +20,11 @@ public record DetokenizeRequest(
 
   public DetokenizeRequest {
     if (ids == null) {
-      throw new InvalidTokenizerRequestException("ids", "ids is required");
+      throw new InvalidFieldException("ids", "ids is required");
     }
     for (Integer id : ids) {
       if (id == null || id < 0) {
-        throw new InvalidTokenizerRequestException("ids", "ids must be non-negative integers");
+        throw new InvalidFieldException("ids", "ids must be non-negative integers");
       }
     }
     ids = List.copyOf(ids);

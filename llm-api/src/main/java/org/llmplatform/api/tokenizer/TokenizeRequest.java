@@ -5,6 +5,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.llmplatform.api.error.InvalidFieldException;
 
 /**
  * {@code POST /v1/internal/tokenize}: exactly one of {@code text} or {@code messages}.
@@ -35,15 +36,15 @@ public record TokenizeRequest(
 
   public TokenizeRequest {
     if ((text == null) == (messages == null)) {
-      throw new InvalidTokenizerRequestException(
+      throw new InvalidFieldException(
           text == null ? "text" : "messages", "give exactly one of text or messages");
     }
     if (messages != null) {
       if (messages.isEmpty()) {
-        throw new InvalidTokenizerRequestException("messages", "messages must not be empty");
+        throw new InvalidFieldException("messages", "messages must not be empty");
       }
       if (messages.stream().anyMatch(Objects::isNull)) {
-        throw new InvalidTokenizerRequestException("messages", "messages must not contain null");
+        throw new InvalidFieldException("messages", "messages must not contain null");
       }
       messages = List.copyOf(messages);
     }

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.llmplatform.api.error.InvalidFieldException;
 
 class GenerateRequestTest {
 
