@@ -3,10 +3,10 @@ package org.llmplatform.inference.api;
 import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
+import org.llmplatform.api.error.InvalidFieldException;
 import org.llmplatform.api.inference.GenerateRequest;
 import org.llmplatform.inference.runtime.GenerationDefaults;
 import org.llmplatform.inference.runtime.ModelSpec;
-import org.llmplatform.inference.sampling.InvalidParameterException;
 import org.llmplatform.inference.sampling.SamplingParams;
 
 /**
@@ -26,7 +26,7 @@ final class GenerationDefaultsResolver {
     } else {
       maxNew = Math.min(d.maxNewTokens(), spec.contextLength() - prompt);
       if (maxNew < 1) {
-        throw new InvalidParameterException(
+        throw new InvalidFieldException(
             "input_ids",
             "the prompt (%d tokens) fills the context length %d"
                 .formatted(prompt, spec.contextLength()));
@@ -64,7 +64,7 @@ final class GenerationDefaultsResolver {
 
   private static void checkId(int id, ModelSpec spec, String param) {
     if (id < 0 || id >= spec.vocabSize()) {
-      throw new InvalidParameterException(
+      throw new InvalidFieldException(
           param, param + " holds " + id + ", outside the vocabulary [0, " + spec.vocabSize() + ")");
     }
   }

@@ -206,7 +206,7 @@ class GenerateApiIntegrationTest {
         new Object[] {"{\"input_ids\":[1],\"top_k\":\"many\"}", "top_k"},
         new Object[] {"{\"input_ids\":[1],\"max_new_tokens\":\"8\"}", "max_new_tokens"},
         new Object[] {"{\"input_ids\":[1],\"max_new_tokens\":8.5}", "max_new_tokens"},
-        new Object[] {"{\"input_ids\":[1,", "input_ids"});
+        new Object[] {"{\"input_ids\":[1,", null});
   }
 
   @ParameterizedTest(name = "{0} -> 400 {1}")

@@ -27,11 +27,12 @@ import org.springframework.test.web.reactive.server.WebTestClient;
 
 /**
  * A hostile client's bodies against {@code POST /v1/internal/generate}: each is a 4xx whose error
- * names the field and tells no Java class, method or stack; each happy twin is a 200. The engine
- * runs the checked-in tiny-llama-mha (vocabulary 384, context 512).
+ * names the field by its path and tells no Java class, method or stack; each happy twin is a 200.
+ * Strict JSON comes from llm-http's auto-configuration, as in the running service. The engine runs
+ * the checked-in tiny-llama-mha (vocabulary 384, context 512).
  */
 @WebFluxTest(GenerateController.class)
-@Import({StrictJsonConfiguration.class, GenerateRequestErrorsTest.Engine.class})
+@Import(GenerateRequestErrorsTest.Engine.class)
 class GenerateRequestErrorsTest {
 
   @TestConfiguration(proxyBeanMethods = false)
@@ -61,7 +62,7 @@ class GenerateRequestErrorsTest {
         new Object[] {"{\"input_ids\":[1],\"max_new_tokens\":\"\"}", "max_new_tokens"},
         new Object[] {"{\"input_ids\":[1],\"max_new_tokens\":99999999999}", "max_new_tokens"},
         new Object[] {"{\"input_ids\":[1],\"stop_token_ids\":5}", "stop_token_ids"},
-        new Object[] {"{\"input_ids\":[1],\"stop_token_ids\":[\"5\"]}", "stop_token_ids"},
+        new Object[] {"{\"input_ids\":[1],\"stop_token_ids\":[\"5\"]}", "stop_token_ids[0]"},
         new Object[] {"{\"input_ids\":[1],\"temperature\":\"0.5\"}", "temperature"},
         new Object[] {"{\"input_ids\":[1],\"top_k\":true}", "top_k"},
         new Object[] {"{\"input_ids\":[1],\"stream\":\"true\"}", "stream"},
@@ -69,14 +70,14 @@ class GenerateRequestErrorsTest {
         new Object[] {"{\"input_ids\":[1],\"seed\":1.5}", "seed"},
         new Object[] {"{\"input_ids\":[1],\"seed\":\"12\"}", "seed"},
         new Object[] {"{\"input_ids\":[1],\"seed\":1e40}", "seed"},
-        new Object[] {"{\"input_ids\":[1.5]}", "input_ids"},
-        new Object[] {"{\"input_ids\":[\"1\"]}", "input_ids"},
-        new Object[] {"{\"input_ids\":[1,null]}", "input_ids"},
+        new Object[] {"{\"input_ids\":[1.5]}", "input_ids[0]"},
+        new Object[] {"{\"input_ids\":[\"1\"]}", "input_ids[0]"},
+        new Object[] {"{\"input_ids\":[1,null]}", "input_ids[1]"},
         new Object[] {"{\"input_ids\":{\"a\":1}}", "input_ids"},
         new Object[] {"{\"input_ids\":[1],\"logit_bias\":[1]}", "logit_bias"},
         new Object[] {"{\"input_ids\":[1],\"logit_bias\":{\"abc\":1}}", "logit_bias"},
-        new Object[] {"{\"input_ids\":[1],\"logit_bias\":{\"5\":\"1\"}}", "logit_bias"},
-        new Object[] {"{\"input_ids\":[1],\"logit_bias\":{\"5\":null}}", "logit_bias"},
+        new Object[] {"{\"input_ids\":[1],\"logit_bias\":{\"5\":\"1\"}}", "logit_bias.5"},
+        new Object[] {"{\"input_ids\":[1],\"logit_bias\":{\"5\":null}}", "logit_bias.5"},
         // out-of-vocabulary and out-of-range values
         new Object[] {"{\"input_ids\":[1],\"logit_bias\":{\"384\":1}}", "logit_bias"},
         new Object[] {"{\"input_ids\":[1],\"logit_bias\":{\"-1\":1}}", "logit_bias"},
@@ -92,8 +93,8 @@ class GenerateRequestErrorsTest {
         new Object[] {"{\"input_ids\":[1],\"repetition_penalty\":1e300}", "repetition_penalty"},
         new Object[] {"{\"input_ids\":[1],\"length_penalty\":1e300}", "length_penalty"},
         new Object[] {"{\"input_ids\":[1],\"length_penalty\":-11}", "length_penalty"},
-        // malformed JSON
-        new Object[] {"{\"input_ids\":[1,", "input_ids"},
+        // malformed JSON: no field is at fault, the message says where
+        new Object[] {"{\"input_ids\":[1,", null},
         new Object[] {"{\"input_ids\":[1]}}", null},
         new Object[] {"[1]", null},
         new Object[] {"\"x\"", null});
@@ -150,6 +151,7 @@ class GenerateRequestErrorsTest {
             .expectBody(ErrorBody.class)
             .returnResult();
     assertThat(result.getStatus()).isEqualTo(HttpStatus.CONTENT_TOO_LARGE);
+    assertThat(result.getResponseBody().error().code()).isEqualTo("request_too_large");
     assertClean(result.getResponseBody().error());
   }
 
@@ -248,7 +250,7 @@ class GenerateRequestErrorsTest {
 
   @Test
   void anUnknownPathAndAWrongMethodAreCleanErrors() {
-    assertClean(
+    ErrorBody.Detail wrongMethod =
         http.get()
             .uri("/v1/internal/generate")
             .exchange()
@@ -257,8 +259,10 @@ class GenerateRequestErrorsTest {
             .expectBody(ErrorBody.class)
             .returnResult()
             .getResponseBody()
-            .error());
-    assertClean(
+            .error();
+    assertThat(wrongMethod.code()).isEqualTo("invalid_request");
+    assertClean(wrongMethod);
+    ErrorBody.Detail noSuchPath =
         http.get()
             .uri("/v1/internal/nothing")
             .exchange()
@@ -267,7 +271,9 @@ class GenerateRequestErrorsTest {
             .expectBody(ErrorBody.class)
             .returnResult()
             .getResponseBody()
-            .error());
+            .error();
+    assertThat(noSuchPath.code()).isEqualTo("not_found");
+    assertClean(noSuchPath);
   }
 
   private ErrorBody.Detail post(String body, HttpStatus status) {
