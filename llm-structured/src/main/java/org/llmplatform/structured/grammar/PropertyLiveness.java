@@ -3,14 +3,15 @@ package org.llmplatform.structured.grammar;
 import org.llmplatform.structured.automaton.Dfa;
 
 /**
- * For an object rule with a {@link PropertySet}: which declared keys each state can still reach by
- * bytes alone, so that a key's prefix is refused once every key it can complete to was seen (else
- * {@code {"name":"x","n} passed the mask and no byte could follow when {@code additionalProperties}
- * is false: the seen bit is only checked at the key's end).
+ * For an object rule with a {@link PropertySet}: which declared keys each state can still reach
+ * (by bytes and calls, which return to their targets), and whether it can reach the end without
+ * one, so that a state is refused once every key it can go on to was seen. Else {@code
+ * {"name":"x","n} or a comma after the last key passed the mask and nothing could follow when
+ * {@code additionalProperties} is false: the seen bit is only checked at a key's end.
  */
 final class PropertyLiveness {
-  private final long[] keys; // [states] key tags reachable by bytes, up to the first tagged state
-  private final boolean[] free; // [states] a way on that passes no key tag: a call, acceptance, '}'
+  private final long[] keys; // [states] key tags reachable, up to the first tagged state
+  private final boolean[] free; // [states] a way to acceptance or '}' that passes no key tag
 
   private PropertyLiveness(long[] keys, boolean[] free) {
     this.keys = keys;
@@ -22,12 +23,12 @@ final class PropertyLiveness {
     long[] keys = new long[n];
     boolean[] free = new boolean[n];
     for (int s = 0; s < n; s++) {
-      free[s] = d.accepting(s) || d.calls(s).length > 0 || d.tag(s) == PropertySet.CLOSE;
+      free[s] = d.accepting(s) || d.tag(s) == PropertySet.CLOSE;
     }
     boolean changed = true;
     while (changed) {
       changed = false;
-      for (int s = 0; s < n; s++) {
+      for (int s = n - 1; s >= 0; s--) { // successors mostly come later: one or two passes
         long k = keys[s];
         boolean f = free[s];
         for (int b = 0; b < 256; b++) {
@@ -42,6 +43,11 @@ final class PropertyLiveness {
             k |= keys[t];
             f |= free[t];
           }
+        }
+        int[] calls = d.calls(s); // (rule, target) pairs: a call returns to its target
+        for (int i = 1; i < calls.length; i += 2) {
+          k |= keys[calls[i]];
+          f |= free[calls[i]];
         }
         if (k != keys[s] || f != free[s]) {
           keys[s] = k;

@@ -12,9 +12,9 @@ import org.llmplatform.structured.vocab.Vocabulary;
 
 /**
  * Every token a mask allows leads somewhere: after it some token, or EOS, is allowed again. A
- * declared key's prefix once that key was seen (and no other key or extra name can follow) was
- * allowed, since the seen bit is checked only at the key's end: a model that wrote {@code
- * {"name":"x","n} could then write nothing.
+ * declared key's prefix once that key was seen (and no other key or extra name can follow), or a
+ * comma after the last key, was allowed, since the seen bit is checked only at a key's end: a model
+ * that wrote {@code {"name":"x","n} could then write nothing.
  */
 class NoDeadEndTest {
 
@@ -31,6 +31,9 @@ class NoDeadEndTest {
     assertThat(g.acceptsPrefix(bytes("{\"name\":\"x\",\"na"))).isFalse();
     assertThat(g.acceptsPrefix(bytes("{\"age\":1,\"name\":\"x\",\"a"))).isFalse();
     assertThat(g.accepts(bytes("{\"age\":1,\"name\":\"x\",\"nickname\":\"y\"}"))).isTrue();
+    // a comma after the last key: no key can follow
+    assertThat(g.acceptsPrefix(bytes("{\"age\":1,\"name\":\"x\",\"nickname\":\"y\","))).isFalse();
+    assertThat(g.acceptsPrefix(bytes("{\"age\":1,\"name\":\"x\","))).isTrue();
   }
 
   @Test
