@@ -131,6 +131,7 @@ class ChoicesTest {
   static class ChoicesListener implements GenerationListener {
     final CollectingListener[] choices;
     final List<Integer> completionTokens = new CopyOnWriteArrayList<>();
+    volatile long firstTokenNanos; // of any choice
 
     ChoicesListener(int n) {
       choices = new CollectingListener[n];
@@ -149,6 +150,9 @@ class ChoicesTest {
 
     @Override
     public void onToken(int choice, TokenChoice token) {
+      if (firstTokenNanos == 0) {
+        firstTokenNanos = System.nanoTime();
+      }
       choices[choice].onToken(token);
     }
 
