@@ -2,8 +2,8 @@ package org.llmplatform.tokenizer.api;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import org.llmplatform.api.error.InvalidFieldException;
 import org.llmplatform.api.tokenizer.ChatMessage;
-import org.llmplatform.api.tokenizer.InvalidTokenizerRequestException;
 
 /**
  * Rules on request text: well-formed Unicode (a JSON {@code \ud800} escape decodes to an unpaired
@@ -15,7 +15,7 @@ final class TextChecks {
 
   static void check(String param, String text, long maxBytes) {
     if (utf8Length(text) > maxBytes) {
-      throw new InvalidTokenizerRequestException(
+      throw new InvalidFieldException(
           param, param + " is longer than the limit of " + maxBytes + " UTF-8 bytes");
     }
     wellFormed(param, text);
@@ -29,7 +29,7 @@ final class TextChecks {
           && Character.isLowSurrogate(text.charAt(i + 1))) {
         i++;
       } else if (Character.isSurrogate(c)) {
-        throw new InvalidTokenizerRequestException(
+        throw new InvalidFieldException(
             param, param + " contains an unpaired surrogate at index " + i);
       }
     }

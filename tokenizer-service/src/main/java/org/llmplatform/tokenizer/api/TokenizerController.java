@@ -2,10 +2,10 @@ package org.llmplatform.tokenizer.api;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.llmplatform.api.error.InvalidFieldException;
 import org.llmplatform.api.tokenizer.DetokenizeRequest;
 import org.llmplatform.api.tokenizer.DetokenizeResponse;
 import org.llmplatform.api.tokenizer.DetokenizeStreamResponse;
-import org.llmplatform.api.tokenizer.InvalidTokenizerRequestException;
 import org.llmplatform.api.tokenizer.StreamingDetokenizer;
 import org.llmplatform.api.tokenizer.TokenizeRequest;
 import org.llmplatform.api.tokenizer.TokenizeResponse;
@@ -113,8 +113,8 @@ class TokenizerController {
 
   private void checkIds(List<Integer> ids) {
     if (ids.size() > properties.maxIds()) {
-      throw new InvalidTokenizerRequestException(
-          "ids", "more than the limit of " + properties.maxIds() + " ids");
+      throw new InvalidFieldException(
+          "ids", "ids holds more than the limit of " + properties.maxIds() + " ids");
     }
   }
 

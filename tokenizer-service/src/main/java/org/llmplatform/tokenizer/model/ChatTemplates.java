@@ -4,7 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
-import org.llmplatform.api.tokenizer.InvalidTokenizerRequestException;
+import org.llmplatform.api.error.InvalidFieldException;
 
 /**
  * A model's chat templates: one (named {@code default}) or several named ones, as {@code
@@ -53,7 +53,7 @@ record ChatTemplates(Map<String, String> templates, boolean fromModel, boolean n
     if (requested != null) {
       String template = templates.get(requested);
       if (template == null) {
-        throw new InvalidTokenizerRequestException(
+        throw new InvalidFieldException(
             "chat_template",
             "unknown chat template '" + requested + "': the model has " + templates.keySet());
       }
@@ -64,7 +64,7 @@ record ChatTemplates(Map<String, String> templates, boolean fromModel, boolean n
     }
     String template = templates.get("default");
     if (template == null) {
-      throw new InvalidTokenizerRequestException(
+      throw new InvalidFieldException(
           "chat_template",
           "the model has several chat templates and none named default: choose one of "
               + templates.keySet());

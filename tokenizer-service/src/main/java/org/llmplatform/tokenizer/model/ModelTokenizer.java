@@ -9,8 +9,8 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.llmplatform.api.error.InvalidFieldException;
 import org.llmplatform.api.tokenizer.ChatMessage;
-import org.llmplatform.api.tokenizer.InvalidTokenizerRequestException;
 import org.llmplatform.api.tokenizer.StreamingDetokenizer;
 import org.llmplatform.api.tokenizer.TokenizerInfo;
 import org.llmplatform.tokenizer.template.ChatTemplateRenderer;
@@ -128,7 +128,7 @@ public final class ModelTokenizer implements AutoCloseable {
    * Decodes ids as transformers does: the tokenizer's decoder, then {@code
    * clean_up_tokenization_spaces} when the model asks for it.
    *
-   * @throws InvalidTokenizerRequestException for an id outside the vocabulary
+   * @throws InvalidFieldException for an id outside the vocabulary
    */
   public String decode(List<Integer> ids, boolean skipSpecialTokens) {
     long[] raw = new long[ids.size()];
@@ -136,7 +136,7 @@ public final class ModelTokenizer implements AutoCloseable {
     for (int i = 0; i < raw.length; i++) {
       int id = ids.get(i);
       if (id < 0 || id >= size) {
-        throw new InvalidTokenizerRequestException(
+        throw new InvalidFieldException(
             "ids", "id " + id + " is outside the vocabulary [0, " + size + ") of model " + name);
       }
       raw[i] = id;

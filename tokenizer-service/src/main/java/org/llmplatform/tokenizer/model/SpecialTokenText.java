@@ -7,8 +7,8 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.llmplatform.api.error.InvalidFieldException;
 import org.llmplatform.api.tokenizer.ChatMessage;
-import org.llmplatform.api.tokenizer.InvalidTokenizerRequestException;
 
 /**
  * Finds a model's special tokens in client text and keeps them apart through a template render.
@@ -169,7 +169,7 @@ final class SpecialTokenText {
       }
       int free = used.nextClearBit(0);
       if (free > LAST_PLACEHOLDER - FIRST_PLACEHOLDER) {
-        throw new InvalidTokenizerRequestException(
+        throw new InvalidFieldException(
             "messages", "too many private-use characters and special tokens in one request");
       }
       used.set(free);

@@ -6,7 +6,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import org.llmplatform.api.tokenizer.InvalidTokenizerRequestException;
+import org.llmplatform.api.error.InvalidFieldException;
 import org.llmplatform.tokenizer.template.ChatTemplateRenderer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -71,12 +71,12 @@ public class TokenizerRegistry implements DisposableBean {
   /**
    * The named model, or the default one for null.
    *
-   * @throws InvalidTokenizerRequestException for an unknown name
+   * @throws InvalidFieldException for an unknown name
    */
   public ModelTokenizer get(String name) {
     ModelTokenizer model = models.get(name == null ? defaultModel : name);
     if (model == null) {
-      throw new InvalidTokenizerRequestException(
+      throw new InvalidFieldException(
           "model", "unknown model '" + name + "': this service has " + models.keySet());
     }
     return model;

@@ -25,6 +25,7 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.webflux.test.autoconfigure.WebFluxTest;
 import org.springframework.context.annotation.Import;
+import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -255,9 +256,13 @@ class TokenizerApiTest {
     ErrorBody.Detail error =
         badRequest(
             "/v1/internal/tokenize",
-            Map.of("messages", List.of(Map.of("role", "wizard", "content", "hi"))));
-    assertThat(error.param()).isEqualTo("messages");
-    assertThat(error.message()).contains("wizard");
+            Map.of(
+                "messages",
+                List.of(
+                    Map.of("role", "user", "content", "hi"),
+                    Map.of("role", "wizard", "content", "hi"))));
+    assertThat(error.param()).isEqualTo("messages[1].role");
+    assertThat(error.message()).startsWith("messages[1].role must be one of").contains("wizard");
   }
 
   @Test
@@ -289,9 +294,71 @@ class TokenizerApiTest {
         badRequest("/v1/internal/tokenize", TokenizeRequest.ofText(null, atLimit + "é"));
     assertThat(error.param()).isEqualTo("text");
     assertThat(error.message()).contains("1048576");
+  }
+
+  /** Beyond spring.http.codecs.max-in-memory-size (8 MB): 413, as in every service. */
+  @Test
+  void aBodyOverTheCodecLimitIs413RequestTooLarge() {
     ErrorBody.Detail huge =
-        badRequest("/v1/internal/tokenize", TokenizeRequest.ofText(null, "a".repeat(9 << 20)));
-    assertThat(huge.message()).contains("too large");
+        http.post()
+            .uri("/v1/internal/tokenize")
+            .contentType(MediaType.APPLICATION_JSON)
+            .bodyValue(TokenizeRequest.ofText(null, "a".repeat(9 << 20)))
+            .exchange()
+            .expectStatus()
+            .isEqualTo(HttpStatus.CONTENT_TOO_LARGE)
+            .expectBody(ErrorBody.class)
+            .returnResult()
+            .getResponseBody()
+            .error();
+    assertThat(huge.code()).isEqualTo("request_too_large");
+    assertThat(huge.message()).contains("larger than");
+  }
+
+  /** Values are read as typed: nothing is coerced, the error names the field by its path. */
+  @Test
+  void aValueOfTheWrongJsonTypeIsA400NamingTheField() {
+    for (String[] body :
+        List.of(
+            new String[] {"/v1/internal/detokenize", "{\"ids\":[\"1\"]}", "ids[0]"},
+            new String[] {"/v1/internal/detokenize", "{\"ids\":[1, 2.5]}", "ids[1]"},
+            new String[] {"/v1/internal/detokenize", "{\"ids\":\"1\"}", "ids"},
+            new String[] {
+              "/v1/internal/detokenize",
+              "{\"ids\":[1],\"skip_special_tokens\":\"false\"}",
+              "skip_special_tokens"
+            },
+            new String[] {"/v1/internal/tokenize", "{\"text\":5}", "text"},
+            new String[] {
+              "/v1/internal/tokenize",
+              "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\",\"name\":7}]}",
+              "messages[0].name"
+            })) {
+      ErrorBody.Detail error = badRequest(body[0], body[1].getBytes(StandardCharsets.UTF_8));
+      assertThat(error.code()).as(body[1]).isEqualTo("invalid_request");
+      assertThat(error.param()).as(body[1]).isEqualTo(body[2]);
+      assertThat(error.message()).as(body[1]).startsWith(body[2]).doesNotContain("java.");
+    }
+  }
+
+  @Test
+  void aWrongPathOrMethodIsACleanError() {
+    http.get()
+        .uri("/v1/internal/nothing")
+        .exchange()
+        .expectStatus()
+        .isNotFound()
+        .expectBody()
+        .jsonPath("$.error.code")
+        .isEqualTo("not_found");
+    http.get()
+        .uri("/v1/internal/tokenize")
+        .exchange()
+        .expectStatus()
+        .isEqualTo(HttpStatus.METHOD_NOT_ALLOWED)
+        .expectBody()
+        .jsonPath("$.error.code")
+        .isEqualTo("invalid_request");
   }
 
   @Test
@@ -320,10 +387,11 @@ class TokenizerApiTest {
 
   @Test
   void rejectsMalformedJsonAndAnUnknownTemplateName() {
-    assertThat(
-            badRequest("/v1/internal/tokenize", "{\"text\":".getBytes(StandardCharsets.UTF_8))
-                .code())
-        .isEqualTo("invalid_request");
+    ErrorBody.Detail malformed =
+        badRequest("/v1/internal/tokenize", "{\"text\":".getBytes(StandardCharsets.UTF_8));
+    assertThat(malformed.code()).isEqualTo("invalid_request");
+    assertThat(malformed.param()).isNull();
+    assertThat(malformed.message()).startsWith("malformed JSON");
     ErrorBody.Detail error =
         badRequest(
             "/v1/internal/tokenize",

@@ -9,8 +9,8 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.llmplatform.api.error.InvalidFieldException;
 import org.llmplatform.api.tokenizer.ChatMessage;
-import org.llmplatform.api.tokenizer.InvalidTokenizerRequestException;
 import org.llmplatform.api.tokenizer.TokenizerInfo;
 import org.llmplatform.tokenizer.template.ChatTemplateRenderer;
 
@@ -47,7 +47,7 @@ class ModelFolderTest {
       assertThat(model.renderChat(messages, true, null, null, "tool_use", null).text())
           .isEqualTo("tools:0");
       assertThatThrownBy(() -> model.renderChat(messages, true, null, null, "rag", null))
-          .isInstanceOf(InvalidTokenizerRequestException.class)
+          .isInstanceOf(InvalidFieldException.class)
           .hasMessageContaining("rag");
       TokenizerInfo info = model.info();
       assertThat(info.chatTemplateNames()).containsExactly("default", "tool_use");
