@@ -9,9 +9,13 @@ import org.llmplatform.api.inference.ModelInfo;
 import org.llmplatform.api.inference.StreamEvent;
 import org.llmplatform.api.inference.TokenEvent;
 import org.llmplatform.api.inference.Usage;
+import org.llmplatform.inference.constraint.OutputConstraints;
+import org.llmplatform.inference.constraint.RequestConstraint;
 import org.llmplatform.inference.engine.GenerationRequest;
 import org.llmplatform.inference.engine.InferenceEngine;
+import org.llmplatform.inference.sampling.InvalidParameterException;
 import org.llmplatform.inference.sampling.SamplingParams;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.http.codec.ServerSentEvent;
@@ -30,19 +34,45 @@ import reactor.core.publisher.Mono;
 class GenerateController {
 
   private final InferenceEngine engine;
+  private final ObjectProvider<OutputConstraints> constraints;
 
-  GenerateController(InferenceEngine engine) {
+  GenerateController(InferenceEngine engine, ObjectProvider<OutputConstraints> constraints) {
     this.engine = engine;
+    this.constraints = constraints;
   }
 
   @PostMapping(path = "/v1/internal/generate", consumes = MediaType.APPLICATION_JSON_VALUE)
   Mono<ResponseEntity<Object>> generate(@RequestBody GenerateRequest body) {
     SamplingParams params = GenerationDefaultsResolver.resolve(body, engine.spec());
+    if (body.constraint() == null) {
+      return run(body, params, null);
+    }
+    // compiled off the event loop, or taken from the cache; a refusal is a 400 naming the field
+    return Mono.fromFuture(() -> constraints().prepare(body.constraint(), params))
+        .flatMap(constraint -> run(body, params, constraint));
+  }
+
+  private OutputConstraints constraints() {
+    OutputConstraints c = constraints.getIfAvailable();
+    if (c == null) {
+      throw new InvalidParameterException(
+          "constraint", "constraint is not available on this service");
+    }
+    return c;
+  }
+
+  /** Submits the request; its events streamed, or aggregated into one response. */
+  private Mono<ResponseEntity<Object>> run(
+      GenerateRequest body, SamplingParams params, RequestConstraint constraint) {
     int n = body.choices();
     var listener = new SinkListener(params.logprobs() != null, n);
     var request =
         new GenerationRequest(
-            body.inputIds().stream().mapToInt(Integer::intValue).toArray(), params, n, listener);
+            body.inputIds().stream().mapToInt(Integer::intValue).toArray(),
+            params,
+            n,
+            listener,
+            constraint);
     engine.submit(request);
     Flux<StreamEvent> events = listener.events().doOnCancel(() -> engine.cancel(request));
     if (body.streaming()) {

@@ -2,6 +2,7 @@ package org.llmplatform.inference.engine;
 
 import java.util.List;
 import java.util.stream.IntStream;
+import org.llmplatform.inference.constraint.GuidedSequence;
 import org.llmplatform.inference.sampling.BeamSearch;
 import org.llmplatform.inference.sampling.SamplingParams;
 import org.llmplatform.inference.sampling.TokenChoice;
@@ -18,6 +19,7 @@ final class ActiveRequest {
   private final SamplingParams params;
   private final TokenSelector selector; // sampling mode
   private final BeamSearch beams; // beam mode
+  private final GuidedSequence guide; // sampling mode with a constraint, else null
   private final int contextLength;
   private final EngineMetrics metrics;
   int[] lastTokens = new int[0]; // per row: the token the next step feeds
@@ -27,6 +29,7 @@ final class ActiveRequest {
   int generated;
   private int[] generatedIds = new int[16]; // sampling mode: the tokens emitted, in order
   FinishReason finish;
+  String error; // why it failed, with FinishReason.ERROR
   private long lastTokenNanos;
 
   ActiveRequest(GenerationRequest request, int choice, int contextLength, EngineMetrics metrics) {
@@ -48,6 +51,14 @@ final class ActiveRequest {
       this.selector = new TokenSelector(params, request.promptIdsShared(), choice);
       this.beams = null;
     }
+    // its first mask is computed from now on, while the prompt is prefilled
+    this.guide =
+        request.constraint() != null && beams == null ? request.constraint().newSequence() : null;
+  }
+
+  /** False while the mask of a constrained sequence's next choice is still being computed. */
+  boolean readyToAdvance() {
+    return guide == null || guide.ready();
   }
 
   int rows() {
@@ -70,7 +81,12 @@ final class ActiveRequest {
   }
 
   private int[] sample(float[] rowLogits) {
-    TokenChoice choice = selector.next(rowLogits);
+    TokenChoice choice = guide == null ? selector.next(rowLogits) : guide.next(rowLogits, selector);
+    if (choice == null) {
+      finish = FinishReason.ERROR;
+      error = guide.error();
+      return new int[0];
+    }
     emit(choice);
     lastTokens = new int[] {choice.tokenId()};
     if (params.stopTokenIds().contains(choice.tokenId())) {

@@ -1,6 +1,7 @@
 package org.llmplatform.inference.engine;
 
 import java.util.concurrent.atomic.AtomicReference;
+import org.llmplatform.inference.constraint.RequestConstraint;
 import org.llmplatform.inference.sampling.InvalidParameterException;
 import org.llmplatform.inference.sampling.SamplingParams;
 import org.llmplatform.inference.scheduler.Schedulable;
@@ -16,6 +17,7 @@ public final class GenerationRequest implements Schedulable {
   private final SamplingParams params;
   private final int choices;
   private final GenerationListener listener;
+  private final RequestConstraint constraint; // null: free text
   private final AtomicReference<RequestState> state = new AtomicReference<>(RequestState.WAITING);
   private volatile boolean cancelRequested;
   final long submittedNanos = System.nanoTime();
@@ -35,6 +37,23 @@ public final class GenerationRequest implements Schedulable {
    */
   public GenerationRequest(
       int[] promptIds, SamplingParams params, int choices, GenerationListener listener) {
+    this(promptIds, params, choices, listener, null);
+  }
+
+  /**
+   * A request whose output must match {@code constraint} (null: free text); each of its choices
+   * follows the grammar on its own. Not with beam search.
+   */
+  public GenerationRequest(
+      int[] promptIds,
+      SamplingParams params,
+      int choices,
+      GenerationListener listener,
+      RequestConstraint constraint) {
+    if (constraint != null && params.numBeams() > 1) {
+      throw new InvalidParameterException(
+          "constraint", "constraint cannot be combined with num_beams > 1");
+    }
     if (promptIds.length == 0) {
       throw new IllegalArgumentException("promptIds must not be empty");
     }
@@ -45,6 +64,7 @@ public final class GenerationRequest implements Schedulable {
     this.params = params;
     this.choices = choices;
     this.listener = listener;
+    this.constraint = constraint;
     this.choicesRunning = choices;
   }
 
@@ -58,6 +78,11 @@ public final class GenerationRequest implements Schedulable {
 
   int[] promptIdsShared() {
     return promptIds;
+  }
+
+  /** What the output must match, or null. */
+  RequestConstraint constraint() {
+    return constraint;
   }
 
   public SamplingParams params() {

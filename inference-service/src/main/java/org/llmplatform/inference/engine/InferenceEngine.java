@@ -344,9 +344,22 @@ public final class InferenceEngine implements AutoCloseable {
     List<KvRow> layout = new ArrayList<>();
     boolean identity = true;
     List<ActiveRequest> done = new ArrayList<>();
-    for (ActiveRequest a : active) {
-      int before = a.rows();
-      int[] parents = a.advance(logits, a.rowOffset, before, a.kvLength + 1);
+    int[] rowsBefore = new int[active.size()];
+    int[][] advanced = new int[active.size()][];
+    // those that need not wait first: a constrained sequence may wait for its mask's worker
+    for (int pass = 0; pass < 2; pass++) {
+      for (int i = 0; i < active.size(); i++) {
+        ActiveRequest a = active.get(i);
+        if (advanced[i] == null && (pass == 1 || a.readyToAdvance())) {
+          rowsBefore[i] = a.rows();
+          advanced[i] = a.advance(logits, a.rowOffset, rowsBefore[i], a.kvLength + 1);
+        }
+      }
+    }
+    for (int i = 0; i < active.size(); i++) {
+      ActiveRequest a = active.get(i);
+      int before = rowsBefore[i];
+      int[] parents = advanced[i];
       if (a.finish != null) {
         done.add(a);
         identity = false;
@@ -411,7 +424,9 @@ public final class InferenceEngine implements AutoCloseable {
       metrics.finished(
           System.nanoTime() - r.submittedNanos, r.promptLength(), r.choicesGenerated());
     }
-    r.listener().onFinish(a.choice, a.finish, r.promptLength(), a.generated, error);
+    r.listener()
+        .onFinish(
+            a.choice, a.finish, r.promptLength(), a.generated, error != null ? error : a.error);
   }
 
   private void endWaitingCancelled(GenerationRequest request) {

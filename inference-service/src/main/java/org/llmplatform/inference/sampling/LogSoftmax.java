@@ -22,12 +22,16 @@ public final class LogSoftmax {
   }
 
   /**
-   * The {@code n} most likely ids with their log-probabilities, most likely first (ties: lower id).
+   * The {@code n} most likely ids with their log-probabilities, most likely first (ties: lower id);
+   * ids at -inf (masked out) are not among them.
    */
   public static List<TokenChoice.Alternative> top(float[] logits, double logSumExp, int n) {
     int[] best = new int[Math.min(n, logits.length)];
     int size = 0;
     for (int id = 0; id < logits.length; id++) {
+      if (logits[id] == Float.NEGATIVE_INFINITY) {
+        continue; // masked out (a constraint): not an alternative
+      }
       if (size < best.length) {
         best[size++] = id;
       } else if (logits[id] > logits[best[size - 1]]) {

@@ -36,6 +36,14 @@ public final class TokenSelector {
     this.history = new TokenHistory(promptIds);
   }
 
+  /**
+   * A token the sequence took without sampling (one a grammar forced): it counts for the penalties
+   * like a sampled one.
+   */
+  public void append(int token) {
+    history.add(token);
+  }
+
   /** Picks the next token from the model's logits ([vocab], fp32; overwritten). */
   public TokenChoice next(float[] logits) {
     double lse = Double.NaN;
