@@ -313,7 +313,7 @@ class SessionApiTest extends RedisBackedTest {
     String id = calls.create("alice").id();
     String messages = "/v1/sessions/" + id + "/messages?owner=alice";
 
-    expectRaw("/v1/sessions", "{\"owner\":", HttpStatus.BAD_REQUEST, null, "invalid_json");
+    expectRaw("/v1/sessions", "{\"owner\":", HttpStatus.BAD_REQUEST, null, "invalid_request");
     expectRaw(messages, "{\"messages\":[{\"role\":\"user\"", HttpStatus.BAD_REQUEST, null, null);
     expectRaw("/v1/sessions", "{\"model\":\"m\"}", HttpStatus.BAD_REQUEST, "owner", null);
     expectRaw("/v1/sessions", "{\"owner\":\" \"}", HttpStatus.BAD_REQUEST, "owner", null);
@@ -348,6 +348,31 @@ class SessionApiTest extends RedisBackedTest {
         HttpStatus.BAD_REQUEST,
         "expected_seq",
         null);
+    // values are read as typed: a string for a number (or the reverse) is not coerced
+    expectRaw(
+        messages,
+        "{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"expected_seq\":\"0\"}",
+        HttpStatus.BAD_REQUEST,
+        "expected_seq",
+        "invalid_request");
+    expectRaw(
+        messages,
+        "{\"messages\":[{\"role\":\"user\",\"content\":\"x\",\"token_count\":\"7\"}]}",
+        HttpStatus.BAD_REQUEST,
+        "messages[0].token_count",
+        "invalid_request");
+    expectRaw(
+        messages,
+        "{\"messages\":[{\"role\":\"user\",\"content\":\"x\",\"token_count\":7.5}]}",
+        HttpStatus.BAD_REQUEST,
+        "messages[0].token_count",
+        "invalid_request");
+    expectRaw(
+        messages,
+        "{\"messages\":[{\"role\":\"user\",\"content\":5}]}",
+        HttpStatus.BAD_REQUEST,
+        "messages[0].content",
+        "invalid_request");
     expectRaw(
         messages,
         "{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"idempotency_key\":\"\"}",
@@ -376,6 +401,46 @@ class SessionApiTest extends RedisBackedTest {
     expectError(http.get().uri("/v1/sessions").exchange(), HttpStatus.BAD_REQUEST, "owner");
 
     assertThat(calls.messages("alice", id, null).messages()).isEmpty();
+  }
+
+  @Test
+  void aFieldOfAMessageIsNamedByItsPathInParamAndMessage() {
+    String id = calls.create("alice").id();
+    http.post()
+        .uri("/v1/sessions/{id}/messages?owner=alice", id)
+        .header("Content-Type", "application/json")
+        .bodyValue(
+            "{\"messages\":[{\"role\":\"user\",\"content\":\"x\"},{\"role\":\"robot\",\"content\":\"x\"}]}")
+        .exchange()
+        .expectStatus()
+        .isBadRequest()
+        .expectBody()
+        .jsonPath("$.error.code")
+        .isEqualTo("invalid_request")
+        .jsonPath("$.error.param")
+        .isEqualTo("messages[1].role")
+        .jsonPath("$.error.message")
+        .isEqualTo("messages[1].role must be one of system, developer, user, assistant, tool");
+  }
+
+  @Test
+  void aWrongPathOrMethodIsACleanError() {
+    http.get()
+        .uri("/v1/nothing")
+        .exchange()
+        .expectStatus()
+        .isNotFound()
+        .expectBody()
+        .jsonPath("$.error.code")
+        .isEqualTo("not_found");
+    http.put()
+        .uri("/v1/sessions")
+        .exchange()
+        .expectStatus()
+        .isEqualTo(HttpStatus.METHOD_NOT_ALLOWED)
+        .expectBody()
+        .jsonPath("$.error.code")
+        .isEqualTo("invalid_request");
   }
 
   @Test

@@ -1,19 +1,17 @@
 package org.llmplatform.session.api;
 
-import org.llmplatform.api.session.InvalidFieldException;
+import org.llmplatform.api.error.InvalidFieldException;
 import org.llmplatform.api.session.Owners;
 
-/** Parsing of the query parameters, with errors that name the parameter. */
+/**
+ * Parsing of the query parameters; a bad one is an {@link InvalidFieldException} naming it (400).
+ */
 final class QueryParams {
 
   private QueryParams() {}
 
   static String owner(String owner) {
-    try {
-      return Owners.require(owner, "owner");
-    } catch (InvalidFieldException e) {
-      throw SessionApiException.invalid(e.field(), e.getMessage());
-    }
+    return Owners.require(owner, "owner");
   }
 
   /** The value as an int in [min, max], or {@code fallback} when absent. */
@@ -29,7 +27,6 @@ final class QueryParams {
     } catch (NumberFormatException e) {
       // answered below
     }
-    throw SessionApiException.invalid(
-        name, name + " must be an integer from " + min + " to " + max);
+    throw new InvalidFieldException(name, name + " must be an integer from " + min + " to " + max);
   }
 }

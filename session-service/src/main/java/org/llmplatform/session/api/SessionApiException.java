@@ -2,7 +2,10 @@ package org.llmplatform.session.api;
 
 import org.springframework.http.HttpStatus;
 
-/** A refusal the API answers with {@code status} and an ErrorBody. */
+/**
+ * A refusal of the session API's own (not found, conflict, full, over a limit) that it answers with
+ * {@code status} and {@code code}; a bad field is an {@code InvalidFieldException} instead.
+ */
 class SessionApiException extends RuntimeException {
 
   private final HttpStatus status;
@@ -19,10 +22,6 @@ class SessionApiException extends RuntimeException {
   static SessionApiException notFound(String id) {
     return new SessionApiException(
         HttpStatus.NOT_FOUND, "session_not_found", "no session " + id + " for this owner", "id");
-  }
-
-  static SessionApiException invalid(String param, String message) {
-    return new SessionApiException(HttpStatus.BAD_REQUEST, "invalid_request", message, param);
   }
 
   HttpStatus status() {

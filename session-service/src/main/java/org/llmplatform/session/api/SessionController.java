@@ -1,6 +1,7 @@
 package org.llmplatform.session.api;
 
 import java.net.URI;
+import org.llmplatform.api.error.InvalidFieldException;
 import org.llmplatform.api.session.AppendMessagesRequest;
 import org.llmplatform.api.session.AppendMessagesResponse;
 import org.llmplatform.api.session.CreateSessionRequest;
@@ -156,9 +157,11 @@ class SessionController {
       @RequestParam(required = false) String owner) {
     String checkedOwner = QueryParams.owner(owner);
     if (key.isEmpty() || key.length() > AppendMessagesRequest.MAX_IDEMPOTENCY_KEY_LENGTH) {
-      throw SessionApiException.invalid(
+      throw new InvalidFieldException(
           "idempotency_key",
-          "must be 1 to " + AppendMessagesRequest.MAX_IDEMPOTENCY_KEY_LENGTH + " characters");
+          "idempotency_key must be 1 to "
+              + AppendMessagesRequest.MAX_IDEMPOTENCY_KEY_LENGTH
+              + " characters");
     }
     return store
         .recordedAppend(checkedOwner, id, key)
