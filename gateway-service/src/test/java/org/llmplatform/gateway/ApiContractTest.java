@@ -99,8 +99,15 @@ class ApiContractTest {
   @Test
   void actuatorIsNotOnThePublicPort() {
     assertThat(managementPort).isNotEqualTo(port);
-    http.get().uri("/actuator/prometheus").exchange().expectStatus().isNotFound();
-    http.get().uri("/actuator/health").exchange().expectStatus().isNotFound();
+    for (String path : new String[] {"/actuator/prometheus", "/actuator/health"}) {
+      http.get().uri(path).exchange().expectStatus().isUnauthorized(); // as every path but the docs
+      http.get()
+          .uri(path)
+          .header(HttpHeaders.AUTHORIZATION, GatewayTestKeys.ALPHA)
+          .exchange()
+          .expectStatus()
+          .isNotFound();
+    }
   }
 
   @Test

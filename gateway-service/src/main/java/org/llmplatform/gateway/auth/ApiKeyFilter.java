@@ -1,19 +1,30 @@
 package org.llmplatform.gateway.auth;
 
+import java.util.List;
+import java.util.stream.Stream;
 import org.llmplatform.gateway.error.ApiException;
+import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpMethod;
+import org.springframework.http.server.PathContainer;
+import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.stereotype.Component;
 import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.WebFilter;
 import org.springframework.web.server.WebFilterChain;
+import org.springframework.web.util.pattern.PathPattern;
+import org.springframework.web.util.pattern.PathPatternParser;
 import reactor.core.publisher.Mono;
 
 /**
- * Every {@code /v1/**} request needs {@code Authorization: Bearer <key>} with a configured key;
+ * Every request to the public port needs {@code Authorization: Bearer <key>} with a configured key;
  * otherwise 401 with {@code WWW-Authenticate: Bearer} (RFC 6750; {@code error="invalid_token"} when
- * a key was given but is not configured). Actuator is on the management port, not this one.
+ * a key was given but is not configured). The only exceptions: reading the API's documentation (the
+ * OpenAPI document and Swagger UI at springdoc's paths in application.yml, matched as the router
+ * matches them), CORS preflights (answered before this filter), and the actuator's own management
+ * port.
  */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE + 10)
@@ -24,6 +35,22 @@ class ApiKeyFilter implements WebFilter {
   private static final String INVALID_TOKEN =
       CHALLENGE + ", error=\"invalid_token\", error_description=\"invalid API key\"";
 
+  /**
+   * Served without a key, on GET: springdoc's document and UI at the paths application.yml sets.
+   */
+  private static final List<PathPattern> DOCUMENTATION =
+      Stream.of(
+              "/v3/api-docs",
+              "/v3/api-docs.yaml",
+              "/v3/api-docs/swagger-config",
+              "/docs",
+              "/swagger-ui/**")
+          .map(PathPatternParser.defaultInstance::parse)
+          .toList();
+
+  /** The server namespace of Spring Boot's management child context. */
+  private static final String MANAGEMENT_NAMESPACE = "management";
+
   private final ApiKeys keys;
 
   ApiKeyFilter(ApiKeys keys) {
@@ -32,7 +59,7 @@ class ApiKeyFilter implements WebFilter {
 
   @Override
   public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
-    if (!exchange.getRequest().getPath().value().startsWith("/v1/")) {
+    if (managementServer(exchange) || documentation(exchange.getRequest())) {
       return chain.filter(exchange);
     }
     String header = exchange.getRequest().getHeaders().getFirst(HttpHeaders.AUTHORIZATION);
@@ -53,5 +80,23 @@ class ApiKeyFilter implements WebFilter {
               response.set(HttpHeaders.WWW_AUTHENTICATE, INVALID_TOKEN);
               return Mono.error(ApiException.unauthorized("invalid API key"));
             });
+  }
+
+  /**
+   * Whether the request came to the actuator's own server ({@code management.server.port}), whose
+   * context inherits this filter: probes and scrapers there need no key.
+   */
+  private static boolean managementServer(ServerWebExchange exchange) {
+    return WebServerApplicationContext.hasServerNamespace(
+        exchange.getApplicationContext(), MANAGEMENT_NAMESPACE);
+  }
+
+  private static boolean documentation(ServerHttpRequest request) {
+    HttpMethod method = request.getMethod();
+    if (!HttpMethod.GET.equals(method) && !HttpMethod.HEAD.equals(method)) {
+      return false;
+    }
+    PathContainer path = request.getPath().pathWithinApplication();
+    return DOCUMENTATION.stream().anyMatch(pattern -> pattern.matches(path));
   }
 }

@@ -1,5 +1,8 @@
 package org.llmplatform.gateway.chat;
 
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.BitSet;
@@ -48,6 +51,17 @@ class ChatCompletionController {
   /** Answers {@code true} when a retried session turn is answered from the session. */
   static final String REPLAYED_HEADER = "Idempotent-Replayed";
 
+  @ApiResponse(
+      responseCode = "200",
+      description = "a chat.completion; with stream: true, chat.completion.chunk events",
+      content = {
+        @Content(
+            mediaType = MediaType.APPLICATION_JSON_VALUE,
+            schema = @Schema(implementation = ChatCompletion.class)),
+        @Content(
+            mediaType = MediaType.TEXT_EVENT_STREAM_VALUE,
+            schema = @Schema(implementation = Chunk.class))
+      })
   @PostMapping(path = "/v1/chat/completions", consumes = MediaType.APPLICATION_JSON_VALUE)
   Mono<ResponseEntity<?>> complete(
       @RequestBody ChatCompletionRequest request, ServerWebExchange exchange) {

@@ -2,6 +2,9 @@ package org.llmplatform.gateway.completion;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -85,6 +88,17 @@ class CompletionController {
     this.json = json;
   }
 
+  @ApiResponse(
+      responseCode = "200",
+      description = "a text_completion; with stream: true, text_completion events",
+      content = {
+        @Content(
+            mediaType = MediaType.APPLICATION_JSON_VALUE,
+            schema = @Schema(implementation = Completion.class)),
+        @Content(
+            mediaType = MediaType.TEXT_EVENT_STREAM_VALUE,
+            schema = @Schema(implementation = Completion.class))
+      })
   @PostMapping(path = "/v1/completions", consumes = MediaType.APPLICATION_JSON_VALUE)
   Mono<ResponseEntity<?>> complete(
       @RequestBody CompletionRequest request, ServerWebExchange exchange) {
