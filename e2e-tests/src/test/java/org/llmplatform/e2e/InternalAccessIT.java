@@ -105,8 +105,9 @@ class InternalAccessIT {
   @Test
   void theGatewaysPublicPortHasNoActuator() throws Exception {
     assertThat(platform.gateway.managementUrl()).isNotEqualTo(platform.gateway.url());
-    assertThat(get(platform.gateway.url() + "/actuator/prometheus", null).statusCode())
-        .isEqualTo(404);
+    String prometheus = platform.gateway.url() + "/actuator/prometheus";
+    assertThat(get(prometheus, null).statusCode()).isEqualTo(401); // every path but the API docs
+    assertThat(Http.get(prometheus, platform.alphaKey).status()).isEqualTo(404);
   }
 
   private static HttpResponse<String> get(String url, String token) throws Exception {

@@ -32,6 +32,9 @@ final class Platform {
   /** The real trained model from ../shared, used when present. */
   static final String STORIES = "stories260K";
 
+  /** The one browser origin the gateway allows (llm.gateway.cors.allowed-origins). */
+  static final String BROWSER_ORIGIN = "http://localhost:5173";
+
   private static Platform instance;
 
   final Path repo;
@@ -105,7 +108,8 @@ final class Platform {
                 "--llm.gateway.resilience.token-timeout=4s",
                 "--llm.gateway.resilience.retries=1",
                 "--llm.gateway.resilience.breaker-open-for=2s",
-                "--llm.gateway.resilience.breaker-minimum-calls=5"));
+                "--llm.gateway.resilience.breaker-minimum-calls=5",
+                "--llm.gateway.cors.allowed-origins=" + BROWSER_ORIGIN));
     inference.forEach(
         (name, service) ->
             gatewayArgs.add("--llm.gateway.models." + name + ".inference-url=" + service.url()));

@@ -42,8 +42,7 @@ record Conversation(String sessionId, List<Turn> history, List<Turn> added, long
     }
     var kept = new ArrayList<>(history);
     int dropped = 0;
-    while (kept.size() > first
-        && (dropped < tokens || !"user".equals(kept.get(first).role()))) {
+    while (kept.size() > first && (dropped < tokens || !"user".equals(kept.get(first).role()))) {
       dropped += estimate(kept.remove(first));
     }
     return new Conversation(sessionId, kept, added, seq);
