@@ -116,7 +116,8 @@ class LauncherIT {
         .isEqualTo(401);
     assertThat(get("http://127.0.0.1:8082/actuator/health", null).statusCode()).isEqualTo(200);
     assertThat(get("http://127.0.0.1:9080/actuator/prometheus", null).statusCode()).isEqualTo(200);
-    assertThat(get("http://127.0.0.1:8080/actuator/prometheus", null).statusCode()).isEqualTo(404);
+    // the public port serves no actuator, and nothing but the API docs without an API key
+    assertThat(get("http://127.0.0.1:8080/actuator/prometheus", null).statusCode()).isEqualTo(401);
   }
 
   @Test
