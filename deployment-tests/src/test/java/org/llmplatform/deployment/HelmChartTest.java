@@ -250,6 +250,16 @@ class HelmChartTest {
   }
 
   @Test
+  void corsOriginsReachTheGatewaysConfigurationOnlyWhenGiven() {
+    assertThat(render().configFile(PREFIX + "gateway")).doesNotContain("cors");
+
+    Map<String, Object> config =
+        new org.yaml.snakeyaml.Yaml().load(render("cors.yaml").configFile(PREFIX + "gateway"));
+    assertThat(YamlPath.get(config, "llm.gateway.cors.allowed-origins"))
+        .isEqualTo(List.of("https://chat.example.com", "http://localhost:5173"));
+  }
+
+  @Test
   void secretsStayOutOfConfigMaps() {
     Rendered out = render("api-keys.yaml");
 
