@@ -166,7 +166,17 @@ class OpenApiDocsTest {
             .getResponseHeaders()
             .getFirst(HttpHeaders.LOCATION);
     http.get().uri(location).exchange().expectStatus().isOk();
-    http.get().uri("/v3/api-docs/swagger-config").exchange().expectStatus().isOk();
+    for (String asset : new String[] {"swagger-initializer.js", "swagger-ui-bundle.js"}) {
+      http.get().uri("/swagger-ui/" + asset).exchange().expectStatus().isOk();
+    }
+    http.get()
+        .uri("/v3/api-docs/swagger-config")
+        .exchange()
+        .expectStatus()
+        .isOk()
+        .expectBody()
+        .jsonPath("$.url")
+        .isEqualTo("/v3/api-docs");
     http.get().uri("/v3/api-docs.yaml").exchange().expectStatus().isOk();
   }
 
