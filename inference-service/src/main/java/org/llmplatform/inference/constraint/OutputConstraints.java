@@ -2,10 +2,7 @@ package org.llmplatform.inference.constraint;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.file.Path;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import org.llmplatform.api.inference.OutputConstraint;
 import org.llmplatform.inference.runtime.ModelSpec;
 import org.llmplatform.inference.sampling.InvalidParameterException;
@@ -22,7 +19,7 @@ public final class OutputConstraints implements AutoCloseable {
 
   private final Vocabulary vocabulary; // null: constraints unavailable
   private final GrammarCompiler compiler;
-  private final ThreadPoolExecutor maskWorkers;
+  private final MaskWorkers maskWorkers;
   private final ConstraintMetrics metrics;
 
   OutputConstraints(
@@ -31,16 +28,7 @@ public final class OutputConstraints implements AutoCloseable {
     this.metrics = ConstraintMetrics.register(registry);
     this.compiler =
         vocabulary == null ? null : new GrammarCompiler(vocabulary, properties, metrics);
-    // at most one task per running constrained sequence; a full queue runs it on the caller
-    this.maskWorkers =
-        new ThreadPoolExecutor(
-            properties.maskThreads(),
-            properties.maskThreads(),
-            0,
-            TimeUnit.MILLISECONDS,
-            new ArrayBlockingQueue<>(4096),
-            Thread.ofPlatform().name("llm-mask-", 0).daemon().factory(),
-            new ThreadPoolExecutor.CallerRunsPolicy());
+    this.maskWorkers = new MaskWorkers(properties.maskThreads());
   }
 
   /**
@@ -86,6 +74,6 @@ public final class OutputConstraints implements AutoCloseable {
     if (compiler != null) {
       compiler.close();
     }
-    maskWorkers.shutdownNow();
+    maskWorkers.close();
   }
 }
