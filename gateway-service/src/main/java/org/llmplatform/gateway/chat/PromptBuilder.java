@@ -1,11 +1,14 @@
 package org.llmplatform.gateway.chat;
 
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.llmplatform.api.tokenizer.TokenizeResponse;
 import org.llmplatform.gateway.client.Downstreams;
 import org.llmplatform.gateway.client.TokenizerClient;
 import org.llmplatform.gateway.client.TokenizerClient.Message;
 import org.llmplatform.gateway.error.ApiException;
 import org.llmplatform.gateway.model.ServedModel;
+import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Component;
 import reactor.core.publisher.Mono;
 
@@ -19,6 +22,7 @@ import reactor.core.publisher.Mono;
 class PromptBuilder {
 
   private static final int MAX_ROUNDS = 4;
+  private static final Pattern MESSAGE_PARAM = Pattern.compile("messages\\[(\\d{1,6})](.*)");
 
   /** The prompt's ids and the conversation they render (after any trimming). */
   record Prompt(TokenizeResponse tokens, Conversation conversation) {}
@@ -41,6 +45,7 @@ class PromptBuilder {
             .toList();
     return tokenizer
         .chat(model.tokenizerModel(), messages)
+        .onErrorMap(ApiException.class, e -> clientsMessage(e, conversation))
         .flatMap(
             tokens -> {
               int overflow = tokens.count() + room - model.contextLength();
@@ -54,6 +59,31 @@ class PromptBuilder {
               }
               return fit(model, shorter, room, round + 1);
             });
+  }
+
+  /**
+   * tokenizer-service names a message by its place in the list it rendered (the session's history,
+   * then the request's messages): the client's own messages are renumbered as the client sent them,
+   * a stored message that cannot be rendered is named by the session.
+   */
+  static ApiException clientsMessage(ApiException e, Conversation conversation) {
+    Matcher at = e.param() == null ? null : MESSAGE_PARAM.matcher(e.param());
+    if (at == null || !at.matches() || e.status() != HttpStatus.BAD_REQUEST) {
+      return e;
+    }
+    int index = Integer.parseInt(at.group(1));
+    int history = conversation.history().size();
+    if (index >= history) {
+      String param = "messages[" + (index - history) + "]" + at.group(2);
+      return ApiException.badRequest(e.code(), param, e.getMessage().replace(e.param(), param));
+    }
+    return ApiException.badRequest(
+        e.code(),
+        "session_id",
+        "message "
+            + (index + 1)
+            + " of the session's history cannot be rendered: "
+            + e.getMessage().replace(e.param(), "it"));
   }
 
   /** Chat templates know system, user, assistant and tool; OpenAI's developer is a system role. */
