@@ -3,6 +3,7 @@ package org.llmplatform.gateway.completion;
 import com.fasterxml.jackson.annotation.JsonFormat;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import io.swagger.v3.oas.annotations.media.Schema;
 import java.util.List;
 import java.util.Map;
 import org.llmplatform.gateway.error.ClientRequest;
@@ -28,7 +29,13 @@ import tools.jackson.databind.annotation.JsonDeserialize;
 })
 record CompletionRequest(
     String model,
-    @JsonDeserialize(using = CompletionPrompt.Reader.class) List<CompletionPrompt> prompt,
+    @Schema(
+            description =
+                "a string, an array of strings, an array of token ids or an array of token-id"
+                    + " arrays; each prompt gets n choices",
+            oneOf = {String.class, String[].class, Integer[].class, Integer[][].class})
+        @JsonDeserialize(using = CompletionPrompt.Reader.class)
+        List<CompletionPrompt> prompt,
     Boolean stream,
     @JsonProperty("stream_options") StreamOptions streamOptions,
     Double temperature,
