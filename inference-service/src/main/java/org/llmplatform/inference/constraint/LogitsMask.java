@@ -17,28 +17,31 @@ final class LogitsMask {
    */
   static boolean apply(long[] mask, float[] logits) {
     int n = logits.length;
-    float best = Float.NEGATIVE_INFINITY;
     boolean any = false;
+    boolean finite = false; // some allowed logit above -inf
     for (int base = 0; base < n; base += 64) {
-      int end = Math.min(n, base + 64);
-      long word = base >>> 6 < mask.length ? mask[base >>> 6] : 0L;
+      int width = Math.min(64, n - base);
+      long valid = width == 64 ? -1L : (1L << width) - 1;
+      long word = (base >>> 6 < mask.length ? mask[base >>> 6] : 0L) & valid;
       if (word == 0L) {
-        Arrays.fill(logits, base, end, Float.NEGATIVE_INFINITY);
+        Arrays.fill(logits, base, base + width, Float.NEGATIVE_INFINITY);
         continue;
       }
-      for (int i = base; i < end; i++) {
-        if ((word & (1L << i)) == 0) {
-          logits[i] = Float.NEGATIVE_INFINITY;
-        } else {
-          any = true;
-          best = Math.max(best, logits[i]);
-        }
+      any = true;
+      for (long off = ~word & valid; off != 0; off &= off - 1) {
+        logits[base + Long.numberOfTrailingZeros(off)] = Float.NEGATIVE_INFINITY;
+      }
+      for (long on = word; on != 0 && !finite; on &= on - 1) {
+        finite = logits[base + Long.numberOfTrailingZeros(on)] > Float.NEGATIVE_INFINITY;
       }
     }
-    if (any && !(best > Float.NEGATIVE_INFINITY)) {
-      for (int i = 0; i < n; i++) {
-        if ((mask[i >>> 6] & (1L << i)) != 0) {
-          logits[i] = 0f;
+    if (any && !finite) {
+      for (int base = 0; base < n && base >>> 6 < mask.length; base += 64) {
+        for (long on = mask[base >>> 6]; on != 0; on &= on - 1) {
+          int i = base + Long.numberOfTrailingZeros(on);
+          if (i < n) {
+            logits[i] = 0f;
+          }
         }
       }
     }

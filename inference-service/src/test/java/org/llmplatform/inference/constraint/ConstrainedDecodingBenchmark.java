@@ -139,9 +139,9 @@ public final class ConstrainedDecodingBenchmark {
       System.out.printf(
           Locale.ROOT,
           "| %.1f | %.1f | **%.3f** | %.3f–%.3f |%n%n",
-          free[free.length / 2],
-          constrained[constrained.length / 2],
-          ratios[ratios.length / 2],
+          median(free),
+          median(constrained),
+          median(ratios),
           ratios[0],
           ratios[ratios.length - 1]);
       System.out.printf(
@@ -154,6 +154,10 @@ public final class ConstrainedDecodingBenchmark {
           constrainedTokens,
           100 * forced / constrainedTokens);
     }
+  }
+
+  static double median(double[] sorted) {
+    return (sorted[(sorted.length - 1) / 2] + sorted[sorted.length / 2]) / 2;
   }
 
   /** One batch: every request submitted at once; its decode tokens/s. */
