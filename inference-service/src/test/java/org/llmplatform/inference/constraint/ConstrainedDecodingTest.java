@@ -21,12 +21,14 @@ import org.llmplatform.inference.TestModels;
 import org.llmplatform.inference.engine.EngineMetrics;
 import org.llmplatform.inference.engine.EngineSettings;
 import org.llmplatform.inference.engine.FinishReason;
+import org.llmplatform.inference.engine.GenerationListener;
 import org.llmplatform.inference.engine.GenerationRequest;
 import org.llmplatform.inference.engine.InferenceEngine;
 import org.llmplatform.inference.engine.OnnxModelExecutor;
 import org.llmplatform.inference.runtime.DecoderSession;
 import org.llmplatform.inference.runtime.RuntimeOptions;
 import org.llmplatform.inference.sampling.SamplingParams;
+import org.llmplatform.inference.sampling.TokenChoice;
 import org.llmplatform.structured.vocab.Vocabulary;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -222,6 +224,58 @@ class ConstrainedDecodingTest {
     var first = out.tokens.getFirst();
     double mass = first.top().stream().mapToDouble(a -> Math.exp(a.logprob())).sum();
     assertThat(mass).isGreaterThan(0.999);
+  }
+
+  /** A request of n choices: each follows the grammar on its own Matcher. */
+  @Test
+  void eachOfNChoicesFollowsTheGrammarOnItsOwn() throws Exception {
+    int n = 3;
+    List<Collected> choices = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      choices.add(new Collected());
+    }
+    GenerationListener byChoice =
+        new GenerationListener() {
+          @Override
+          public void onToken(TokenChoice token) {
+            throw new AssertionError("every event names its choice");
+          }
+
+          @Override
+          public void onFinish(
+              FinishReason reason, int promptTokens, int completionTokens, String error) {
+            throw new AssertionError("every event names its choice");
+          }
+
+          @Override
+          public void onToken(int choice, TokenChoice token) {
+            choices.get(choice).onToken(token);
+          }
+
+          @Override
+          public void onFinish(
+              int choice,
+              FinishReason reason,
+              int promptTokens,
+              int completionTokens,
+              String error) {
+            choices.get(choice).onFinish(reason, promptTokens, completionTokens, error);
+          }
+        };
+    SamplingParams params = sampled(450, 21);
+    engine.submit(
+        new GenerationRequest(
+            prompt,
+            params,
+            n,
+            byChoice,
+            constraints.prepare(OutputConstraint.jsonSchema(PERSON), params).get()));
+    Set<String> texts = new java.util.HashSet<>();
+    for (Collected c : choices) {
+      person(c);
+      texts.add(c.text(vocabulary));
+    }
+    assertThat(texts).hasSizeGreaterThan(1); // seeds seed + i: different samples
   }
 
   /**
