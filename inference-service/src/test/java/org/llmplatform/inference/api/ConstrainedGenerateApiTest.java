@@ -175,6 +175,15 @@ class ConstrainedGenerateApiTest {
         },
         new Object[] {Map.of("type", "regex", "pattern", "a(?=b)"), "constraint.pattern", "look"},
         new Object[] {Map.of("type", "xml"), "constraint.type", "json_schema"},
+        new Object[] {
+          Map.of(
+              "type",
+              "tool_calls",
+              "tool_calls",
+              Map.of("schema", "{}", "required", true, "parallel", false)),
+          "constraint.type",
+          "tool_calls"
+        },
         new Object[] {Map.of("type", "json_schema"), "constraint.schema", "schema"});
   }
 
