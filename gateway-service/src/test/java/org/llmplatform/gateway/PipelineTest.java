@@ -234,6 +234,27 @@ class PipelineTest {
   }
 
   @Test
+  void pastToolCallsAndResultsReachTheTemplateTheHuggingFaceWay() {
+    post(
+        "/v1/chat/completions",
+        """
+        {"model":"tiny","messages":[
+          {"role":"user","content":"Weather in Paris?"},
+          {"role":"assistant","content":null,"tool_calls":[{"id":"call_1","type":"function",
+            "function":{"name":"get_weather","arguments":"{\\"city\\":\\"Paris\\"}"}}]},
+          {"role":"tool","tool_call_id":"call_1","content":"18 C"}]}
+        """);
+    JsonNode messages = sent("tokenize").getFirst().get("messages");
+    JsonNode call = messages.get(1).get("tool_calls").get(0);
+    assertThat(call.get("id").asString()).isEqualTo("call_1");
+    assertThat(call.at("/function/name").asString()).isEqualTo("get_weather");
+    // a mapping, as templates written for apply_chat_template expect (| tojson, .items())
+    assertThat(call.at("/function/arguments/city").asString()).isEqualTo("Paris");
+    assertThat(messages.get(2).get("tool_call_id").asString()).isEqualTo("call_1");
+    assertThat(messages.get(2).get("content").asString()).isEqualTo("18 C");
+  }
+
+  @Test
   void theSessionsOldestMessagesAreDroppedToFitAndTheTurnIsAppended() {
     // the fake tokenizer counts 10 tokens a message plus 4: 6 messages and 16 for the answer
     // are over the context of 64, so the oldest history after the system prompt goes

@@ -74,6 +74,11 @@ class StrictRequestTest {
         "{\"role\":\"user\",\"content\":[{\"type\":\"image_url\"}]} | messages.content",
         "{\"role\":\"wizard\",\"content\":\"x\"}  | messages.role",
         "{\"role\":7,\"content\":\"x\"}           | messages[0].role",
+        "{\"role\":\"tool\",\"content\":\"x\"}      | messages.tool_call_id",
+        "{\"role\":\"user\",\"content\":\"x\",\"tool_call_id\":\"c\"} | messages.tool_call_id",
+        "{\"role\":\"user\",\"content\":[{\"type\":\"image_url\",\"image_url\":{}}]} | messages.content",
+        "{\"role\":\"user\",\"content\":\"x\",\"tool_calls\":[{\"id\":\"c\",\"function\":{\"name\":\"f\"}}]} | messages.tool_calls",
+        "{\"role\":\"assistant\",\"tool_calls\":[{\"id\":\"c\",\"type\":\"x\",\"function\":{\"name\":\"f\"}}]} | messages.tool_calls.type",
       })
   void badMessagesAre400NamingTheField(String message, String param) {
     chat("{\"model\":\"tiny\",\"messages\":[" + message + "]}")
@@ -138,15 +143,15 @@ class StrictRequestTest {
 
   @Test
   void aMessageFieldThePlatformDoesNotImplementIs400Unsupported() {
-    chat("{\"model\":\"tiny\",\"messages\":[{\"role\":\"tool\",\"content\":\"4\","
-            + "\"tool_call_id\":\"call_1\"}]}")
+    chat("{\"model\":\"tiny\",\"messages\":[{\"role\":\"user\",\"content\":\"4\","
+            + "\"audio\":{\"id\":\"a_1\"}}]}")
         .expectStatus()
         .isBadRequest()
         .expectBody()
         .jsonPath("$.error.code")
         .isEqualTo("unsupported_parameter")
         .jsonPath("$.error.param")
-        .isEqualTo("messages[0].tool_call_id");
+        .isEqualTo("messages[0].audio");
   }
 
   @Test

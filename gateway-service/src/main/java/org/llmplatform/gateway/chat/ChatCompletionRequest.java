@@ -10,6 +10,7 @@ import org.llmplatform.gateway.generation.ConstrainedOutput;
 import org.llmplatform.gateway.generation.RequestChecks;
 import org.llmplatform.gateway.generation.ResponseFormat;
 import org.llmplatform.gateway.generation.SamplingParams;
+import org.llmplatform.gateway.message.ChatMessage;
 
 /**
  * {@code POST /v1/chat/completions}: OpenAI's fields, vLLM's extensions ({@code top_k}, {@code

@@ -2,7 +2,7 @@ package org.llmplatform.gateway.chat;
 
 import java.util.ArrayList;
 import java.util.List;
-import org.llmplatform.gateway.client.SessionClient.Turn;
+import org.llmplatform.gateway.message.ChatMessage;
 
 /**
  * What the model is shown: the session's history (empty without a session) and the request's new
@@ -13,19 +13,20 @@ import org.llmplatform.gateway.client.SessionClient.Turn;
  * @param added the request's messages
  * @param seq the session's sequence number when the history was read
  */
-record Conversation(String sessionId, List<Turn> history, List<Turn> added, long seq) {
+record Conversation(
+    String sessionId, List<ChatMessage> history, List<ChatMessage> added, long seq) {
 
   Conversation {
     history = List.copyOf(history);
     added = List.copyOf(added);
   }
 
-  static Conversation withoutSession(List<Turn> added) {
+  static Conversation withoutSession(List<ChatMessage> added) {
     return new Conversation(null, List.of(), added, 0);
   }
 
-  List<Turn> messages() {
-    var all = new ArrayList<Turn>(history);
+  List<ChatMessage> messages() {
+    var all = new ArrayList<ChatMessage>(history);
     all.addAll(added);
     return all;
   }
@@ -49,7 +50,7 @@ record Conversation(String sessionId, List<Turn> history, List<Turn> added, long
   }
 
   /** Token count of a stored message: the stored one, else a rough estimate from its length. */
-  static int estimate(Turn turn) {
+  static int estimate(ChatMessage turn) {
     return turn.tokenCount() != null ? turn.tokenCount() : turn.content().length() / 3 + 4;
   }
 }

@@ -5,8 +5,8 @@ import java.util.List;
 import org.llmplatform.gateway.auth.Tenant;
 import org.llmplatform.gateway.client.Downstreams;
 import org.llmplatform.gateway.client.SessionClient;
-import org.llmplatform.gateway.client.SessionClient.Turn;
 import org.llmplatform.gateway.error.ApiException;
+import org.llmplatform.gateway.message.ChatMessage;
 import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Component;
 import reactor.core.publisher.Mono;
@@ -27,14 +27,13 @@ class ConversationStore {
   }
 
   Mono<Conversation> load(String sessionId, Tenant tenant, List<ChatMessage> added, int budget) {
-    List<Turn> turns = added.stream().map(m -> new Turn(m.role(), m.content(), null)).toList();
     if (sessionId == null) {
-      return Mono.just(Conversation.withoutSession(turns));
+      return Mono.just(Conversation.withoutSession(added));
     }
     return sessions
         .history(sessionId, tenant.id(), Math.max(budget, 1))
         .onErrorMap(ApiException.class, ConversationStore::sessionNotFound)
-        .map(history -> new Conversation(sessionId, history.messages(), turns, history.seq()));
+        .map(history -> new Conversation(sessionId, history.messages(), added, history.seq()));
   }
 
   /**
@@ -57,8 +56,8 @@ class ConversationStore {
               if (!key.requestHash().equals(recorded.get().requestHash())) {
                 return Mono.error(keyReused());
               }
-              List<Turn> written = recorded.get().messages();
-              Turn last = written.isEmpty() ? null : written.getLast();
+              List<ChatMessage> written = recorded.get().messages();
+              ChatMessage last = written.isEmpty() ? null : written.getLast();
               return last != null && "assistant".equals(last.role())
                   ? Mono.just(last.content())
                   : Mono.error(keyReused());
@@ -75,12 +74,12 @@ class ConversationStore {
     if (conversation.sessionId() == null) {
       return Mono.empty();
     }
-    var turn = new ArrayList<Turn>();
+    var turn = new ArrayList<ChatMessage>();
     Integer perMessage = addedTokens(conversation, promptTokens);
-    for (Turn message : conversation.added()) {
-      turn.add(new Turn(message.role(), message.content(), perMessage));
+    for (ChatMessage message : conversation.added()) {
+      turn.add(message.withTokenCount(perMessage));
     }
-    turn.add(new Turn("assistant", answer, completionTokens));
+    turn.add(ChatMessage.of("assistant", answer).withTokenCount(completionTokens));
     return sessions
         .append(
             conversation.sessionId(),
@@ -115,7 +114,7 @@ class ConversationStore {
   /** The prompt tokens of the new messages, split evenly, when the history's counts are known. */
   private static Integer addedTokens(Conversation conversation, int promptTokens) {
     int history = 0;
-    for (Turn turn : conversation.history()) {
+    for (ChatMessage turn : conversation.history()) {
       if (turn.tokenCount() == null) {
         return null;
       }

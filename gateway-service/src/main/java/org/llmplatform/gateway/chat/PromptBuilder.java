@@ -5,7 +5,6 @@ import java.util.regex.Pattern;
 import org.llmplatform.api.tokenizer.TokenizeResponse;
 import org.llmplatform.gateway.client.Downstreams;
 import org.llmplatform.gateway.client.TokenizerClient;
-import org.llmplatform.gateway.client.TokenizerClient.Message;
 import org.llmplatform.gateway.error.ApiException;
 import org.llmplatform.gateway.model.ServedModel;
 import org.springframework.http.HttpStatus;
@@ -39,12 +38,8 @@ class PromptBuilder {
   }
 
   private Mono<Prompt> fit(ServedModel model, Conversation conversation, int room, int round) {
-    var messages =
-        conversation.messages().stream()
-            .map(t -> new Message(templateRole(t.role()), t.content()))
-            .toList();
     return tokenizer
-        .chat(model.tokenizerModel(), messages)
+        .chat(model.tokenizerModel(), conversation.messages())
         .onErrorMap(ApiException.class, e -> clientsMessage(e, conversation))
         .flatMap(
             tokens -> {
@@ -84,11 +79,6 @@ class PromptBuilder {
             + (index + 1)
             + " of the session's history cannot be rendered: "
             + e.getMessage().replace(e.param(), "it"));
-  }
-
-  /** Chat templates know system, user, assistant and tool; OpenAI's developer is a system role. */
-  private static String templateRole(String role) {
-    return "developer".equals(role) ? "system" : role;
   }
 
   static ApiException tooLong(ServedModel model, int promptTokens, int room) {

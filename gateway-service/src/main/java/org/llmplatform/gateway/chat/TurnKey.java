@@ -11,6 +11,7 @@ import java.util.UUID;
 import java.util.regex.Pattern;
 import org.llmplatform.gateway.error.ApiException;
 import org.llmplatform.gateway.generation.SamplingParams;
+import org.llmplatform.gateway.message.ChatMessage;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -43,9 +44,15 @@ record TurnKey(String value, boolean fromClient, String requestHash) {
   }
 
   private static String hash(ChatCompletionRequest request, JsonMapper json) {
-    var messages = new ArrayList<List<String>>();
+    var messages = new ArrayList<List<Object>>();
     for (ChatMessage message : request.messages()) {
-      messages.add(List.of(message.role(), message.content()));
+      messages.add(
+          java.util.Arrays.asList(
+              message.role(),
+              message.content(),
+              message.name(),
+              message.toolCalls(),
+              message.toolCallId()));
     }
     SamplingParams sampling = request.sampling();
     // a sorted map: the same logit_bias always serialises the same way

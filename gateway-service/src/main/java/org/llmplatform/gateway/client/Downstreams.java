@@ -59,7 +59,8 @@ public class Downstreams implements DisposableBean {
     this.tokenizer =
         new TokenizerClient(
             base.clone().baseUrl(properties.tokenizerUrl().toString()).build(),
-            new Downstream("tokenizer-service", breakers, policy));
+            new Downstream("tokenizer-service", breakers, policy),
+            json);
     this.sessions =
         new SessionClient(
             base.clone().baseUrl(properties.sessionUrl().toString()).build(),

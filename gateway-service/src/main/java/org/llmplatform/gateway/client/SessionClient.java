@@ -9,6 +9,7 @@ import org.llmplatform.api.session.NewMessage;
 import org.llmplatform.api.session.RecordedAppend;
 import org.llmplatform.api.session.SessionMessages;
 import org.llmplatform.gateway.error.ApiException;
+import org.llmplatform.gateway.message.ChatMessage;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -22,19 +23,12 @@ import tools.jackson.databind.JsonNode;
 public final class SessionClient {
 
   /**
-   * One message of a conversation.
-   *
-   * @param tokenCount its size in tokens when known, else null
-   */
-  public record Turn(String role, String content, Integer tokenCount) {}
-
-  /**
    * The conversation so far, trimmed by session-service to a token budget.
    *
    * @param messages oldest first; the session's system prompt first when it has one
    * @param seq the session's last seq when the history was read (the append's {@code expected_seq})
    */
-  public record History(List<Turn> messages, long seq) {
+  public record History(List<ChatMessage> messages, long seq) {
     public History {
       messages = List.copyOf(messages);
     }
@@ -68,7 +62,7 @@ public final class SessionClient {
    * The messages an earlier append with {@code idempotencyKey} wrote, and the hash of the request
    * it recorded; empty when no append of the session carried the key.
    */
-  public record Recorded(String requestHash, List<Turn> messages) {
+  public record Recorded(String requestHash, List<ChatMessage> messages) {
     public Recorded {
       messages = List.copyOf(messages);
     }
@@ -82,7 +76,7 @@ public final class SessionClient {
   public Mono<Void> append(
       String sessionId,
       String owner,
-      List<Turn> turn,
+      List<ChatMessage> turn,
       long expectedSeq,
       String idempotencyKey,
       String requestHash) {
@@ -97,7 +91,7 @@ public final class SessionClient {
                 .bodyValue(
                     new AppendMessagesRequest(
                         turn.stream()
-                            .map(t -> new NewMessage(t.role(), t.content(), t.tokenCount()))
+                            .map(m -> new NewMessage(m.role(), m.content(), m.tokenCount()))
                             .toList(),
                         expectedSeq,
                         idempotencyKey,
@@ -134,7 +128,7 @@ public final class SessionClient {
         new Recorded(
             answer.requestHash(),
             answer.messages().stream()
-                .map(m -> new Turn(m.role(), m.content(), m.tokenCount()))
+                .map(m -> ChatMessage.of(m.role(), m.content()).withTokenCount(m.tokenCount()))
                 .toList()));
   }
 
@@ -173,12 +167,13 @@ public final class SessionClient {
   }
 
   static History history(SessionMessages answer) {
-    var turns = new ArrayList<Turn>();
+    var turns = new ArrayList<ChatMessage>();
     if (answer.systemPrompt() != null && !answer.systemPrompt().isEmpty()) {
-      turns.add(new Turn("system", answer.systemPrompt(), null));
+      turns.add(ChatMessage.of("system", answer.systemPrompt()));
     }
     for (Message message : answer.messages()) {
-      turns.add(new Turn(message.role(), message.content(), message.tokenCount()));
+      turns.add(
+          ChatMessage.of(message.role(), message.content()).withTokenCount(message.tokenCount()));
     }
     return new History(turns, answer.lastSeq());
   }

@@ -1,12 +1,19 @@
 package org.llmplatform.gateway.client;
 
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
-import org.llmplatform.api.tokenizer.ChatMessage;
+import java.util.Map;
 import org.llmplatform.api.tokenizer.TokenizeRequest;
 import org.llmplatform.api.tokenizer.TokenizeResponse;
 import org.llmplatform.api.tokenizer.TokenizerInfo;
+import org.llmplatform.gateway.message.ChatMessage;
+import org.llmplatform.gateway.message.ToolCall;
 import org.springframework.web.reactive.function.client.WebClient;
 import reactor.core.publisher.Mono;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * tokenizer-service's internal API: chat template + ids, plain text ids, and what the gateway needs
@@ -14,21 +21,49 @@ import reactor.core.publisher.Mono;
  */
 public final class TokenizerClient {
 
-  /** A chat message as the chat template sees it. */
-  public record Message(String role, String content) {}
-
   private final WebClient http;
   private final Downstream downstream;
+  private final JsonMapper json;
 
-  TokenizerClient(WebClient http, Downstream downstream) {
+  TokenizerClient(WebClient http, Downstream downstream, JsonMapper json) {
     this.http = http;
     this.downstream = downstream;
+    this.json = json;
   }
 
-  /** Renders the model's chat template over {@code messages} (with the generation prompt). */
-  public Mono<TokenizeResponse> chat(String model, List<Message> messages) {
-    var chat = messages.stream().map(m -> ChatMessage.of(m.role(), m.content())).toList();
+  /**
+   * Renders the model's chat template over {@code messages} (with the generation prompt): each as
+   * the template knows it (developer as system), tool calls with their arguments as a mapping where
+   * they are a JSON object (what templates written for Hugging Face's {@code apply_chat_template}
+   * expect), else as the text.
+   */
+  public Mono<TokenizeResponse> chat(String model, List<ChatMessage> messages) {
+    var chat = messages.stream().map(this::templateMessage).toList();
     return tokenize(new TokenizeRequest(model, null, chat, true, null, null, null, null, null));
+  }
+
+  private org.llmplatform.api.tokenizer.ChatMessage templateMessage(ChatMessage m) {
+    List<Map<String, Object>> calls = null;
+    if (!m.toolCalls().isEmpty()) {
+      calls = new ArrayList<>();
+      for (ToolCall call : m.toolCalls()) {
+        var function = new LinkedHashMap<String, Object>();
+        function.put("name", call.function().name());
+        function.put("arguments", arguments(call.function().arguments()));
+        calls.add(Map.of("id", call.id(), "type", call.type(), "function", function));
+      }
+    }
+    return new org.llmplatform.api.tokenizer.ChatMessage(
+        m.templateRole(), m.content(), m.name(), calls, m.toolCallId(), null);
+  }
+
+  private Object arguments(String text) {
+    try {
+      JsonNode node = json.readTree(text);
+      return node.isObject() ? json.treeToValue(node, Map.class) : text;
+    } catch (JacksonException notJson) {
+      return text;
+    }
   }
 
   /** Tokenizes a plain prompt, with the model's special tokens (e.g. BOS). */

@@ -4,35 +4,31 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.llmplatform.gateway.client.SessionClient.Turn;
+import org.llmplatform.gateway.message.ChatMessage;
 
 class ConversationTest {
 
-  private static final Turn SYSTEM = new Turn("system", "be brief", 5);
-  private static final Turn NEW = new Turn("user", "now", null);
+  private static final ChatMessage SYSTEM = turn("system", "be brief", 5);
+  private static final ChatMessage NEW = turn("user", "now", null);
 
   @Test
   void dropsOldestHistoryUntilEnoughTokensKeepingTheSystemPrompt() {
     var history =
-        List.of(
-            SYSTEM,
-            new Turn("user", "a", 10),
-            new Turn("assistant", "b", 10),
-            new Turn("user", "c", 10));
+        List.of(SYSTEM, turn("user", "a", 10), turn("assistant", "b", 10), turn("user", "c", 10));
     var conversation = new Conversation("s", history, List.of(NEW), 4);
     var shorter = conversation.withoutOldest(15);
-    assertThat(shorter.history()).containsExactly(SYSTEM, new Turn("user", "c", 10));
+    assertThat(shorter.history()).containsExactly(SYSTEM, turn("user", "c", 10));
     assertThat(shorter.added()).containsExactly(NEW);
     assertThat(shorter.seq()).isEqualTo(4);
-    assertThat(shorter.messages()).containsExactly(SYSTEM, new Turn("user", "c", 10), NEW);
+    assertThat(shorter.messages()).containsExactly(SYSTEM, turn("user", "c", 10), NEW);
   }
 
   @Test
   void theHistoryNeverStartsWithTheAnswerToADroppedQuestion() {
-    var answer = new Turn("assistant", "b", 10);
-    var tool = new Turn("tool", "{}", 3);
-    var question = new Turn("user", "c", 10);
-    var history = List.of(SYSTEM, new Turn("user", "a", 10), answer, tool, question);
+    var answer = turn("assistant", "b", 10);
+    var tool = new ChatMessage("tool", "{}", null, null, "call_1", 3);
+    var question = turn("user", "c", 10);
+    var history = List.of(SYSTEM, turn("user", "a", 10), answer, tool, question);
     var shorter = new Conversation("s", history, List.of(NEW), 5).withoutOldest(1);
     assertThat(shorter.history()).containsExactly(SYSTEM, question);
   }
@@ -45,7 +41,11 @@ class ConversationTest {
 
   @Test
   void unknownCountsAreEstimatedFromLength() {
-    assertThat(Conversation.estimate(new Turn("user", "x".repeat(30), null))).isEqualTo(14);
-    assertThat(Conversation.estimate(new Turn("user", "x", 3))).isEqualTo(3);
+    assertThat(Conversation.estimate(turn("user", "x".repeat(30), null))).isEqualTo(14);
+    assertThat(Conversation.estimate(turn("user", "x", 3))).isEqualTo(3);
+  }
+
+  private static ChatMessage turn(String role, String content, Integer tokens) {
+    return ChatMessage.of(role, content).withTokenCount(tokens);
   }
 }

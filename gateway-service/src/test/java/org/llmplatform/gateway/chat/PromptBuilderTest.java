@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.llmplatform.gateway.client.SessionClient.Turn;
 import org.llmplatform.gateway.error.ApiException;
+import org.llmplatform.gateway.message.ChatMessage;
 
 /** tokenizer-service's refusals, which count the rendered list, told in the client's terms. */
 class PromptBuilderTest {
@@ -13,8 +13,8 @@ class PromptBuilderTest {
   private static final Conversation CONVERSATION =
       new Conversation(
           "s1",
-          List.of(new Turn("system", "rules", 3), new Turn("user", "old", 2)),
-          List.of(new Turn("user", "a", null), new Turn("user", "b", null)),
+          List.of(turn("system", "rules", 3), turn("user", "old", 2)),
+          List.of(turn("user", "a", null), turn("user", "b", null)),
           2);
 
   @Test
@@ -45,5 +45,9 @@ class PromptBuilderTest {
     assertThat(PromptBuilder.clientsMessage(down, CONVERSATION)).isSameAs(down);
     ApiException other = ApiException.invalidRequest("model", "unknown");
     assertThat(PromptBuilder.clientsMessage(other, CONVERSATION)).isSameAs(other);
+  }
+
+  private static ChatMessage turn(String role, String content, Integer tokens) {
+    return ChatMessage.of(role, content).withTokenCount(tokens);
   }
 }

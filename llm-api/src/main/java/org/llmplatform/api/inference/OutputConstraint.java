@@ -3,6 +3,7 @@ package org.llmplatform.api.inference;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.List;
+import java.util.Objects;
 import org.llmplatform.api.error.InvalidFieldException;
 
 /**
@@ -82,7 +83,7 @@ public record OutputConstraint(
       case REGEX -> require(pattern != null, "pattern", "pattern is required for type regex");
       case CHOICE ->
           require(
-              choices != null && !choices.isEmpty() && !choices.contains(null),
+              choices != null && !choices.isEmpty() && choices.stream().noneMatch(Objects::isNull),
               "choices",
               "choices must be a non-empty list of strings for type choice");
       case TOOL_CALLS ->
