@@ -25,6 +25,8 @@ import java.util.Map;
  * @param chatTemplateNames names of the model's named templates ({@code default}, {@code
  *     tool_use}…); empty for a single template
  * @param maxLength tokenizer_config.json's {@code model_max_length} (null when absent or unbounded)
+ * @param toolCallFormat how the model writes tool calls, as its chat template shows it ({@code
+ *     hermes}, {@code mistral}, {@code llama3-json}), or null when the template shows none
  */
 public record TokenizerInfo(
     String model,
@@ -38,7 +40,8 @@ public record TokenizerInfo(
     @JsonProperty("has_chat_template") boolean hasChatTemplate,
     @JsonProperty("chat_template_source") String chatTemplateSource,
     @JsonProperty("chat_template_names") List<String> chatTemplateNames,
-    @JsonProperty("max_length") Long maxLength) {
+    @JsonProperty("max_length") Long maxLength,
+    @JsonProperty("tool_call_format") String toolCallFormat) {
 
   public TokenizerInfo {
     specialTokens = Map.copyOf(specialTokens);

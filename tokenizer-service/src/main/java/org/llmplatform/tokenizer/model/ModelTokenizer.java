@@ -262,7 +262,8 @@ public final class ModelTokenizer implements AutoCloseable {
         templates.fromModel(),
         templates.fromModel() ? "model" : "default",
         templates.names(),
-        folder.maxLength());
+        folder.maxLength(),
+        ToolCallFormat.of(templates.choose(null, true)));
   }
 
   @Override
