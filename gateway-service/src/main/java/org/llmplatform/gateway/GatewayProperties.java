@@ -52,12 +52,15 @@ public record GatewayProperties(
 
   public GatewayProperties {
     if (models == null || models.isEmpty()) {
-      models = Map.of(DEFAULT_MODEL, new Model(URI.create("http://127.0.0.1:8082"), null));
+      models = Map.of(DEFAULT_MODEL, new Model(URI.create("http://127.0.0.1:8082"), null, null));
     } else {
       var named = new LinkedHashMap<String, Model>();
       models.forEach(
           (name, model) ->
-              named.put(name, new Model(model.inferenceUrl(), model.tokenizerModelOr(name))));
+              named.put(
+                  name,
+                  new Model(
+                      model.inferenceUrl(), model.tokenizerModelOr(name), model.toolCallFormat())));
       models = java.util.Collections.unmodifiableMap(named);
     }
     apiKeys = apiKeys == null ? List.of() : List.copyOf(apiKeys);
@@ -75,8 +78,14 @@ public record GatewayProperties(
    * @param inferenceUrl base URL of the inference-service instance that runs it
    * @param tokenizerModel the tokenizer-service model name to tokenize with (defaults to the
    *     model's own name)
+   * @param toolCallFormat how the model writes tool calls: {@code hermes}, {@code llama3-json},
+   *     {@code mistral} or {@code none}; null: as its chat template shows (tokenizer-service reads
+   *     it off the template)
    */
-  public record Model(@NotNull URI inferenceUrl, String tokenizerModel) {
+  public record Model(
+      @NotNull URI inferenceUrl,
+      String tokenizerModel,
+      @Pattern(regexp = "hermes|llama3-json|mistral|none") String toolCallFormat) {
     String tokenizerModelOr(String name) {
       return tokenizerModel == null || tokenizerModel.isBlank() ? name : tokenizerModel;
     }

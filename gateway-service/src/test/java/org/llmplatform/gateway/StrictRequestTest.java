@@ -96,8 +96,6 @@ class StrictRequestTest {
       delimiter = '|',
       value = {
         "\"response_format\":{\"type\":\"text\",\"x\":1}   | response_format.x",
-        "\"tools\":[]                                      | tools",
-        "\"tool_choice\":\"auto\"                        | tool_choice",
         "\"functions\":[]                                  | functions",
         "\"suffix\":\"x\"                                | suffix",
         "\"best_of\":2                                     | best_of",
@@ -132,6 +130,30 @@ class StrictRequestTest {
       })
   void aResponseFormatThatCannotBeMetIs400NamingTheField(String format, String param) {
     chat("{\"model\":\"tiny\",\"messages\":" + USER + ",\"response_format\":" + format + "}")
+        .expectStatus()
+        .isBadRequest()
+        .expectBody()
+        .jsonPath("$.error.code")
+        .isEqualTo("invalid_request")
+        .jsonPath("$.error.param")
+        .isEqualTo(param);
+  }
+
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "\"tool_choice\":\"auto\"                                   | tool_choice",
+        "\"tool_choice\":\"sometimes\"                              | tool_choice",
+        "\"tools\":[{\"type\":\"web\",\"function\":{\"name\":\"f\"}}] | tools.type",
+        "\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"a b\"}}] | tools.function.name",
+        "\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\",\"parameters\":3}}] | tools.function.parameters",
+        "\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\"}},{\"type\":\"function\",\"function\":{\"name\":\"f\"}}] | tools",
+        "\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\"}}],\"tool_choice\":{\"type\":\"function\",\"function\":{\"name\":\"g\"}} | tool_choice",
+        "\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\"}}],\"response_format\":{\"type\":\"json_object\"} | tools",
+      })
+  void toolsThatCannotBeUsedAre400NamingTheField(String fields, String param) {
+    chat("{\"model\":\"tiny\",\"messages\":" + USER + "," + fields + "}")
         .expectStatus()
         .isBadRequest()
         .expectBody()

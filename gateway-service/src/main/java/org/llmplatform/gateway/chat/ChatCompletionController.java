@@ -6,6 +6,7 @@ import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.BitSet;
+import java.util.HashMap;
 import java.util.List;
 import org.llmplatform.gateway.auth.Tenant;
 import org.llmplatform.gateway.chat.ChatCompletionHandler.Turn;
@@ -14,6 +15,7 @@ import org.llmplatform.gateway.chat.ChatResponses.Choice;
 import org.llmplatform.gateway.chat.ChatResponses.Chunk;
 import org.llmplatform.gateway.chat.ChatResponses.ChunkChoice;
 import org.llmplatform.gateway.chat.ChatResponses.Delta;
+import org.llmplatform.gateway.chat.ChatResponses.DeltaToolCall;
 import org.llmplatform.gateway.chat.ChatResponses.Logprobs;
 import org.llmplatform.gateway.chat.ChatResponses.Message;
 import org.llmplatform.gateway.chat.ChatResponses.Usage;
@@ -22,6 +24,7 @@ import org.llmplatform.gateway.generation.EventStream;
 import org.llmplatform.gateway.generation.GenerationEvent.Finished;
 import org.llmplatform.gateway.generation.GenerationEvent.TextDelta;
 import org.llmplatform.gateway.generation.GenerationEvent.TokenLogprob;
+import org.llmplatform.gateway.generation.GenerationEvent.ToolCalled;
 import org.llmplatform.gateway.observability.GatewayMetrics;
 import org.llmplatform.gateway.observability.RequestId;
 import org.springframework.http.MediaType;
@@ -99,7 +102,7 @@ class ChatCompletionController {
                             c ->
                                 new Choice(
                                     c.index(),
-                                    new Message("assistant", c.text()),
+                                    Message.of(c.text(), c.toolCalls()),
                                     logprobs(turn, c.tokens()),
                                     c.finishReason()))
                         .toList(),
@@ -118,6 +121,7 @@ class ChatCompletionController {
   private Flux<Chunk> chunksOnce(Turn turn) {
     long created = Instant.now().getEpochSecond();
     var started = new BitSet();
+    var calls = new HashMap<Integer, Integer>(); // choice -> its calls so far
     var usage = new int[2]; // prompt, completion
     Flux<Chunk> chunks =
         handler
@@ -145,6 +149,19 @@ class ChatCompletionController {
                                     new Delta(null, delta.text()),
                                     logprobs(turn, delta.tokens()),
                                     null)));
+                    case ToolCalled called -> {
+                      int call = calls.merge(index, 1, Integer::sum) - 1;
+                      out.add(
+                          chunk(
+                              turn,
+                              created,
+                              new ChunkChoice(
+                                  index,
+                                  new Delta(
+                                      null, null, List.of(DeltaToolCall.of(call, called.call()))),
+                                  null,
+                                  null)));
+                    }
                     case Finished finished -> {
                       usage[0] = finished.promptTokens();
                       usage[1] += finished.completionTokens();

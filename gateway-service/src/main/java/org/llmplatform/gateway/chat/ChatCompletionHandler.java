@@ -1,18 +1,25 @@
 package org.llmplatform.gateway.chat;
 
+import java.util.ArrayList;
 import java.util.List;
 import org.llmplatform.gateway.auth.Tenant;
 import org.llmplatform.gateway.chat.PromptBuilder.Prompt;
 import org.llmplatform.gateway.error.ApiException;
 import org.llmplatform.gateway.generation.Answers;
 import org.llmplatform.gateway.generation.ChoiceEvent;
+import org.llmplatform.gateway.generation.ConstrainedOutput;
 import org.llmplatform.gateway.generation.GenerationEvent.Finished;
 import org.llmplatform.gateway.generation.GenerationEvent.TextDelta;
+import org.llmplatform.gateway.generation.GenerationEvent.ToolCalled;
 import org.llmplatform.gateway.generation.Plan;
 import org.llmplatform.gateway.generation.RequestLimits;
+import org.llmplatform.gateway.message.ChatMessage;
+import org.llmplatform.gateway.message.ToolCall;
 import org.llmplatform.gateway.model.ModelCatalog;
 import org.llmplatform.gateway.model.ServedModel;
 import org.llmplatform.gateway.ratelimit.RateLimits;
+import org.llmplatform.gateway.tools.ToolCallFormat;
+import org.llmplatform.gateway.tools.ToolUse;
 import org.springframework.stereotype.Component;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -34,6 +41,7 @@ class ChatCompletionHandler {
    *
    * @param prompt the prompt, null for a replay
    * @param storedAnswer the answer stored by an earlier attempt with the same key, else null
+   * @param tools the request's tools and the model's format for them, or null
    */
   record Turn(
       String requestId,
@@ -43,7 +51,8 @@ class ChatCompletionHandler {
       ChatCompletionRequest request,
       TurnKey key,
       Prompt prompt,
-      String storedAnswer) {
+      ChatMessage storedAnswer,
+      Tools tools) {
 
     Conversation conversation() {
       return prompt.conversation();
@@ -58,16 +67,19 @@ class ChatCompletionHandler {
     }
 
     Plan plan() {
+      var sampling = request.sampling();
+      if (tools != null) {
+        sampling = sampling.withOutput(tools.grammar());
+      }
       return new Plan(
-          startNanos,
-          tenant,
-          model,
-          prompt.tokens().ids(),
-          request.sampling(),
-          request.choices(),
-          0);
+          startNanos, tenant, model, prompt.tokens().ids(), sampling, request.choices(), 0);
     }
   }
+
+  /**
+   * @param grammar what makes the calls valid, or null where the format is not enforced
+   */
+  record Tools(ToolUse use, ToolCallFormat format, ConstrainedOutput grammar) {}
 
   private final RequestLimits limits;
   private final RateLimits rateLimits;
@@ -111,18 +123,25 @@ class ChatCompletionHandler {
             .resolve(request.model()) // model
             .flatMap(
                 model -> {
+                  Tools tools = tools(request, model); // the model's tool-call format
+                  var templateTools = tools == null ? null : tools.use().templateTools(json);
                   int room = room(request, model);
                   int budget = model.contextLength() - room;
                   Mono<Turn> fresh =
                       conversations
                           .load(request.sessionId(), tenant, request.messages(), budget) // session
-                          .flatMap(conversation -> prompts.build(model, conversation, room)) // tok.
+                          .flatMap(c -> prompts.build(model, c, templateTools, room)) // tokenize
                           .map(
                               p ->
-                                  new Turn(requestId, start, tenant, model, request, key, p, null));
+                                  new Turn(
+                                      requestId, start, tenant, model, request, key, p, null,
+                                      tools));
                   return conversations
                       .storedAnswer(request.sessionId(), tenant, key) // a retry of a stored turn
-                      .map(a -> new Turn(requestId, start, tenant, model, request, key, null, a))
+                      .map(
+                          a ->
+                              new Turn(
+                                  requestId, start, tenant, model, request, key, null, a, tools))
                       .switchIfEmpty(fresh);
                 });
     return checkLimits(request).then(rateLimits.admitDuring(tenant, turn)); // rate limits
@@ -131,13 +150,20 @@ class ChatCompletionHandler {
   Flux<ChoiceEvent> answer(Turn turn) {
     if (turn.replayed()) {
       // the session holds this turn already: its answer again, nothing generated or charged
-      Flux<ChoiceEvent> text =
-          turn.storedAnswer().isEmpty()
-              ? Flux.empty()
-              : Flux.just(new ChoiceEvent(0, new TextDelta(turn.storedAnswer(), List.of())));
-      return text.concatWith(Flux.just(new ChoiceEvent(0, new Finished("stop", 0, 0))));
+      ChatMessage stored = turn.storedAnswer();
+      var replay = new ArrayList<ChoiceEvent>();
+      if (!stored.content().isEmpty()) {
+        replay.add(new ChoiceEvent(0, new TextDelta(stored.content(), List.of())));
+      }
+      stored.toolCalls().forEach(c -> replay.add(new ChoiceEvent(0, new ToolCalled(c))));
+      String reason = stored.toolCalls().isEmpty() ? "stop" : "tool_calls";
+      replay.add(new ChoiceEvent(0, new Finished(reason, 0, 0)));
+      return Flux.fromIterable(replay);
     }
     Flux<ChoiceEvent> events = answers.answer(turn.plan()); // generate, detokenize, stop strings
+    if (turn.tools() != null) {
+      events = turn.tools().use().parse(events, turn.tools().format(), json); // tool calls
+    }
     return turn.sessionId() == null ? events : appendWhenFinished(turn, events); // session append
   }
 
@@ -146,6 +172,7 @@ class ChatCompletionHandler {
     return Flux.defer(
         () -> {
           var answer = new StringBuilder(); // one choice: n > 1 is refused with a session
+          var calls = new ArrayList<ToolCall>();
           return events.concatMap(
               event ->
                   switch (event.event()) {
@@ -153,18 +180,37 @@ class ChatCompletionHandler {
                       answer.append(delta.text());
                       yield Mono.just(event);
                     }
+                    case ToolCalled called -> {
+                      calls.add(called.call());
+                      yield Mono.just(event);
+                    }
                     case Finished finished ->
                         conversations
                             .append(
                                 turn.conversation(),
                                 turn.tenant(),
-                                answer.toString(),
+                                new ChatMessage(
+                                    "assistant",
+                                    answer.toString(),
+                                    null,
+                                    calls,
+                                    null,
+                                    finished.completionTokens()),
                                 turn.prompt().tokens().count(),
-                                finished.completionTokens(),
                                 turn.key())
                             .thenReturn(event);
                   });
         });
+  }
+
+  /** The request's tools with the model's format for them (400 when the model has none). */
+  private Tools tools(ChatCompletionRequest request, ServedModel model) {
+    ToolUse use = request.toolUse();
+    if (use == null) {
+      return null;
+    }
+    ToolCallFormat format = use.format(model);
+    return new Tools(use, format, use.constraint(format, json));
   }
 
   private Mono<Void> checkLimits(ChatCompletionRequest request) {

@@ -11,6 +11,8 @@ import org.llmplatform.gateway.generation.RequestChecks;
 import org.llmplatform.gateway.generation.ResponseFormat;
 import org.llmplatform.gateway.generation.SamplingParams;
 import org.llmplatform.gateway.message.ChatMessage;
+import org.llmplatform.gateway.tools.Tool;
+import org.llmplatform.gateway.tools.ToolUse;
 
 /**
  * {@code POST /v1/chat/completions}: OpenAI's fields, vLLM's extensions ({@code top_k}, {@code
@@ -22,7 +24,6 @@ import org.llmplatform.gateway.message.ChatMessage;
   "store",
   "metadata",
   "service_tier",
-  "parallel_tool_calls",
   "prompt_cache_key",
   "safety_identifier"
 })
@@ -51,7 +52,10 @@ record ChatCompletionRequest(
     @JsonProperty("session_id") String sessionId,
     @JsonProperty("response_format") ResponseFormat responseFormat,
     @JsonProperty("guided_regex") String guidedRegex,
-    @JsonProperty("guided_choice") List<String> guidedChoice)
+    @JsonProperty("guided_choice") List<String> guidedChoice,
+    List<Tool> tools,
+    @JsonProperty("tool_choice") Object toolChoice,
+    @JsonProperty("parallel_tool_calls") Boolean parallelToolCalls)
     implements ClientRequest {
 
   /**
@@ -80,7 +84,12 @@ record ChatCompletionRequest(
     RequestChecks.positive("max_tokens", maxTokens);
     RequestChecks.positive("max_completion_tokens", maxCompletionTokens);
     RequestChecks.stop(stop);
-    ConstrainedOutput.of(responseFormat, guidedRegex, guidedChoice); // 400 when misused
+    ConstrainedOutput output = ConstrainedOutput.of(responseFormat, guidedRegex, guidedChoice);
+    if (ToolUse.of(tools, toolChoice, parallelToolCalls) != null && output != null) {
+      throw new IllegalArgumentException(
+          "tools cannot be combined with response_format or guided_ fields: the answer is either"
+              + " calls or the format");
+    }
     if (topLogprobs != null && (topLogprobs < 0 || topLogprobs > 20)) {
       throw new IllegalArgumentException("top_logprobs must be between 0 and 20");
     }
@@ -94,6 +103,11 @@ record ChatCompletionRequest(
       throw new IllegalArgumentException(
           "n must be 1 with session_id: a session keeps one answer per turn");
     }
+  }
+
+  /** The request's tools, null when it has none (or tool_choice none). */
+  ToolUse toolUse() {
+    return ToolUse.of(tools, toolChoice, parallelToolCalls);
   }
 
   /** {@code n}: the choices to answer with. */

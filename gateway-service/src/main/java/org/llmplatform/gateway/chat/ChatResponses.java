@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.List;
 import org.llmplatform.gateway.generation.GenerationEvent.TokenLogprob;
+import org.llmplatform.gateway.message.ToolCall;
 
 /** The chat API's response objects, in OpenAI's format. */
 final class ChatResponses {
@@ -28,7 +29,22 @@ final class ChatResponses {
       Logprobs logprobs,
       @JsonProperty("finish_reason") String finishReason) {}
 
-  record Message(String role, String content) {}
+  /**
+   * @param content the text; null when the message only calls tools (as OpenAI answers)
+   * @param toolCalls the calls, or null
+   */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  record Message(
+      String role,
+      @JsonInclude(JsonInclude.Include.ALWAYS) String content,
+      @JsonProperty("tool_calls") List<ToolCall> toolCalls) {
+
+    static Message of(String content, List<ToolCall> calls) {
+      return calls.isEmpty()
+          ? new Message("assistant", content, null)
+          : new Message("assistant", content.isEmpty() ? null : content, calls);
+    }
+  }
 
   /** {@code object: "chat.completion.chunk"}. */
   @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -48,8 +64,26 @@ final class ChatResponses {
       Logprobs logprobs,
       @JsonProperty("finish_reason") String finishReason) {}
 
+  /**
+   * @param toolCalls calls, each whole in one chunk (OpenAI's clients also take a call's arguments
+   *     in pieces; one piece is valid)
+   */
   @JsonInclude(JsonInclude.Include.NON_NULL)
-  record Delta(String role, String content) {}
+  record Delta(
+      String role, String content, @JsonProperty("tool_calls") List<DeltaToolCall> toolCalls) {
+    Delta(String role, String content) {
+      this(role, content, null);
+    }
+  }
+
+  /**
+   * @param index the call's place among the choice's calls
+   */
+  record DeltaToolCall(int index, String id, String type, ToolCall.Function function) {
+    static DeltaToolCall of(int index, ToolCall call) {
+      return new DeltaToolCall(index, call.id(), call.type(), call.function());
+    }
+  }
 
   record Usage(
       @JsonProperty("prompt_tokens") int promptTokens,

@@ -41,7 +41,7 @@ class ConversationStore {
    * stored; empty when none was (or the key is the gateway's own); 422 when the key was used for
    * another request.
    */
-  Mono<String> storedAnswer(String sessionId, Tenant tenant, TurnKey key) {
+  Mono<ChatMessage> storedAnswer(String sessionId, Tenant tenant, TurnKey key) {
     if (sessionId == null || !key.fromClient()) {
       return Mono.empty();
     }
@@ -59,18 +59,16 @@ class ConversationStore {
               List<ChatMessage> written = recorded.get().messages();
               ChatMessage last = written.isEmpty() ? null : written.getLast();
               return last != null && "assistant".equals(last.role())
-                  ? Mono.just(last.content())
+                  ? Mono.just(last)
                   : Mono.error(keyReused());
             });
   }
 
+  /**
+   * @param answer the assistant's message, with its token count
+   */
   Mono<Void> append(
-      Conversation conversation,
-      Tenant tenant,
-      String answer,
-      int promptTokens,
-      int completionTokens,
-      TurnKey key) {
+      Conversation conversation, Tenant tenant, ChatMessage answer, int promptTokens, TurnKey key) {
     if (conversation.sessionId() == null) {
       return Mono.empty();
     }
@@ -79,7 +77,7 @@ class ConversationStore {
     for (ChatMessage message : conversation.added()) {
       turn.add(message.withTokenCount(perMessage));
     }
-    turn.add(ChatMessage.of("assistant", answer).withTokenCount(completionTokens));
+    turn.add(answer);
     return sessions
         .append(
             conversation.sessionId(),

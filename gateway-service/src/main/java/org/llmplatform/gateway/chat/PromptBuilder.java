@@ -1,5 +1,7 @@
 package org.llmplatform.gateway.chat;
 
+import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.llmplatform.api.tokenizer.TokenizeResponse;
@@ -32,14 +34,23 @@ class PromptBuilder {
     this.tokenizer = downstreams.tokenizer();
   }
 
-  /** {@code room}: the tokens to leave for the answer (at least 1). */
-  Mono<Prompt> build(ServedModel model, Conversation conversation, int room) {
-    return fit(model, conversation, Math.max(room, 1), 0);
+  /**
+   * @param tools the request's tools as the template reads them, or null
+   * @param room the tokens to leave for the answer (at least 1)
+   */
+  Mono<Prompt> build(
+      ServedModel model, Conversation conversation, List<Map<String, Object>> tools, int room) {
+    return fit(model, conversation, tools, Math.max(room, 1), 0);
   }
 
-  private Mono<Prompt> fit(ServedModel model, Conversation conversation, int room, int round) {
+  private Mono<Prompt> fit(
+      ServedModel model,
+      Conversation conversation,
+      List<Map<String, Object>> tools,
+      int room,
+      int round) {
     return tokenizer
-        .chat(model.tokenizerModel(), conversation.messages())
+        .chat(model.tokenizerModel(), conversation.messages(), tools)
         .onErrorMap(ApiException.class, e -> clientsMessage(e, conversation))
         .flatMap(
             tokens -> {
@@ -52,7 +63,7 @@ class PromptBuilder {
               if (shorter == null) {
                 return Mono.error(tooLong(model, tokens.count(), room));
               }
-              return fit(model, shorter, room, round + 1);
+              return fit(model, shorter, tools, room, round + 1);
             });
   }
 

@@ -32,14 +32,15 @@ public final class TokenizerClient {
   }
 
   /**
-   * Renders the model's chat template over {@code messages} (with the generation prompt): each as
-   * the template knows it (developer as system), tool calls with their arguments as a mapping where
-   * they are a JSON object (what templates written for Hugging Face's {@code apply_chat_template}
-   * expect), else as the text.
+   * Renders the model's chat template over {@code messages} and {@code tools} (null: none), with
+   * the generation prompt: each message as the template knows it (developer as system), tool calls
+   * with their arguments as a mapping where they are a JSON object (what templates written for
+   * Hugging Face's {@code apply_chat_template} expect), else as the text.
    */
-  public Mono<TokenizeResponse> chat(String model, List<ChatMessage> messages) {
+  public Mono<TokenizeResponse> chat(
+      String model, List<ChatMessage> messages, List<Map<String, Object>> tools) {
     var chat = messages.stream().map(this::templateMessage).toList();
-    return tokenize(new TokenizeRequest(model, null, chat, true, null, null, null, null, null));
+    return tokenize(new TokenizeRequest(model, null, chat, true, null, tools, null, null, null));
   }
 
   private org.llmplatform.api.tokenizer.ChatMessage templateMessage(ChatMessage m) {

@@ -16,6 +16,7 @@ import org.llmplatform.gateway.generation.EventStream;
 import org.llmplatform.gateway.generation.GenerationEvent.Finished;
 import org.llmplatform.gateway.generation.GenerationEvent.TextDelta;
 import org.llmplatform.gateway.generation.GenerationEvent.TokenLogprob;
+import org.llmplatform.gateway.generation.GenerationEvent.ToolCalled;
 import org.llmplatform.gateway.observability.GatewayMetrics;
 import org.llmplatform.gateway.observability.RequestId;
 import org.springframework.http.MediaType;
@@ -144,6 +145,7 @@ class CompletionController {
           Flux<Completion> chunks =
               Flux.fromIterable(prepared.parts())
                   .concatMap(part -> handler.answer(part))
+                  .filter(event -> !(event.event() instanceof ToolCalled)) // none: no tools here
                   .map(
                       event ->
                           switch (event.event()) {
@@ -157,6 +159,8 @@ class CompletionController {
                                             logprobs(prepared, delta.tokens()),
                                             null)),
                                     null);
+                            case ToolCalled called ->
+                                throw new IllegalStateException("completions have no tools");
                             case Finished f -> {
                               completionTokens[0] += f.completionTokens();
                               yield completion(

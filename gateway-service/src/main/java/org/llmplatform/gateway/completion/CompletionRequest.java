@@ -23,7 +23,6 @@ import tools.jackson.databind.annotation.JsonDeserialize;
   "store",
   "metadata",
   "service_tier",
-  "parallel_tool_calls",
   "prompt_cache_key",
   "safety_identifier"
 })

@@ -6,6 +6,8 @@ import java.util.TreeMap;
 import org.llmplatform.gateway.generation.GenerationEvent.Finished;
 import org.llmplatform.gateway.generation.GenerationEvent.TextDelta;
 import org.llmplatform.gateway.generation.GenerationEvent.TokenLogprob;
+import org.llmplatform.gateway.generation.GenerationEvent.ToolCalled;
+import org.llmplatform.gateway.message.ToolCall;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -22,7 +24,12 @@ public record Answer(List<Choice> choices, int promptTokens, int completionToken
   /**
    * @param tokens the tokens of the text, with log-probabilities when they were asked
    */
-  public record Choice(int index, String text, List<TokenLogprob> tokens, String finishReason) {}
+  public record Choice(
+      int index,
+      String text,
+      List<TokenLogprob> tokens,
+      List<ToolCall> toolCalls,
+      String finishReason) {}
 
   public Answer {
     choices = List.copyOf(choices);
@@ -57,7 +64,8 @@ public record Answer(List<Choice> choices, int promptTokens, int completionToken
         throw new IllegalStateException("choice " + entry.getKey() + " ended without a finish");
       }
       choices.add(
-          new Choice(entry.getKey(), o.text.toString(), o.tokens, o.finished.finishReason()));
+          new Choice(
+              entry.getKey(), o.text.toString(), o.tokens, o.calls, o.finished.finishReason()));
       prompt = o.finished.promptTokens(); // the same prompt for every choice
       completion += o.finished.completionTokens();
     }
@@ -67,6 +75,7 @@ public record Answer(List<Choice> choices, int promptTokens, int completionToken
   private static final class Open {
     final StringBuilder text = new StringBuilder();
     final List<TokenLogprob> tokens = new ArrayList<>();
+    final List<ToolCall> calls = new ArrayList<>();
     Finished finished;
 
     void add(GenerationEvent event) {
@@ -75,6 +84,7 @@ public record Answer(List<Choice> choices, int promptTokens, int completionToken
           text.append(delta.text());
           tokens.addAll(delta.tokens());
         }
+        case ToolCalled called -> calls.add(called.call());
         case Finished f -> finished = f;
       }
     }

@@ -1,8 +1,12 @@
 package org.llmplatform.gateway.generation;
 
 import java.util.List;
+import org.llmplatform.gateway.message.ToolCall;
 
-/** What the generation pipeline emits: text as it becomes final, then how it finished. */
+/**
+ * What the generation pipeline emits: text as it becomes final (and tool calls, when the request
+ * has tools), then how it finished.
+ */
 public sealed interface GenerationEvent {
 
   /**
@@ -16,6 +20,13 @@ public sealed interface GenerationEvent {
       tokens = List.copyOf(tokens);
     }
   }
+
+  /**
+   * A tool call the model wrote (read out of its text by the model family's format).
+   *
+   * @param call the call, with its generated id and the arguments as JSON text
+   */
+  record ToolCalled(ToolCall call) implements GenerationEvent {}
 
   /**
    * The end.

@@ -31,4 +31,23 @@ public record SamplingParams(
     logitBias = logitBias == null ? null : Map.copyOf(logitBias);
     stop = stop == null ? List.of() : List.copyOf(stop);
   }
+
+  /** The same parameters with {@code output} as what the output must match. */
+  public SamplingParams withOutput(ConstrainedOutput output) {
+    return new SamplingParams(
+        maxTokens,
+        temperature,
+        topP,
+        topK,
+        minP,
+        repetitionPenalty,
+        presencePenalty,
+        frequencyPenalty,
+        logitBias,
+        seed,
+        logprobs,
+        numBeams,
+        stop,
+        output);
+  }
 }

@@ -5,6 +5,7 @@ import java.util.List;
 import org.llmplatform.gateway.generation.GenerationEvent.Finished;
 import org.llmplatform.gateway.generation.GenerationEvent.TextDelta;
 import org.llmplatform.gateway.generation.GenerationEvent.TokenLogprob;
+import org.llmplatform.gateway.generation.GenerationEvent.ToolCalled;
 import reactor.core.publisher.Flux;
 
 /**
@@ -54,6 +55,7 @@ public final class StopStrings {
     }
     return switch (event) {
       case TextDelta delta -> text(delta);
+      case ToolCalled called -> List.of(called);
       case Finished finished -> {
         done = true;
         var out = new ArrayList<GenerationEvent>();

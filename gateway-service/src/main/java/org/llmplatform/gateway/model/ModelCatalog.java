@@ -45,7 +45,17 @@ public class ModelCatalog implements DisposableBean {
   private final boolean loadAtStartUp;
   private final Instant created = Instant.now();
 
-  private record Entry(String tokenizerModel, InferenceClient inference, Mono<ModelInfo> info) {}
+  /**
+   * @param toolCallFormat the configured tool-call format, or null: the template's
+   */
+  private record Entry(
+      String tokenizerModel,
+      InferenceClient inference,
+      Mono<ModelInfo> info,
+      String toolCallFormat) {}
+
+  /** Each tokenizer's tool-call format, as tokenizer-service read it off the chat template. */
+  private final Map<String, String> templateToolCallFormats = new ConcurrentHashMap<>();
 
   ModelCatalog(GatewayProperties properties, Downstreams downstreams) {
     this.tokenizer = downstreams.tokenizer();
@@ -61,7 +71,8 @@ public class ModelCatalog implements DisposableBean {
                       inference,
                       inference
                           .model()
-                          .cache(info -> INFO_TTL, error -> Duration.ZERO, () -> Duration.ZERO)));
+                          .cache(info -> INFO_TTL, error -> Duration.ZERO, () -> Duration.ZERO),
+                      model.toolCallFormat()));
               decoders.computeIfAbsent(model.tokenizerModel(), this::decoder);
             });
     this.defaultModel = properties.defaultModel();
@@ -132,7 +143,19 @@ public class ModelCatalog implements DisposableBean {
                     .map(
                         decoder ->
                             new ServedModel(
-                                name, entry.tokenizerModel(), entry.inference(), info, decoder)));
+                                name,
+                                entry.tokenizerModel(),
+                                entry.inference(),
+                                info,
+                                decoder,
+                                toolCallFormat(entry))));
+  }
+
+  private String toolCallFormat(Entry entry) {
+    if (entry.toolCallFormat() != null) {
+      return "none".equals(entry.toolCallFormat()) ? null : entry.toolCallFormat();
+    }
+    return templateToolCallFormats.get(entry.tokenizerModel());
   }
 
   /**
@@ -149,6 +172,9 @@ public class ModelCatalog implements DisposableBean {
                 TokenDecoder decoder =
                     TokenDecoder.load(json.getT1(), json.getT2().cleanUpTokenizationSpaces());
                 loaded.put(tokenizerModel, decoder);
+                if (json.getT2().toolCallFormat() != null) {
+                  templateToolCallFormats.put(tokenizerModel, json.getT2().toolCallFormat());
+                }
                 return decoder;
               } catch (IOException | RuntimeException e) {
                 throw ApiException.unavailable(

@@ -11,13 +11,16 @@ import org.llmplatform.gateway.client.InferenceClient;
  * @param inference the client of its inference-service
  * @param info its shape (context length, eos ids)
  * @param decoder its tokenizer's decode, in-process
+ * @param toolCallFormat how it writes tool calls ({@code hermes}, {@code llama3-json}, {@code
+ *     mistral}), or null when it does not call tools
  */
 public record ServedModel(
     String name,
     String tokenizerModel,
     InferenceClient inference,
     ModelInfo info,
-    TokenDecoder decoder) {
+    TokenDecoder decoder,
+    String toolCallFormat) {
 
   public int contextLength() {
     return info.contextLength();

@@ -47,6 +47,7 @@ public class GatewayMetrics {
               choiceEvent -> {
                 long now = System.nanoTime();
                 switch (choiceEvent.event()) {
+                  case GenerationEvent.ToolCalled called -> {} // read later, out of the text
                   case GenerationEvent.TextDelta delta -> {
                     if (firstText.compareAndSet(0, now)) {
                       Timer.builder("llm.gateway.time.to.first.token")

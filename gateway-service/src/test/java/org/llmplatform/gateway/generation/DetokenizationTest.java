@@ -178,7 +178,8 @@ class DetokenizationTest {
         "test",
         null,
         new ModelInfo("test", 512, 512, 1, 1, 8, "fp32", List.of(), "cpu"),
-        decoder);
+        decoder,
+        null);
   }
 
   private static List<TextDelta> deltas(List<GenerationEvent> events) {
