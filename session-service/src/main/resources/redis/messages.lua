@@ -1,7 +1,8 @@
 -- Reads the part of a conversation that fits a token budget, in one consistent view: the system
 -- prompt and every system message are always kept, then the longest suffix of the other messages
--- whose costs fit what is left (as ContextWindow.fit does). Only that part is read: the costs are
--- walked back from the newest in chunks, then the suffix and the earlier system messages fetched.
+-- whose costs fit what is left and that does not start with a tool message (as ContextWindow.fit
+-- does). Only that part is read: the costs are walked back from the newest in chunks, then the
+-- suffix and the earlier system messages fetched.
 -- KEYS as append.lua's: [1] session hash, [2] message list, [5] token costs ('s' before a system
 --     message's), [6] seqs of the system messages
 -- ARGV[1] owner, [2] max tokens or '' for all
@@ -34,6 +35,18 @@ while first > 1 and not full do
       used = used + cost
     end
     first = from + i - 1
+  end
+end
+-- Older messages left out: tool results at the start of the window go too, as the assistant message
+-- whose calls they answer did (a call and its results are kept or left out together).
+if first > 1 then
+  while first <= last do
+    local cost = redis.call('LINDEX', KEYS[5], first - 1)
+    if string.byte(cost) ~= 115 then -- not a system message
+      if cjson.decode(redis.call('LINDEX', KEYS[2], first - 1)).role ~= 'tool' then break end
+      used = used - tonumber(cost)
+    end
+    first = first + 1
   end
 end
 local out = {'WINDOW', f[2], tostring(first), tostring(last), tostring(kept + used), '0'}

@@ -12,15 +12,17 @@ import org.llmplatform.api.session.AppendMessagesRequest;
 import org.llmplatform.api.session.CreateSessionRequest;
 import org.llmplatform.api.session.NewMessage;
 import org.llmplatform.api.session.SessionMessages;
+import org.llmplatform.api.session.ToolCall;
 import org.llmplatform.session.context.ContextWindow;
 
 /**
  * Differential test of the Redis read path: {@code messages.lua} walks the token costs back from
  * the newest message and reads only the window, and must answer exactly what {@link
  * ContextWindow#fit} chooses from the whole conversation, on random conversations (system messages
- * anywhere, token counts given or estimated from multi-byte text, more messages than one chunk of
- * the walk) and random budgets; also for a session without the costs index (written before it
- * existed), which is read whole.
+ * anywhere, token counts given or estimated from multi-byte text, assistant messages with tool
+ * calls and tool results that a window must not start with, more messages than one chunk of the
+ * walk) and random budgets; also for a session without the costs index (written before it existed),
+ * which is read whole.
  */
 class ContextWindowReadTest extends RedisBackedTest {
 
@@ -95,7 +97,18 @@ class ContextWindowReadTest extends RedisBackedTest {
     for (int i = 0; i < count; i++) {
       String role = random.nextInt(6) == 0 ? "system" : ROLES.get(1 + random.nextInt(3));
       Integer tokens = random.nextBoolean() ? null : random.nextInt(40);
-      messages.add(new NewMessage(role, text(random, random.nextInt(40)), tokens));
+      String text = text(random, random.nextInt(40));
+      if (role.equals("tool")) {
+        messages.add(NewMessage.toolResult("call_" + i, text, tokens));
+      } else if (role.equals("assistant") && random.nextBoolean()) {
+        List<ToolCall> calls = new ArrayList<>();
+        for (int c = random.nextInt(3); c >= 0; c--) {
+          calls.add(ToolCall.of("call_" + c, "f_" + c, "{\"q\":\"" + text + "\"}"));
+        }
+        messages.add(NewMessage.toolCalls(random.nextBoolean() ? null : text, calls, tokens));
+      } else {
+        messages.add(new NewMessage(role, text, tokens));
+      }
     }
     return messages;
   }

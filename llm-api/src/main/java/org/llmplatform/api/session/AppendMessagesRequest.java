@@ -15,8 +15,8 @@ import org.llmplatform.api.error.InvalidFieldException;
  *     seq; the same key with another request is refused (422 {@code idempotency_key_reused})
  * @param requestHash what identifies the request this append records (1 to 128 characters), for an
  *     appender whose retries may carry other messages than the first attempt (the gateway's chat
- *     turns: a retry generates another answer to the same request); when null, the messages' roles
- *     and contents identify it
+ *     turns: a retry generates another answer to the same request); when null, the messages (their
+ *     roles, contents, names, tool calls and tool call ids) identify it
  */
 public record AppendMessagesRequest(
     @JsonProperty("messages") List<NewMessage> messages,

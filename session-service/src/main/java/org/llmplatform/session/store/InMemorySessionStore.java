@@ -213,13 +213,7 @@ public final class InMemorySessionStore implements SessionStore, AutoCloseable {
             }
             Instant timestamp = Instant.ofEpochMilli(now);
             for (NewMessage message : request.messages()) {
-              entry.messages.add(
-                  new Message(
-                      entry.messages.size() + 1,
-                      message.role(),
-                      message.content(),
-                      message.tokenCount(),
-                      timestamp));
+              entry.messages.add(Message.of(entry.messages.size() + 1, message, timestamp));
             }
             long seq = entry.messages.size();
             if (key != null) {

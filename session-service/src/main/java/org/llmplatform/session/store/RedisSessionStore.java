@@ -176,13 +176,8 @@ public final class RedisSessionStore implements SessionStore, AutoCloseable {
     long systemTokens = 0;
     for (int i = 0; i < k; i++) {
       NewMessage message = messages.get(i);
-      args[9 + i] =
-          storedMessageWriter.writeValueAsString(
-              new StoredMessage(message.role(), message.content(), message.tokenCount(), now));
-      long cost =
-          message.tokenCount() != null
-              ? message.tokenCount()
-              : ContextWindow.estimateTokens(message.content());
+      args[9 + i] = storedMessageWriter.writeValueAsString(StoredMessage.of(message, now));
+      long cost = ContextWindow.tokens(message);
       boolean system = ContextWindow.isSystem(message.role());
       args[9 + k + i] = system ? "s" + cost : Long.toString(cost);
       systemTokens += system ? cost : 0;
@@ -279,9 +274,7 @@ public final class RedisSessionStore implements SessionStore, AutoCloseable {
   }
 
   private Message message(long seq, Object stored) {
-    StoredMessage m = storedMessageReader.readValue((String) stored);
-    return new Message(
-        seq, m.role(), m.content(), m.tokenCount(), Instant.ofEpochMilli(m.timestamp()));
+    return storedMessageReader.<StoredMessage>readValue((String) stored).at(seq);
   }
 
   @Override

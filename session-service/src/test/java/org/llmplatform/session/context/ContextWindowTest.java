@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.llmplatform.api.session.Message;
+import org.llmplatform.api.session.ToolCall;
 
 class ContextWindowTest {
 
@@ -53,6 +54,64 @@ class ContextWindowTest {
     assertThat(ContextWindow.estimateTokens("😀")).isEqualTo(1); // 4 bytes, one code point
   }
 
+  @Test
+  void aWindowThatLeavesOlderMessagesOutNeverStartsWithAToolResult() {
+    // [user, assistant calling two tools, tool, tool, assistant]
+    List<Message> turn =
+        List.of(
+            message(1, "user", 4),
+            toolCalls(2, 5),
+            toolResult(3, "call_1", 3),
+            toolResult(4, "call_2", 3),
+            message(5, "assistant", 2));
+
+    // 8 tokens would fit seqs 3..5; the results go with the call they answer.
+    ContextWindow.Fit fit = ContextWindow.fit(null, turn, 8);
+    assertThat(fit.messages()).extracting(Message::seq).containsExactly(5L);
+    assertThat(fit.totalTokens()).isEqualTo(2);
+    assertThat(fit.truncated()).isTrue();
+
+    // 13 fits the call with both results.
+    assertThat(ContextWindow.fit(null, turn, 13).messages())
+        .extracting(Message::seq)
+        .containsExactly(2L, 3L, 4L, 5L);
+    // A whole conversation that fits is kept as it is, even one that starts with a tool result.
+    assertThat(ContextWindow.fit(null, turn.subList(2, 5), 8).messages()).hasSize(3);
+  }
+
+  @Test
+  void systemMessagesAmongTheDroppedResultsAreStillKept() {
+    List<Message> messages =
+        List.of(
+            message(1, "user", 4),
+            toolCalls(2, 5),
+            toolResult(3, "call_1", 3),
+            message(4, "system", 1),
+            toolResult(5, "call_2", 3),
+            message(6, "assistant", 2));
+    ContextWindow.Fit fit = ContextWindow.fit(null, messages, 9);
+    assertThat(fit.messages()).extracting(Message::seq).containsExactly(4L, 6L);
+    assertThat(fit.totalTokens()).isEqualTo(3);
+  }
+
+  @Test
+  void theEstimateCountsTheToolCallsAndIds() {
+    Message calls =
+        new Message(
+            1,
+            "assistant",
+            null,
+            null,
+            List.of(ToolCall.of("c1", "get_weather", "{\"city\":\"Paris\"}")),
+            null,
+            null,
+            T);
+    // "c1" + "get_weather" + {"city":"Paris"} = 2 + 11 + 16 = 29 bytes
+    assertThat(ContextWindow.tokens(calls)).isEqualTo(8);
+    Message result = new Message(2, "tool", "sunny", null, null, "c1", null, T);
+    assertThat(ContextWindow.tokens(result)).isEqualTo(2); // 5 + 2 bytes
+  }
+
   /** Differential: the linear scan against trying every start index, on random conversations. */
   @Test
   void agreesWithANaiveSearchOnRandomConversations() {
@@ -61,9 +120,17 @@ class ContextWindowTest {
       int n = random.nextInt(12);
       List<Message> messages = new ArrayList<>();
       for (int i = 0; i < n; i++) {
-        String role = random.nextInt(6) == 0 ? "system" : (i % 2 == 0 ? "user" : "assistant");
+        String role = ROLES.get(random.nextInt(ROLES.size()));
         Integer tokens = random.nextInt(4) == 0 ? null : random.nextInt(10);
-        messages.add(new Message(i + 1, role, "x".repeat(random.nextInt(20)), tokens, T));
+        String text = "x".repeat(random.nextInt(20));
+        if (role.equals("tool")) {
+          messages.add(new Message(i + 1, role, text, null, null, "c" + i, tokens, T));
+        } else if (role.equals("assistant") && random.nextBoolean()) {
+          List<ToolCall> calls = List.of(ToolCall.of("c" + i, "f", text));
+          messages.add(new Message(i + 1, role, null, null, calls, null, tokens, T));
+        } else {
+          messages.add(new Message(i + 1, role, text, tokens, T));
+        }
       }
       String prompt = random.nextBoolean() ? null : "p".repeat(random.nextInt(30));
       Integer budget = random.nextInt(8) == 0 ? null : random.nextInt(60);
@@ -74,6 +141,13 @@ class ContextWindowTest {
     }
   }
 
+  private static final List<String> ROLES =
+      List.of("system", "user", "user", "assistant", "assistant", "tool", "tool");
+
+  /**
+   * The first start index from which the other messages fit and, unless it is 0, whose first
+   * message other than a system message is not a tool result.
+   */
   private static List<Message> naive(String prompt, List<Message> messages, Integer budget) {
     if (budget == null) {
       return messages;
@@ -88,7 +162,14 @@ class ContextWindowTest {
         used += m.role().equals("system") ? 0 : ContextWindow.tokens(m);
       }
       boolean restAreSystemOrFit = used <= budget;
-      if (restAreSystemOrFit || start == messages.size()) {
+      boolean startsWithAToolResult =
+          start > 0
+              && messages.subList(start, messages.size()).stream()
+                  .filter(m -> !m.role().equals("system"))
+                  .findFirst()
+                  .map(m -> m.role().equals("tool"))
+                  .orElse(false);
+      if ((restAreSystemOrFit && !startsWithAToolResult) || start == messages.size()) {
         List<Message> kept = new ArrayList<>();
         for (int i = 0; i < messages.size(); i++) {
           if (i >= start || messages.get(i).role().equals("system")) {
@@ -103,5 +184,15 @@ class ContextWindowTest {
 
   private static Message message(long seq, String role, int tokens) {
     return new Message(seq, role, "text", tokens, T);
+  }
+
+  private static Message toolCalls(long seq, int tokens) {
+    List<ToolCall> calls =
+        List.of(ToolCall.of("call_1", "f", "{}"), ToolCall.of("call_2", "g", "{}"));
+    return new Message(seq, "assistant", null, null, calls, null, tokens, T);
+  }
+
+  private static Message toolResult(long seq, String callId, int tokens) {
+    return new Message(seq, "tool", "result", null, null, callId, tokens, T);
   }
 }
