@@ -60,6 +60,9 @@ class PipelineTest {
   /** What each fake service was sent: path → request bodies, in order. */
   private static final Map<String, Queue<JsonNode>> SENT = new ConcurrentHashMap<>();
 
+  /** The fake inference-service answers with {@link #CALL} (a model that calls a tool). */
+  private static volatile boolean toolCalls;
+
   /** The session's history the fake session-service answers with (role, content, token count). */
   private static volatile List<Map<String, Object>> history = List.of();
 
@@ -82,7 +85,8 @@ class PipelineTest {
                               {"model":"tiny","vocab_size":384,"special_tokens":{},
                                "added_special_tokens":[],"eos_token_ids":[3],
                                "clean_up_tokenization_spaces":false,"has_chat_template":true,
-                               "chat_template_source":"model","chat_template_names":[]}
+                               "chat_template_source":"model","chat_template_names":[],
+                               "tool_call_format":"hermes"}
                               """)));
 
   private static final DisposableServer INFERENCE =
@@ -160,6 +164,7 @@ class PipelineTest {
   void forget() {
     SENT.clear();
     history = List.of();
+    toolCalls = false;
   }
 
   @Test
@@ -252,6 +257,118 @@ class PipelineTest {
     assertThat(call.at("/function/arguments/city").asString()).isEqualTo("Paris");
     assertThat(messages.get(2).get("tool_call_id").asString()).isEqualTo("call_1");
     assertThat(messages.get(2).get("content").asString()).isEqualTo("18 C");
+  }
+
+  private static final String TOOLS =
+      "\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"get_weather\","
+          + "\"parameters\":{\"type\":\"object\",\"properties\":{\"city\":{\"type\":\"string\"}},"
+          + "\"required\":[\"city\"]}}}]";
+
+  @Test
+  void aToolCallComesBackAsToolCallsWithTheGrammarSentToTheEngine() {
+    toolCalls = true;
+    JsonNode answer = post("/v1/chat/completions", chat(TOOLS + ",\"max_tokens\":60"));
+    JsonNode message = answer.at("/choices/0/message");
+    assertThat(message.get("content").isNull()).as(message.toString()).isTrue();
+    JsonNode call = message.get("tool_calls").get(0);
+    assertThat(call.get("id").asString()).startsWith("call_");
+    assertThat(call.get("type").asString()).isEqualTo("function");
+    assertThat(call.at("/function/name").asString()).isEqualTo("get_weather");
+    assertThat(JSON.readTree(call.at("/function/arguments").asString()))
+        .isEqualTo(JSON.readTree("{\"city\":\"Paris\"}"));
+    assertThat(answer.at("/choices/0/finish_reason").asString()).isEqualTo("tool_calls");
+    // the template saw the tools; the engine got the calls' grammar, lazy under auto
+    assertThat(sent("tokenize").getFirst().at("/tools/0/function/name").asString())
+        .isEqualTo("get_weather");
+    JsonNode grammar = sent("generate").getFirst().get("constraint");
+    assertThat(grammar.get("type").asString()).isEqualTo("tool_calls");
+    assertThat(grammar.at("/tool_calls/opener").asString()).isEqualTo("<tool_call>\n");
+    assertThat(grammar.at("/tool_calls/required").asBoolean()).isFalse();
+    JsonNode schema = JSON.readTree(grammar.at("/tool_calls/schema").asString());
+    assertThat(schema.at("/properties/name/const").asString()).isEqualTo("get_weather");
+    assertThat(schema.at("/properties/arguments/required/0").asString()).isEqualTo("city");
+  }
+
+  @Test
+  void aSessionKeepsTheCallAndTheClientSendsOnlyTheResultNext() {
+    toolCalls = true;
+    post(
+        "/v1/chat/completions",
+        "{\"model\":\"tiny\",\"session_id\":\"s1\",\"messages\":["
+            + "{\"role\":\"user\",\"content\":\"Weather in Paris?\"}],"
+            + TOOLS
+            + "}");
+    JsonNode stored = sent("append").getFirst().get("messages").get(1);
+    assertThat(stored.get("role").asString()).isEqualTo("assistant");
+    assertThat(stored.get("content").isNull()).isTrue();
+    assertThat(stored.at("/tool_calls/0/function/name").asString()).isEqualTo("get_weather");
+    String id = stored.at("/tool_calls/0/id").asString();
+
+    // the next turn: the session supplies the call, the client sends its result
+    history =
+        List.of(
+            message("user", "Weather in Paris?", 10),
+            Map.of(
+                "role",
+                "assistant",
+                "content",
+                "",
+                "tool_calls",
+                List.of(JSON.treeToValue(stored.at("/tool_calls/0"), Map.class)),
+                "token_count",
+                12));
+    toolCalls = false;
+    SENT.clear();
+    post(
+        "/v1/chat/completions",
+        "{\"model\":\"tiny\",\"session_id\":\"s1\",\"messages\":["
+            + "{\"role\":\"tool\",\"tool_call_id\":\""
+            + id
+            + "\",\"content\":\"18 C\"}],"
+            + TOOLS
+            + "}");
+    JsonNode rendered = sent("tokenize").getFirst().get("messages");
+    assertThat(rendered.get(2).at("/tool_calls/0/id").asString()).isEqualTo(id);
+    assertThat(rendered.get(3).get("tool_call_id").asString()).isEqualTo(id);
+    JsonNode appended = sent("append").getFirst().get("messages");
+    assertThat(appended.get(0).get("tool_call_id").asString()).isEqualTo(id);
+  }
+
+  @Test
+  void aRequiredOrNamedToolChoiceMakesTheWholeAnswerACall() {
+    toolCalls = true;
+    post("/v1/chat/completions", chat(TOOLS + ",\"tool_choice\":\"required\""));
+    assertThat(sent("generate").getFirst().at("/constraint/tool_calls/required").asBoolean())
+        .isTrue();
+    post(
+        "/v1/chat/completions",
+        chat(
+            TOOLS
+                + ",\"tool_choice\":{\"type\":\"function\",\"function\":{\"name\":\"get_weather\"}},"
+                + "\"parallel_tool_calls\":false"));
+    JsonNode grammar = sent("generate").getLast().at("/constraint/tool_calls");
+    assertThat(grammar.get("required").asBoolean()).isTrue();
+    assertThat(grammar.get("parallel").asBoolean()).isFalse();
+    post("/v1/chat/completions", chat(TOOLS + ",\"tool_choice\":\"none\""));
+    assertThat(sent("generate").getLast().has("constraint")).isFalse();
+    assertThat(sent("tokenize").getLast().has("tools")).isFalse();
+  }
+
+  @Test
+  void aStreamedToolCallArrivesAsADeltaOfToolCalls() {
+    toolCalls = true;
+    List<JsonNode> chunks = stream("/v1/chat/completions", chat(TOOLS + ",\"stream\":true"));
+    List<JsonNode> calls =
+        chunks.stream()
+            .filter(c -> c.at("/choices/0/delta/tool_calls").isArray())
+            .map(c -> c.at("/choices/0/delta/tool_calls/0"))
+            .toList();
+    assertThat(calls).hasSize(1);
+    assertThat(calls.getFirst().get("index").asInt()).isZero();
+    assertThat(calls.getFirst().at("/function/name").asString()).isEqualTo("get_weather");
+    assertThat(chunks)
+        .noneMatch(c -> c.at("/choices/0/delta/content").asString("").contains("tool_call"));
+    assertThat(chunks.getLast().at("/choices/0/finish_reason").asString()).isEqualTo("tool_calls");
   }
 
   @Test
@@ -467,7 +584,9 @@ class PipelineTest {
               }
               for (int i = 0; i < n; i++) {
                 events
-                    .append("event:finish\ndata:{\"finish_reason\":\"length\",\"usage\":")
+                    .append("event:finish\ndata:{\"finish_reason\":\"")
+                    .append(toolCalls ? "stop" : "length")
+                    .append("\",\"usage\":")
                     .append("{\"prompt_tokens\":")
                     .append(prompt)
                     .append(",\"completion_tokens\":")
@@ -508,7 +627,13 @@ class PipelineTest {
     return Map.of("role", role, "content", content, "token_count", tokens);
   }
 
+  private static final String CALL =
+      "<tool_call>\n{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Paris\"}}\n</tool_call>";
+
   private static List<Integer> answer(int choice) {
+    if (toolCalls) {
+      return TestTokenizers.encode(TestTokenizers.tinyLlamaGqa(), CALL);
+    }
     return TestTokenizers.encode(TestTokenizers.tinyLlamaGqa(), TEXTS.get(choice % TEXTS.size()));
   }
 

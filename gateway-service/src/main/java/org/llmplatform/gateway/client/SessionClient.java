@@ -10,6 +10,7 @@ import org.llmplatform.api.session.RecordedAppend;
 import org.llmplatform.api.session.SessionMessages;
 import org.llmplatform.gateway.error.ApiException;
 import org.llmplatform.gateway.message.ChatMessage;
+import org.llmplatform.gateway.message.ToolCall;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -90,9 +91,7 @@ public final class SessionClient {
                             .build(sessionId))
                 .bodyValue(
                     new AppendMessagesRequest(
-                        turn.stream()
-                            .map(m -> new NewMessage(m.role(), m.content(), m.tokenCount()))
-                            .toList(),
+                        turn.stream().map(SessionClient::stored).toList(),
                         expectedSeq,
                         idempotencyKey,
                         requestHash))
@@ -126,10 +125,7 @@ public final class SessionClient {
   private static Optional<Recorded> recorded(RecordedAppend answer) {
     return Optional.of(
         new Recorded(
-            answer.requestHash(),
-            answer.messages().stream()
-                .map(m -> ChatMessage.of(m.role(), m.content()).withTokenCount(m.tokenCount()))
-                .toList()));
+            answer.requestHash(), answer.messages().stream().map(SessionClient::message).toList()));
   }
 
   /**
@@ -166,14 +162,38 @@ public final class SessionClient {
         method == HttpMethod.GET);
   }
 
+  /** A message as the session stores it: tool calls and results with their ids. */
+  static NewMessage stored(ChatMessage m) {
+    List<org.llmplatform.api.session.ToolCall> calls =
+        m.toolCalls().stream()
+            .map(
+                c ->
+                    org.llmplatform.api.session.ToolCall.of(
+                        c.id(), c.function().name(), c.function().arguments()))
+            .toList();
+    // the session takes no content only beside tool calls
+    String content = calls.isEmpty() || !m.content().isEmpty() ? m.content() : null;
+    return new NewMessage(m.role(), content, m.name(), calls, m.toolCallId(), m.tokenCount());
+  }
+
+  /** A stored message as the gateway's one message type. */
+  static ChatMessage message(Message m) {
+    List<ToolCall> calls =
+        m.toolCalls() == null
+            ? List.of()
+            : m.toolCalls().stream()
+                .map(c -> ToolCall.of(c.id(), c.function().name(), c.function().arguments()))
+                .toList();
+    return new ChatMessage(m.role(), m.content(), m.name(), calls, m.toolCallId(), m.tokenCount());
+  }
+
   static History history(SessionMessages answer) {
     var turns = new ArrayList<ChatMessage>();
     if (answer.systemPrompt() != null && !answer.systemPrompt().isEmpty()) {
       turns.add(ChatMessage.of("system", answer.systemPrompt()));
     }
     for (Message message : answer.messages()) {
-      turns.add(
-          ChatMessage.of(message.role(), message.content()).withTokenCount(message.tokenCount()));
+      turns.add(message(message));
     }
     return new History(turns, answer.lastSeq());
   }
