@@ -53,7 +53,7 @@ class TracePropagationTest {
   private static final String CLIENT_SPAN = "00f067aa0ba902b7";
 
   /** One downstream request: which service, what, and its traceparent header (or null). */
-  record Seen(String service, String request, String traceparent) {}
+  record Seen(String service, String request, String traceparent, String requestId) {}
 
   private static final Queue<Seen> SEEN = new ConcurrentLinkedQueue<>();
   private static final List<Integer> ANSWER =
@@ -200,10 +200,30 @@ class TracePropagationTest {
         .containsOnly(traceparent(SEEN.peek()).group(1));
   }
 
+  @Test
+  void everyDownstreamCallCarriesTheRequestsId() {
+    chat(null, "req-e2e-42");
+    assertThat(SEEN)
+        .filteredOn(seen -> !seen.request().contains("tokenizer")) // model loading, not the turn's
+        .isNotEmpty()
+        .allSatisfy(
+            seen -> assertThat(seen.requestId()).as(seen.request()).isEqualTo("req-e2e-42"));
+  }
+
   private void chat(String traceparent) {
+    chat(traceparent, null);
+  }
+
+  private void chat(String traceparent, String requestId) {
     http.post()
         .uri("/v1/chat/completions")
         .header(HttpHeaders.AUTHORIZATION, GatewayTestKeys.ALPHA)
+        .headers(
+            h -> {
+              if (requestId != null) {
+                h.set("x-request-id", requestId);
+              }
+            })
         .headers(
             h -> {
               if (traceparent != null) {
@@ -241,7 +261,10 @@ class TracePropagationTest {
     return (req, res) -> {
       SEEN.add(
           new Seen(
-              service, req.method() + " " + req.uri(), req.requestHeaders().get("traceparent")));
+              service,
+              req.method() + " " + req.uri(),
+              req.requestHeaders().get("traceparent"),
+              req.requestHeaders().get("x-request-id")));
       return handler.apply(req, res);
     };
   }

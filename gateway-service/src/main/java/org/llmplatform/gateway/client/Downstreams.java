@@ -5,6 +5,7 @@ import io.netty.channel.ChannelOption;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.llmplatform.gateway.GatewayProperties;
+import org.llmplatform.gateway.observability.RequestId;
 import org.llmplatform.http.auth.InternalAccessProperties;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.http.client.reactive.ReactorClientHttpConnector;
@@ -52,7 +53,8 @@ public class Downstreams implements DisposableBean {
         builder
             .clone()
             .clientConnector(new ReactorClientHttpConnector(netty))
-            .codecs(codecs -> codecs.defaultCodecs().maxInMemorySize(MAX_BODY_BYTES));
+            .codecs(codecs -> codecs.defaultCodecs().maxInMemorySize(MAX_BODY_BYTES))
+            .filter(RequestId.propagation());
     if (internal.hasToken()) {
       base.defaultHeader(InternalAccessProperties.HEADER, internal.token());
     }

@@ -14,7 +14,9 @@ import reactor.core.publisher.Mono;
 
 /**
  * Gives every request an {@code x-request-id} (the client's when it sent a sane one), returns it on
- * the response and logs one access line with it when the exchange ends.
+ * the response, puts it in the Reactor context (every downstream call carries it, so an internal
+ * service's log and error name the same id) and logs one access line with it when the exchange
+ * ends.
  */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE)
@@ -35,6 +37,7 @@ class RequestIdFilter implements WebFilter {
     long start = System.nanoTime();
     return chain
         .filter(exchange)
+        .contextWrite(context -> context.put(RequestId.ATTRIBUTE, id)) // for downstream calls
         .doFinally(
             signal ->
                 log.info(
