@@ -3,6 +3,7 @@ package org.llmplatform.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
@@ -654,43 +655,32 @@ class PipelineTest {
   }
 
   private JsonNode post(String path, String body) {
-    byte[] answer =
-        http.post()
-            .uri(path)
-            .header(HttpHeaders.AUTHORIZATION, GatewayTestKeys.ALPHA)
-            .contentType(MediaType.APPLICATION_JSON)
-            .bodyValue(body)
-            .exchange()
-            .expectStatus()
-            .isOk()
-            .expectBody()
-            .returnResult()
-            .getResponseBody();
-    return JSON.readTree(answer);
+    return JSON.readTree(ok(path, body));
   }
 
+  /** The chunks of a stream, without {@code [DONE]}. */
   private List<JsonNode> stream(String path, String body) {
-    String text =
-        new String(
-            http.post()
-                .uri(path)
-                .header(HttpHeaders.AUTHORIZATION, GatewayTestKeys.ALPHA)
-                .contentType(MediaType.APPLICATION_JSON)
-                .bodyValue(body)
-                .exchange()
-                .expectStatus()
-                .isOk()
-                .expectBody()
-                .returnResult()
-                .getResponseBody(),
-            java.nio.charset.StandardCharsets.UTF_8);
     var chunks = new ArrayList<JsonNode>();
-    for (String line : text.split("\n")) {
+    for (String line : new String(ok(path, body), StandardCharsets.UTF_8).split("\n")) {
       if (line.startsWith("data:") && !line.contains("[DONE]")) {
         chunks.add(JSON.readTree(line.substring(5)));
       }
     }
     return chunks;
+  }
+
+  private byte[] ok(String path, String body) {
+    return http.post()
+        .uri(path)
+        .header(HttpHeaders.AUTHORIZATION, GatewayTestKeys.ALPHA)
+        .contentType(MediaType.APPLICATION_JSON)
+        .bodyValue(body)
+        .exchange()
+        .expectStatus()
+        .isOk()
+        .expectBody()
+        .returnResult()
+        .getResponseBody();
   }
 
   private static List<JsonNode> sent(String what) {
