@@ -39,7 +39,7 @@ final class MaskWalker {
         for (int i = 0; i < inside.length; i++) {
           mask[i] |= inside[i];
         }
-        if (f.parent != null) {
+        if (f.parent != null && returnsToBytes(f.parent)) {
           for (int exit : m.exits()) {
             walkReturned(exit, f.parent);
           }
@@ -149,14 +149,26 @@ final class MaskWalker {
     if (node + 1 >= trie.subtreeEnd(node)) {
       return;
     }
+    for (Frame g : returned(parent).frames()) {
+      walk(node, g);
+    }
+  }
+
+  /**
+   * False when nothing can follow a lexeme that returns to {@code parent} (the output's free text
+   * at its end, accepting everywhere): its exits, maybe every inner node of the trie, are skipped.
+   */
+  private boolean returnsToBytes(Frame parent) {
+    return returned(parent).frames().length > 0;
+  }
+
+  private Configs returned(Frame parent) {
     Configs back = returns.get(parent);
     if (back == null) {
       back = Configs.close(grammar, parent);
       returns.put(parent, back);
     }
-    for (Frame g : back.frames()) {
-      walk(node, g);
-    }
+    return back;
   }
 
   private void mark(int node) {

@@ -21,16 +21,17 @@ final class Lexemes {
 
   private Lexemes() {}
 
-  static int whitespace(GrammarBuilder b) {
+  /** White space of at most {@code max} bytes between two JSON tokens. */
+  static int whitespace(GrammarBuilder b, int max) {
     return b.lexical(
-        "ws",
+        max == MAX_WHITESPACE ? "ws" : "ws#" + max,
         () -> {
           Nfa n = new Nfa();
           int s = n.newState();
           int at = s;
           int end = n.newState();
           n.addEpsilon(s, end);
-          for (int i = 0; i < MAX_WHITESPACE; i++) {
+          for (int i = 0; i < max; i++) {
             int nx = n.newState();
             for (char c : new char[] {' ', '\t', '\n', '\r'}) {
               n.addByte(at, c, nx);

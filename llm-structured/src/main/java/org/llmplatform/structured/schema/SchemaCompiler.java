@@ -39,10 +39,12 @@ public final class SchemaCompiler {
   private final Map<JsonNode, Integer> rules = new IdentityHashMap<>();
   private final Set<JsonNode> resolving =
       java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+  private final JsonSpelling spelling;
   private int anyValue = -1;
   private int empty = -1;
 
-  private SchemaCompiler(JsonNode root) {
+  private SchemaCompiler(JsonNode root, JsonSpelling spelling) {
+    this.spelling = spelling;
     this.refs = new RefResolver(root);
     this.merger = new SchemaMerger(refs);
     this.merger.checkOneOfWith(new OneOfCheck(this, merger));
@@ -74,13 +76,7 @@ public final class SchemaCompiler {
 
   /** The grammar of the JSON instances of {@code schemaJson}. */
   public static Grammar compile(String schemaJson) {
-    JsonNode root;
-    try {
-      root = MAPPER.readTree(schemaJson);
-    } catch (JacksonException e) {
-      throw new IllegalArgumentException("schema is not JSON: " + e.getOriginalMessage(), e);
-    }
-    return compile(root);
+    return compile(readSchema(schemaJson));
   }
 
   public static Grammar compile(JsonNode schema) {
@@ -93,21 +89,54 @@ public final class SchemaCompiler {
   }
 
   private static Grammar compile(JsonNode root, JsonNode schema) {
-    SchemaCompiler c = new SchemaCompiler(root);
+    return compile(
+        root,
+        schema,
+        JsonSpelling.LENIENT,
+        (c, value) -> {
+          Nfa n = new Nfa();
+          int s = n.newState();
+          int body = n.newState();
+          int after = n.newState();
+          int e = n.newState();
+          n.addCall(s, c.whitespace(), body);
+          n.addCall(body, value, after);
+          n.addCall(after, c.whitespace(), e);
+          n.setStart(s);
+          n.setAccept(e);
+          return n;
+        });
+  }
+
+  /** Writes a grammar's start rule around the rule of the schema's JSON value. */
+  interface StartRule {
+    Nfa write(SchemaCompiler compiler, int value);
+  }
+
+  /**
+   * The grammar whose start rule {@code start} writes around the instances of {@code schema},
+   * spelled as {@code spelling} allows.
+   */
+  static Grammar compile(String schemaJson, JsonSpelling spelling, StartRule start) {
+    JsonNode root = readSchema(schemaJson);
+    return compile(root, root, spelling, start);
+  }
+
+  private static JsonNode readSchema(String schemaJson) {
+    try {
+      return MAPPER.readTree(schemaJson);
+    } catch (JacksonException e) {
+      throw new IllegalArgumentException("schema is not JSON: " + e.getOriginalMessage(), e);
+    }
+  }
+
+  private static Grammar compile(
+      JsonNode root, JsonNode schema, JsonSpelling spelling, StartRule startRule) {
+    SchemaCompiler c = new SchemaCompiler(root, spelling);
     int start = c.builder.reserve();
     try {
-      Nfa n = new Nfa();
-      int s = n.newState();
-      int body = n.newState();
-      int e = n.newState();
-      n.addCall(s, c.whitespace(), body);
       int value = c.ruleFor(schema);
-      int after = n.newState();
-      n.addCall(body, value, after);
-      n.addCall(after, c.whitespace(), e);
-      n.setStart(s);
-      n.setAccept(e);
-      c.builder.define(start, n);
+      c.builder.define(start, startRule.write(c, value));
       return c.builder.build(start);
     } catch (AutomatonTooLargeException e) {
       throw new UnsupportedSchemaException("schema", e.getMessage());
@@ -122,11 +151,11 @@ public final class SchemaCompiler {
 
   /** Whether {@code 1.0} counts as an integer (JSON Schema drafts 6 and later). */
   boolean integersWithZeroFraction() {
-    return !refs.integersWithoutFraction();
+    return spelling.zeroFractionIntegers() && !refs.integersWithoutFraction();
   }
 
   int whitespace() {
-    return Lexemes.whitespace(builder);
+    return Lexemes.whitespace(builder, spelling.maxWhitespace());
   }
 
   /** The rule of a schema (reserved before its body, so that recursive references work). */
