@@ -73,11 +73,34 @@ const WEATHER_TOOL = {
   },
 };
 
+const TIME_TOOL = {
+  type: "function",
+  function: {
+    name: "get_time",
+    description: "Get the local time in a time zone",
+    parameters: {
+      type: "object",
+      properties: { timezone: { type: "string", description: "IANA name, e.g. Asia/Tokyo" }, format: { type: "string", enum: ["12h", "24h"] } },
+      required: ["timezone"],
+    },
+  },
+};
+const TOOLS = [WEATHER_TOOL, TIME_TOOL];
+
+// An assistant turn that only calls tools, as OpenAI-style clients send it (content null; some
+// templates, Qwen3's, need "" instead), with the arguments as a mapping: what Hugging Face's
+// apply_chat_template users pass and what the gateway sends when the client's arguments string is
+// a JSON object.
+const call = (id, name, args) => ({ id, type: "function", function: { name, arguments: args } });
+const calls = (...toolCalls) => ({ role: "assistant", content: null, tool_calls: toolCalls });
+const callsWithText = (content, ...toolCalls) => ({ role: "assistant", content, tool_calls: toolCalls });
+const result = (id, content) => ({ role: "tool", tool_call_id: id, content });
+
 const u = (content) => ({ role: "user", content });
 const a = (content) => ({ role: "assistant", content });
 const s = (content) => ({ role: "system", content });
 
-/** 20+ conversations; each {messages, add_generation_prompt, tools?}. Contents avoid characters that
+/** 32 conversations; each {messages, add_generation_prompt, tools?}. Contents avoid characters that
  * Python's str.strip and JavaScript's trim treat differently (BOM, U+001C-001F, U+0085). */
 export function conversations() {
   return [
@@ -106,5 +129,24 @@ export function conversations() {
     { messages: [u("Weather?"), { role: "assistant", content: "", tool_calls: [{ type: "function", function: { name: "get_weather", arguments: { city: "Paris" } } }] },
       { role: "tool", content: "{\"temperature\": 21}" }, ], add_generation_prompt: true, tools: [WEATHER_TOOL] },
     { messages: [u([{ type: "text", text: "Content as a list of parts" }])], add_generation_prompt: true },
+    // tools, and past tool calls and results (issue 19)
+    { messages: [u("What is the weather in Paris and the time in Tokyo?")], add_generation_prompt: true, tools: TOOLS },
+    { messages: [s("You are a travel assistant."), u("Plan my day in Rome.")], add_generation_prompt: true, tools: TOOLS },
+    { messages: [u("Weather in Paris?"), calls(call("call_1", "get_weather", { city: "Paris", unit: "celsius" })),
+      result("call_1", "{\"temperature\": 21, \"sky\": \"clear\"}")], add_generation_prompt: true, tools: TOOLS },
+    { messages: [s("Answer briefly."), u("Weather in Paris?"), calls(call("call_1", "get_weather", { city: "Paris" })),
+      result("call_1", "21 °C, clear"), a("It is 21 °C and clear in Paris."), u("And the time in Tokyo?")],
+      add_generation_prompt: true, tools: TOOLS },
+    { messages: [u("Weather in Paris and time in Tokyo?"),
+      calls(call("call_a", "get_weather", { city: "Paris" }), call("call_b", "get_time", { timezone: "Asia/Tokyo", format: "24h" })),
+      result("call_a", "{\"temperature\": 21}"), result("call_b", "{\"time\": \"18:30\"}")], add_generation_prompt: true, tools: TOOLS },
+    { messages: [u("Time in Tokyo?"), calls(call("call_1", "get_time", { timezone: "Asia/Tokyo" })),
+      result("call_1", "18:30"), u("Thanks!")], add_generation_prompt: true },
+    { messages: [u("Weather in Paris?"), callsWithText("", call("call_1", "get_weather", { city: "Paris", unit: "celsius" })),
+      result("call_1", "{\"temperature\": 21, \"sky\": \"clear\"}")], add_generation_prompt: true, tools: TOOLS },
+    { messages: [u("Weather in Paris and time in Tokyo?"),
+      callsWithText("Let me check.", call("call_a", "get_weather", { city: "Paris" }), call("call_b", "get_time", { timezone: "Asia/Tokyo" })),
+      result("call_a", "{\"temperature\": 21}"), result("call_b", "{\"time\": \"18:30\"}"), u("Thanks!")],
+      add_generation_prompt: true, tools: TOOLS },
   ];
 }

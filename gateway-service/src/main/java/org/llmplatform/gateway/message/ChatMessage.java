@@ -37,15 +37,6 @@ public record ChatMessage(
     }
     content = content == null ? "" : content;
     toolCalls = toolCalls == null ? List.of() : List.copyOf(toolCalls);
-    if (!toolCalls.isEmpty() && !"assistant".equals(role)) {
-      throw new IllegalArgumentException("messages.tool_calls belong to assistant messages only");
-    }
-    if ("tool".equals(role) != (toolCallId != null)) {
-      throw new IllegalArgumentException(
-          "tool".equals(role)
-              ? "messages.tool_call_id is required on a tool message"
-              : "messages.tool_call_id belongs to tool messages only");
-    }
   }
 
   /** A message with only a role and text. */
@@ -61,7 +52,18 @@ public record ChatMessage(
       @JsonProperty("name") String name,
       @JsonProperty("tool_calls") List<ToolCall> toolCalls,
       @JsonProperty("tool_call_id") String toolCallId) {
-    return new ChatMessage(role, text(role, content), name, toolCalls, toolCallId, null);
+    var message = new ChatMessage(role, text(role, content), name, toolCalls, toolCallId, null);
+    // a client's message follows OpenAI's rules; what a session stored earlier is taken as it is
+    if (!message.toolCalls().isEmpty() && !"assistant".equals(role)) {
+      throw new IllegalArgumentException("messages.tool_calls belong to assistant messages only");
+    }
+    if ("tool".equals(role) != (toolCallId != null)) {
+      throw new IllegalArgumentException(
+          "tool".equals(role)
+              ? "messages.tool_call_id is required on a tool message"
+              : "messages.tool_call_id belongs to tool messages only");
+    }
+    return message;
   }
 
   /** The same message with its token count, as a session stores it. */

@@ -15,6 +15,7 @@ import org.llmplatform.api.tokenizer.StreamingDetokenizer;
 import org.llmplatform.api.tokenizer.TokenizerInfo;
 import org.llmplatform.tokenizer.template.ChatTemplateRenderer;
 import org.llmplatform.tokenizer.template.TemplateMessage;
+import org.llmplatform.tokenizer.template.ToolCallArguments;
 
 /**
  * One model's tokenizer: the Hugging Face tokenizers library (Rust, through DJL) for
@@ -212,7 +213,8 @@ public final class ModelTokenizer implements AutoCloseable {
       map.put("name", masker.mask(message.name()));
     }
     if (message.toolCalls() != null) {
-      map.put("tool_calls", masker.mask(message.toolCalls()));
+      map.put(
+          "tool_calls", ToolCallArguments.inToolCalls((List<?>) masker.mask(message.toolCalls())));
     }
     if (message.toolCallId() != null) {
       map.put("tool_call_id", masker.mask(message.toolCallId()));

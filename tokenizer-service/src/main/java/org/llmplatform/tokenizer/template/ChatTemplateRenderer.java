@@ -20,6 +20,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import jinjava.javax.el.CompositeELResolver;
+import jinjava.javax.el.ExpressionFactory;
 
 /**
  * Renders chat templates the way transformers does: its Jinja environment is an immutable sandbox
@@ -27,7 +28,8 @@ import jinjava.javax.el.CompositeELResolver;
  * globals {@code raise_exception} and {@code strftime_now}, and a {@code tojson} filter with
  * Python's JSON format. Templates written for Jinja2 also call Python's string methods, which
  * {@link PythonStringMethods} provides, and use the slice {@code [::-1]}, which is rewritten to
- * {@code |reverse|list} (Jinjava's parser has no step slices).
+ * {@code |reverse|list} (Jinjava's parser has no step slices). Expressions are parsed with Jinja's
+ * precedence of {@code not} and Python's {@code +} on none ({@link JinjaExpressionParser}).
  *
  * <p>Each template is rewritten and parsed once, on first use, into a node tree that every later
  * render of it walks (Jinjava's {@code renderForResult(String, …)} rewrites and parses the source
@@ -118,7 +120,15 @@ public final class ChatTemplateRenderer {
             .withMaxStringLength(limits.maxOutputSize())
             .build();
     this.config = config;
-    jinjava = new Jinjava(config);
+    // every interpreter's expression resolver takes its factory from getExpressionFactory()
+    JinjaExpressionFactory expressions = new JinjaExpressionFactory();
+    jinjava =
+        new Jinjava(config) {
+          @Override
+          public ExpressionFactory getExpressionFactory() {
+            return expressions;
+          }
+        };
     var globals = jinjava.getGlobalContext();
     globals.registerFunction(
         new ELFunctionDefinition(
@@ -128,6 +138,7 @@ public final class ChatTemplateRenderer {
             "", "strftime_now", TemplateFunctions.class, "strftimeNow", String.class));
     globals.registerFilter(new TemplateFunctions.ToJson());
     globals.registerFilter(new TemplateFunctions.StripTags());
+    globals.registerFilter(new TemplateFunctions.Trim());
     globals.registerTag(new GenerationTag());
     UNAVAILABLE_TAGS.forEach(tag -> globals.registerTag(new UnavailableTag(tag)));
   }

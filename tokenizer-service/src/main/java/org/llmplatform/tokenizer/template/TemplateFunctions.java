@@ -1,7 +1,9 @@
 package org.llmplatform.tokenizer.template;
 
+import com.hubspot.jinjava.interpret.InvalidInputException;
 import com.hubspot.jinjava.interpret.JinjavaInterpreter;
 import com.hubspot.jinjava.lib.filter.Filter;
+import com.hubspot.jinjava.lib.filter.TrimFilter;
 import com.hubspot.jinjava.objects.date.StrftimeFormatter;
 import java.time.ZonedDateTime;
 import java.util.Map;
@@ -9,8 +11,9 @@ import java.util.regex.Pattern;
 
 /**
  * The globals and filters transformers adds to its chat template environment: {@code
- * raise_exception}, {@code strftime_now} and a {@code tojson} with Python's output format; and
- * Jinja's {@code striptags}, which replaces Jinjava's (that one renders its input as a template).
+ * raise_exception}, {@code strftime_now} and a {@code tojson} with Python's output format; Jinja's
+ * {@code striptags}, which replaces Jinjava's (that one renders its input as a template); and a
+ * {@code trim} that refuses none.
  */
 final class TemplateFunctions {
 
@@ -44,6 +47,22 @@ final class TemplateFunctions {
       Object indent = kwargs.getOrDefault("indent", args.length > 0 ? args[0] : null);
       return PythonJson.dumps(
           var, indent instanceof Number n ? Integer.valueOf(n.intValue()) : null);
+    }
+  }
+
+  /**
+   * {@code value | trim}: Jinjava's (whitespace stripped), except that none is an error, as in
+   * transformers.js, instead of the text {@code null} (Python's Jinja writes {@code None}): Llama
+   * 3's template trims every message's content, and an assistant message that only calls tools has
+   * none.
+   */
+  static final class Trim extends TrimFilter {
+    @Override
+    public Object filter(Object var, JinjavaInterpreter interpreter, String... args) {
+      if (var == null) {
+        throw new InvalidInputException(interpreter, "trim", "trim cannot be applied to none");
+      }
+      return super.filter(var, interpreter, args);
     }
   }
 

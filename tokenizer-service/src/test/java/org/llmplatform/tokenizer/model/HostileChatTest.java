@@ -18,9 +18,9 @@ import org.llmplatform.tokenizer.template.ChatTemplateRenderer;
 
 /**
  * Hostile client text on every chat template the golden tests use (the committed test models, Llama
- * 2 and stories260K's default template from the shared models, the real Qwen3, Llama 3 and Gemma 3
- * when fetched): template code in messages is rendered as it is, and the model's special-token text
- * in a message gets its plain-text ids, never the special id (issue 16).
+ * 2 and stories260K's default template from the shared models, the real Qwen3, Llama 3, Gemma 3 and
+ * DeepSeek-V3 when fetched): template code in messages is rendered as it is, and the model's
+ * special-token text in a message gets its plain-text ids, never the special id (issue 16).
  */
 class HostileChatTest {
 
@@ -75,7 +75,8 @@ class HostileChatTest {
         "tiny-llama-fp16",
         "qwen3",
         "llama3",
-        "gemma3"
+        "gemma3",
+        "deepseek_v3"
       })
   void templateCodeInMessagesIsRenderedAsItIs(String name) {
     ModelTokenizer model = load(name);
@@ -99,7 +100,8 @@ class HostileChatTest {
         "tiny-llama-fp16",
         "qwen3",
         "llama3",
-        "gemma3"
+        "gemma3",
+        "deepseek_v3"
       })
   void specialTokenTextInMessagesGetsItsPlainTextIds(String name) {
     ModelTokenizer model = load(name);
@@ -144,7 +146,8 @@ class HostileChatTest {
         "tiny-llama-fp16",
         "qwen3",
         "llama3",
-        "gemma3"
+        "gemma3",
+        "deepseek_v3"
       })
   void toolsAndToolCallsAreDataToo(String name) {
     ModelTokenizer model = load(name);

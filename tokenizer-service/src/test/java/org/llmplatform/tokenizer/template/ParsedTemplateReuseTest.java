@@ -51,7 +51,7 @@ class ParsedTemplateReuseTest {
             + "{{ turn(m) }}\n{% if loop.index > 3 %}{% break %}{% endif %}{% endfor %}");
     Path gqa = TestModels.repo().resolve("test-models/tiny-llama-gqa/tokenizer_config.json");
     templates.add(chatTemplate(gqa));
-    for (String family : List.of("qwen3", "llama3", "gemma3")) {
+    for (String family : List.of("qwen3", "llama3", "gemma3", "deepseek_v3")) {
       Path config =
           TestModels.repo()
               .resolve("model-tools/.cache/tokenizers/" + family + "/tokenizer_config.json");
