@@ -17,6 +17,8 @@ import org.llmplatform.structured.grammar.Grammar;
 import org.llmplatform.structured.regex.RegexUnsupportedException;
 import org.llmplatform.structured.regex.TextGrammars;
 import org.llmplatform.structured.schema.SchemaCompiler;
+import org.llmplatform.structured.schema.ToolCallFormat;
+import org.llmplatform.structured.schema.ToolCallGrammar;
 import org.llmplatform.structured.schema.UnsupportedSchemaException;
 import org.llmplatform.structured.vocab.Vocabulary;
 import org.slf4j.Logger;
@@ -124,8 +126,15 @@ final class GrammarCompiler implements AutoCloseable {
       case OutputConstraint.JSON_OBJECT -> SchemaCompiler.jsonObject();
       case OutputConstraint.REGEX -> TextGrammars.regex(c.pattern());
       case OutputConstraint.CHOICE -> TextGrammars.choice(c.choices());
+      case OutputConstraint.TOOL_CALLS -> toolCalls(c.toolCalls());
       default -> throw new IllegalArgumentException("unknown constraint type " + c.type());
     };
+  }
+
+  /** Calls in the model family's format, each matching the gateway's call schema. */
+  private static Grammar toolCalls(OutputConstraint.ToolCalls t) {
+    return ToolCallGrammar.compile(
+        t.schema(), new ToolCallFormat(t.opener(), t.closer(), t.required(), t.parallel()));
   }
 
   /** The error a client gets for a constraint that failed to compile. */
@@ -160,6 +169,7 @@ final class GrammarCompiler implements AutoCloseable {
       case OutputConstraint.JSON_SCHEMA -> "constraint.schema";
       case OutputConstraint.REGEX -> "constraint.pattern";
       case OutputConstraint.CHOICE -> "constraint.choices";
+      case OutputConstraint.TOOL_CALLS -> "constraint.tool_calls.schema";
       default -> "constraint";
     };
   }
@@ -169,6 +179,10 @@ final class GrammarCompiler implements AutoCloseable {
       case OutputConstraint.JSON_SCHEMA -> c.schema().length();
       case OutputConstraint.REGEX -> c.pattern().length();
       case OutputConstraint.CHOICE -> c.choices().stream().mapToLong(s -> s.length() + 1).sum();
+      case OutputConstraint.TOOL_CALLS ->
+          c.toolCalls().schema().length()
+              + c.toolCalls().opener().length()
+              + c.toolCalls().closer().length();
       default -> 0;
     };
   }

@@ -52,10 +52,6 @@ public final class OutputConstraints implements AutoCloseable {
           "constraint",
           "constraint cannot be combined with num_beams > 1: use sampling or greedy decoding");
     }
-    if (OutputConstraint.TOOL_CALLS.equals(c.type())) {
-      throw new InvalidParameterException(
-          "constraint.type", "constraint type tool_calls is not supported by this engine yet");
-    }
     if (compiler == null) {
       throw new InvalidParameterException(
           "constraint", "constraint is not available: the model has no tokenizer.json");

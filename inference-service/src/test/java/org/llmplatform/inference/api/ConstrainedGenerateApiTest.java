@@ -78,6 +78,10 @@ class ConstrainedGenerateApiTest {
     return body;
   }
 
+  static Map<String, Object> toolCalls(Map<String, Object> format) {
+    return Map.of("type", "tool_calls", "tool_calls", format);
+  }
+
   static String text(List<Integer> ids) {
     Vocabulary v = Vocabulary.fromTokenizerJson(TestModels.stories260K().resolve("tokenizer.json"));
     var out = new java.io.ByteArrayOutputStream();
@@ -110,6 +114,45 @@ class ConstrainedGenerateApiTest {
     assertThat(json.get("age").asInt()).isBetween(0, 120);
     // the keys' tails ("name" after "n, "age" after "a) are forced
     assertThat(metric("llm_constraint_fast_forward_tokens_total")).isGreaterThan(before);
+  }
+
+  @Test
+  void toolCallsRequiredGiveACallInTheFamilysFormat() {
+    String schema =
+        "{\"type\":\"object\",\"properties\":{\"name\":{\"const\":\"add\"},"
+            + "\"arguments\":{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"integer\","
+            + "\"minimum\":0,\"maximum\":99}},\"required\":[\"a\"],\"additionalProperties\":false}},"
+            + "\"required\":[\"name\",\"arguments\"],\"additionalProperties\":false}";
+    Map<String, Object> format =
+        Map.of(
+            "schema",
+            schema,
+            "opener",
+            "<tool_call>\n",
+            "closer",
+            "\n</tool_call>",
+            "required",
+            true,
+            "parallel",
+            false);
+    GenerateResponse r =
+        http()
+            .post()
+            .uri("/v1/internal/generate")
+            .contentType(MediaType.APPLICATION_JSON)
+            .bodyValue(body(toolCalls(format)))
+            .exchange()
+            .expectStatus()
+            .isOk()
+            .expectBody(GenerateResponse.class)
+            .returnResult()
+            .getResponseBody();
+    assertThat(r.finishReason()).isEqualTo("stop");
+    String text = text(r.outputIds());
+    assertThat(text).startsWith("<tool_call>\n").endsWith("\n</tool_call>");
+    JsonNode call = JSON.readTree(text.substring(12, text.length() - 13));
+    assertThat(call.get("name").asString()).isEqualTo("add");
+    assertThat(call.get("arguments").get("a").asInt()).isBetween(0, 99);
   }
 
   @Test
@@ -176,13 +219,19 @@ class ConstrainedGenerateApiTest {
         new Object[] {Map.of("type", "regex", "pattern", "a(?=b)"), "constraint.pattern", "look"},
         new Object[] {Map.of("type", "xml"), "constraint.type", "json_schema"},
         new Object[] {
-          Map.of(
-              "type",
-              "tool_calls",
-              "tool_calls",
-              Map.of("schema", "{}", "required", true, "parallel", false)),
-          "constraint.type",
-          "tool_calls"
+          toolCalls(Map.of("schema", "{\"if\":{}}", "required", true, "parallel", false)),
+          "constraint.tool_calls.schema",
+          "'if'"
+        },
+        new Object[] {
+          toolCalls(Map.of("schema", "{\"type\":", "required", true, "parallel", false)),
+          "constraint.tool_calls.schema",
+          "not JSON"
+        },
+        new Object[] {
+          toolCalls(Map.of("schema", "{}", "required", false, "parallel", false)),
+          "constraint.tool_calls.opener",
+          "opener"
         },
         new Object[] {Map.of("type", "json_schema"), "constraint.schema", "schema"});
   }
