@@ -110,7 +110,9 @@ public final class ChatTemplateRenderer {
     JinjavaConfig config =
         JinjavaConfig.newBuilder()
             .withTrimBlocks(true)
-            .withLstripBlocks(true)
+            // Jinja's lstrip_blocks is done on the source (LstripBlocks): Jinjava's strips the
+            // spaces before a block tag anywhere on a line
+            .withLstripBlocks(false)
             .withLegacyOverrides(JINJA_COMPATIBLE)
             .withElResolver(resolver)
             .withFailOnUnknownTokens(false)

@@ -7,6 +7,8 @@ import java.util.regex.Pattern;
  *
  * <ul>
  *   <li>Jinja's {@code keep_trailing_newline=False}: one trailing newline of the source is dropped;
+ *   <li>Jinja's {@code lstrip_blocks} ({@link LstripBlocks}): indentation before a block tag or a
+ *       comment at the start of a line is removed;
  *   <li>the step slice {@code [::-1]}, which Jinjava's parser lacks, becomes {@code |reverse|list};
  *   <li>keyword arguments are parenthesised, {@code namespace(n=messages|length - 1)} becoming
  *       {@code namespace(n=(messages|length - 1))}: Jinjava binds {@code =} tighter than the
@@ -26,6 +28,7 @@ final class TemplateSource {
     } else if (source.endsWith("\n") || source.endsWith("\r")) {
       source = source.substring(0, source.length() - 1);
     }
+    source = LstripBlocks.apply(source);
     source = REVERSE_SLICE.matcher(source).replaceAll("|reverse|list");
     return parenthesiseKeywordArguments(source);
   }
@@ -62,7 +65,7 @@ final class TemplateSource {
   }
 
   /** The index of the closing delimiter, skipping string literals. */
-  private static int codeEnd(String source, int from, String close) {
+  static int codeEnd(String source, int from, String close) {
     char quote = 0;
     for (int i = from; i < source.length(); i++) {
       char c = source.charAt(i);

@@ -6,8 +6,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -67,6 +70,36 @@ class JinjaSemanticsTest {
           """)
   void rendersAsJinjaDoes(String name, String template, String expected) {
     assertThat(render(template)).as(name).isEqualTo(expected);
+  }
+
+  /**
+   * {@code lstrip_blocks} strips the indentation of a block tag or comment at the start of a line
+   * only; {@code {%+} keeps it; a raw block's body is text. (transformers.js has neither {@code
+   * {%+} nor {@code raw}: those two are Jinja2's.)
+   */
+  static Stream<Arguments> lstripBlocks() {
+    return Stream.of(
+        Arguments.of(
+            "a {% if true %}b{% endif %} c\n  {% if true %}d{% endif %}\n\t{%- if true %}e{% endif %}",
+            "a b c\nde"),
+        Arguments.of("{% for m in messages %}{{ m.role }} {% endfor %}|", "user assistant tool |"),
+        Arguments.of("  {% if true %}x{% endif %}", "x"),
+        Arguments.of("line\n  {%+ if true %}x{% endif %}", "line\n  x"),
+        Arguments.of("a\n  {# note #}b", "a\nb"),
+        Arguments.of("x\n{% raw %}a\n  {% if %}{% endraw %}|", "x\na\n  {% if %}|"),
+        Arguments.of("{{ 'x' }}\n    {% if true %}y{% endif %}", "x\ny"),
+        Arguments.of("{% if true %}  {% endif %}|", "  |"),
+        Arguments.of("{% if true %}\n  {% endif %}|", "|"),
+        Arguments.of("{% if true %}\n  x\n  {% endif %}\n  {{ 'y' }}\n", "  x\n  y"),
+        Arguments.of(
+            "{%- for m in messages %}\n    {%- if m.role == 'user' %}\n        {{- m.role }}\n    {% endif %}\n{% endfor %}|",
+            "user\n|"));
+  }
+
+  @ParameterizedTest
+  @MethodSource
+  void lstripBlocks(String template, String expected) {
+    assertThat(render(template)).isEqualTo(expected);
   }
 
   /**

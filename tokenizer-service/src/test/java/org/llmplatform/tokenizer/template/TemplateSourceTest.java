@@ -26,4 +26,14 @@ class TemplateSourceTest {
     assertThat(TemplateSource.toJinjava("{% for m in messages[::-1] %}{% endfor %}"))
         .isEqualTo("{% for m in messages|reverse|list %}{% endfor %}");
   }
+
+  @Test
+  void stripsTheIndentationOfBlockTagsAndCommentsAtTheStartOfALineOnly() {
+    assertThat(
+            TemplateSource.toJinjava(
+                "  {% if a %}\n  x {% if b %}\n\t{# c #}{{ y }} {%- if d %}\n  {%+ if e %}"))
+        .isEqualTo("{% if a %}\n  x {% if b %}\n{# c #}{{ y }} {%- if d %}\n  {% if e %}");
+    assertThat(TemplateSource.toJinjava("{% raw %}\n  {% if %}\n  {% endraw %}"))
+        .isEqualTo("{% raw %}\n  {% if %}\n{% endraw %}");
+  }
 }
