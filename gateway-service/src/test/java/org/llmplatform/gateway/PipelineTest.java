@@ -288,6 +288,9 @@ class PipelineTest {
     JsonNode schema = JSON.readTree(grammar.at("/tool_calls/schema").asString());
     assertThat(schema.at("/properties/name/const").asString()).isEqualTo("get_weather");
     assertThat(schema.at("/properties/arguments/required/0").asString()).isEqualTo("city");
+    // declared properties only: the model fills the names it was given
+    assertThat(schema.at("/properties/arguments/additionalProperties").isBoolean()).isTrue();
+    assertThat(schema.at("/properties/arguments/additionalProperties").asBoolean()).isFalse();
   }
 
   @Test

@@ -142,7 +142,7 @@ public record ToolUse(List<Tool> tools, ToolChoice choice, boolean parallel) {
       call.put("type", "object");
       ObjectNode properties = call.putObject("properties");
       properties.putObject("name").put("const", tool.name());
-      properties.set(format.argumentsKey(), parameters(tool, json));
+      properties.set(format.argumentsKey(), closed(parameters(tool, json).deepCopy()));
       call.putArray("required").add("name").add(format.argumentsKey());
       call.put("additionalProperties", false);
       anyOf.add(call);
@@ -152,6 +152,34 @@ public record ToolUse(List<Tool> tools, ToolChoice choice, boolean parallel) {
     }
     ObjectNode schema = json.createObjectNode();
     schema.set("anyOf", anyOf);
+    return schema;
+  }
+
+  /**
+   * The arguments' schema as the grammar enforces it: an object that declares its properties and
+   * says nothing of others takes no others ({@code additionalProperties: false}, as OpenAI's strict
+   * mode asks of every tool), so the model fills the declared names instead of inventing names
+   * without end. What validates against this validates against the tool's own schema.
+   */
+  private static JsonNode closed(JsonNode schema) {
+    if (schema instanceof ObjectNode object) {
+      if (object.has("properties") && !object.has("additionalProperties")) {
+        object.put("additionalProperties", false);
+      }
+      for (String key : List.of("properties", "$defs", "definitions")) {
+        if (object.get(key) instanceof ObjectNode children) {
+          children.propertyNames().forEach(name -> closed(children.get(name)));
+        }
+      }
+      for (String key : List.of("items", "additionalProperties")) {
+        closed(object.get(key));
+      }
+      for (String key : List.of("anyOf", "oneOf", "allOf", "prefixItems")) {
+        if (object.get(key) instanceof ArrayNode alternatives) {
+          alternatives.forEach(ToolUse::closed);
+        }
+      }
+    }
     return schema;
   }
 
