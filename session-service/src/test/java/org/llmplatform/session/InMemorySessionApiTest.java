@@ -49,7 +49,7 @@ class InMemorySessionApiTest extends SessionApiTest {
     calls.append("alice", created.id(), SessionCalls.user("hi"));
     Session read = get(created.id());
 
-    // The sliding itself is checked with a controlled clock in InMemorySessionStoreTest.
+    // The sliding itself is checked with a controlled clock in MemorySessionStorageTest.
     assertThat(read.lastSeq()).isEqualTo(1);
     assertThat(read.expiresAt()).isAfterOrEqualTo(created.expiresAt());
     assertThat(Duration.between(read.updatedAt(), read.expiresAt()))

@@ -17,14 +17,14 @@ import org.testcontainers.DockerClientFactory;
  * 127.0.0.1:6379 when it answers PING. Without any of them the tests fail (they do not skip) and
  * say how to provide one.
  */
-final class TestRedis {
+public final class TestRedis {
 
   private static String url;
   private static RedisContainer container;
 
   private TestRedis() {}
 
-  static synchronized String url() {
+  public static synchronized String url() {
     if (url != null) {
       return url;
     }

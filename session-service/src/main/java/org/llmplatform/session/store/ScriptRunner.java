@@ -28,6 +28,15 @@ import reactor.core.scheduler.Schedulers;
  */
 final class ScriptRunner implements AutoCloseable {
 
+  /**
+   * One run of a script.
+   *
+   * @param script the script
+   * @param keys its KEYS
+   * @param args its ARGV
+   */
+  record Call(LuaScript script, String[] keys, String... args) {}
+
   /** A connection and the client it was opened from. */
   private record Open(RedisClient client, StatefulRedisConnection<String, String> connection) {}
 
@@ -42,23 +51,24 @@ final class ScriptRunner implements AutoCloseable {
   }
 
   /** The script's array reply: strings, numbers (Long), nested lists and nulls. */
-  Mono<List<Object>> run(LuaScript script, String[] keys, String... args) {
+  Mono<List<Object>> run(Call call) {
     Open current = open;
     if (current == null || current.client() != client.get()) {
       return Mono.fromCallable(this::connect)
           .subscribeOn(Schedulers.boundedElastic())
-          .flatMap(connection -> run(connection, script, keys, args));
+          .flatMap(connection -> run(connection, call));
     }
-    return run(current.connection(), script, keys, args);
+    return run(current.connection(), call);
   }
 
   private static Mono<List<Object>> run(
-      StatefulRedisConnection<String, String> connection,
-      LuaScript script,
-      String[] keys,
-      String[] args) {
+      StatefulRedisConnection<String, String> connection, Call call) {
     return Mono.<List<Object>>fromCompletionStage(
-            () -> connection.async().evalsha(script.sha1(), ScriptOutputType.MULTI, keys, args))
+            () ->
+                connection
+                    .async()
+                    .evalsha(
+                        call.script().sha1(), ScriptOutputType.MULTI, call.keys(), call.args()))
         .onErrorResume(
             RedisNoScriptException.class,
             unknown ->
@@ -66,7 +76,11 @@ final class ScriptRunner implements AutoCloseable {
                     () ->
                         connection
                             .async()
-                            .eval(script.source(), ScriptOutputType.MULTI, keys, args)));
+                            .eval(
+                                call.script().source(),
+                                ScriptOutputType.MULTI,
+                                call.keys(),
+                                call.args())));
   }
 
   private synchronized StatefulRedisConnection<String, String> connect() {

@@ -22,19 +22,25 @@ class SessionStoreConfiguration {
       SessionProperties properties,
       ObjectProvider<LettuceConnectionFactory> redis,
       JsonMapper json) {
-    return switch (properties.store()) {
-      case REDIS -> {
-        log.info("Session store: Redis (keys under '{}')", properties.keyPrefix());
-        LettuceConnectionFactory factory = redis.getObject();
-        yield new RedisSessionStore(new ScriptRunner(() -> client(factory)), json, properties);
-      }
-      case MEMORY -> {
-        log.warn(
-            "*** llm.session.store=memory: sessions are kept in memory only: lost on restart, not"
-                + " shared between replicas; for local use only ***");
-        yield new InMemorySessionStore(properties, Clock.systemUTC());
-      }
-    };
+    Clock clock = Clock.systemUTC();
+    SessionStorage storage =
+        switch (properties.store()) {
+          case REDIS -> {
+            log.info("Session store: Redis (keys under '{}')", properties.keyPrefix());
+            LettuceConnectionFactory factory = redis.getObject();
+            yield new RedisSessionStorage(
+                new ScriptRunner(() -> client(factory)),
+                new SessionScripts(json, properties.keyPrefix(), properties.ttl()),
+                clock);
+          }
+          case MEMORY -> {
+            log.warn(
+                "*** llm.session.store=memory: sessions are kept in memory only: lost on restart,"
+                    + " not shared between replicas; for local use only ***");
+            yield new MemorySessionStorage(properties.ttl(), clock);
+          }
+        };
+    return new SessionStore(storage, properties, clock);
   }
 
   /** The Lettuce client Spring Boot built from {@code spring.data.redis.*}. */

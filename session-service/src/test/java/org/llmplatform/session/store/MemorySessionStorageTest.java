@@ -2,11 +2,8 @@ package org.llmplatform.session.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -16,15 +13,16 @@ import org.llmplatform.api.session.CreateSessionRequest;
 import org.llmplatform.api.session.NewMessage;
 import org.llmplatform.session.SessionProperties;
 
-/** The in-memory store's sliding TTL and expiry, on a clock the test moves. */
-class InMemorySessionStoreTest {
+/** The session rules on the memory storage: sliding TTL and expiry, on a clock the test moves. */
+class MemorySessionStorageTest {
 
-  private final MovableClock clock = new MovableClock();
-  private final InMemorySessionStore store =
-      new InMemorySessionStore(
-          new SessionProperties(
-              "unused:", Duration.ofSeconds(3), 10, 100, 2, SessionProperties.Store.MEMORY),
-          clock);
+  private static final SessionProperties PROPERTIES =
+      new SessionProperties(
+          "unused:", Duration.ofSeconds(3), 10, 100, 2, SessionProperties.Store.MEMORY);
+
+  private final MovableClock clock = new MovableClock(Instant.parse("2026-01-01T00:00:00Z"));
+  private final MemorySessionStorage storage = new MemorySessionStorage(PROPERTIES.ttl(), clock);
+  private final SessionStore store = new SessionStore(storage, PROPERTIES, clock);
 
   @AfterEach
   void close() {
@@ -59,8 +57,8 @@ class InMemorySessionStoreTest {
         .isInstanceOf(CreateOutcome.QuotaReached.class);
 
     clock.advance(Duration.ofSeconds(3));
-    store.sweep();
-    assertThat(store.size()).isZero();
+    storage.sweep();
+    assertThat(storage.size()).isZero();
     assertThat(store.create(request("alice")).block()).isInstanceOf(CreateOutcome.Created.class);
   }
 
@@ -137,29 +135,5 @@ class InMemorySessionStoreTest {
 
   private static NewMessage user(String content) {
     return new NewMessage("user", content, null);
-  }
-
-  /** A clock that moves only when told. */
-  private static final class MovableClock extends Clock {
-    private Instant now = Instant.parse("2026-01-01T00:00:00Z");
-
-    void advance(Duration by) {
-      now = now.plus(by);
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
   }
 }

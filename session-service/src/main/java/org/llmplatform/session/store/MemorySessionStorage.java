@@ -15,78 +15,64 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import org.llmplatform.api.session.AppendMessagesRequest;
-import org.llmplatform.api.session.CreateSessionRequest;
+import java.util.function.Function;
 import org.llmplatform.api.session.Message;
 import org.llmplatform.api.session.NewMessage;
 import org.llmplatform.api.session.RecordedAppend;
 import org.llmplatform.api.session.Session;
-import org.llmplatform.api.session.SessionPage;
-import org.llmplatform.session.SessionProperties;
 import reactor.core.publisher.Mono;
 
 /**
  * Sessions in this process's memory, for local use only: lost on restart and not shared between
- * replicas. Same rules as {@link RedisSessionStore}. Each change holds the monitor of the owner's
- * index and/or of the session for a few map operations (CPU only, no I/O), always in that order, so
- * it is atomic and safe on an event loop. Expired sessions are dropped when touched and by a sweep
- * every {@code min(ttl, 1 min)}.
+ * replicas. Each step holds the monitor of the owner's index and/or of the session for a few map
+ * operations (CPU only, no I/O), always in that order, so it is atomic and safe on an event loop.
+ * Expired sessions are dropped when touched and by a sweep every {@code min(ttl, 1 min)}.
  */
-public final class InMemorySessionStore implements SessionStore, AutoCloseable {
+final class MemorySessionStorage implements SessionStorage {
 
   private final ConcurrentHashMap<String, Entry> sessions = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, Set<String>> owners = new ConcurrentHashMap<>();
-  private final SessionProperties properties;
+  private final long ttlMillis;
   private final Clock clock;
-  private final SessionIds ids = new SessionIds();
   private final ScheduledExecutorService sweeper;
 
-  public InMemorySessionStore(SessionProperties properties, Clock clock) {
-    this.properties = properties;
+  /**
+   * @param ttl how long a session lives after its last write
+   * @param clock what expiry is measured by
+   */
+  MemorySessionStorage(Duration ttl, Clock clock) {
+    this.ttlMillis = ttl.toMillis();
     this.clock = clock;
     this.sweeper =
         Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon().name("session-sweeper").factory());
-    long period = Math.min(properties.ttl().toMillis(), Duration.ofMinutes(1).toMillis());
+    long period = Math.min(ttlMillis, Duration.ofMinutes(1).toMillis());
     sweeper.scheduleWithFixedDelay(this::sweep, period, period, TimeUnit.MILLISECONDS);
   }
 
   /** One session; guarded by its own monitor. */
   private static final class Entry {
-    final String id;
-    final String owner;
-    final String model;
-    final String systemPrompt;
-    final Map<String, String> metadata;
-    final long createdAt;
+    final Session created;
     long updatedAt;
     long expiresAt;
     boolean gone;
     final List<Message> messages = new ArrayList<>();
     final Map<String, Recorded> idempotency = new HashMap<>();
 
-    Entry(String id, CreateSessionRequest request, long now, long expiresAt) {
-      this.id = id;
-      this.owner = request.owner();
-      this.model = request.model();
-      this.systemPrompt =
-          request.systemPrompt() == null || request.systemPrompt().isEmpty()
-              ? null
-              : request.systemPrompt();
-      this.metadata = request.metadata();
-      this.createdAt = now;
-      this.updatedAt = now;
-      this.expiresAt = expiresAt;
+    Entry(Session created) {
+      this.created = created;
+      this.updatedAt = created.updatedAt().toEpochMilli();
+      this.expiresAt = created.expiresAt().toEpochMilli();
     }
 
     Session snapshot() {
       return new Session(
-          id,
-          owner,
-          model,
-          systemPrompt,
-          metadata,
-          Instant.ofEpochMilli(createdAt),
+          created.id(),
+          created.owner(),
+          created.model(),
+          created.systemPrompt(),
+          created.metadata(),
+          created.createdAt(),
           Instant.ofEpochMilli(updatedAt),
           messages.size(),
           Instant.ofEpochMilli(expiresAt));
@@ -94,39 +80,28 @@ public final class InMemorySessionStore implements SessionStore, AutoCloseable {
   }
 
   @Override
-  public Mono<CreateOutcome> create(CreateSessionRequest request) {
+  public Mono<CreateOutcome> create(NewSession created) {
     return Mono.fromSupplier(
         () -> {
-          long now = clock.millis();
-          Set<String> index = owners.computeIfAbsent(request.owner(), o -> new HashSet<>());
+          Session session = created.session();
+          long now = session.createdAt().toEpochMilli();
+          Set<String> index = owners.computeIfAbsent(session.owner(), o -> new HashSet<>());
           synchronized (index) {
             index.removeIf(id -> live(id, now) == null);
-            if (index.size() >= properties.maxSessionsPerOwner()) {
-              return new CreateOutcome.QuotaReached(index.size());
+            CreateOutcome refused = created.outcomeWithoutWriting(index.size());
+            if (refused != null) {
+              return refused;
             }
-            String id = ids.next();
-            Entry entry = new Entry(id, request, now, now + ttlMillis());
-            sessions.put(id, entry);
-            index.add(id);
-            synchronized (entry) {
-              return new CreateOutcome.Created(entry.snapshot());
-            }
+            sessions.put(session.id(), new Entry(session));
+            index.add(session.id());
+            return new CreateOutcome.Created(session);
           }
         });
   }
 
   @Override
   public Mono<Session> get(String owner, String id) {
-    return Mono.fromSupplier(
-        () -> {
-          Entry entry = owned(owner, id);
-          if (entry == null) {
-            return null;
-          }
-          synchronized (entry) {
-            return entry.gone ? null : entry.snapshot();
-          }
-        });
+    return read(owner, id, Entry::snapshot);
   }
 
   @Override
@@ -153,7 +128,7 @@ public final class InMemorySessionStore implements SessionStore, AutoCloseable {
   }
 
   @Override
-  public Mono<SessionPage> list(String owner, long offset, int limit) {
+  public Mono<Page> list(String owner, long offset, int limit) {
     return Mono.fromSupplier(
         () -> {
           long now = clock.millis();
@@ -174,53 +149,45 @@ public final class InMemorySessionStore implements SessionStore, AutoCloseable {
               }
             }
           }
-          // Redis orders the index by last write, ties by id, both descending.
+          // As Redis orders the index: by last write, ties by id, both descending.
           live.sort(Comparator.comparing(Session::updatedAt).thenComparing(Session::id).reversed());
           int from = (int) Math.min(offset, live.size());
           int to = (int) Math.min(offset + limit, live.size());
-          return new SessionPage(
-              live.subList(from, to), live.size(), offset, limit, offset + limit < live.size());
+          return new Page(live.size(), List.copyOf(live.subList(from, to)));
         });
   }
 
   @Override
-  public Mono<AppendOutcome> append(String owner, String id, AppendMessagesRequest request) {
+  public Mono<AppendOutcome> append(Append append) {
     return Mono.fromSupplier(
         () -> {
-          Entry entry = owned(owner, id);
+          Entry entry = owned(append.owner(), append.id());
           if (entry == null) {
             return new AppendOutcome.NotFound();
           }
-          long now = clock.millis();
+          long now = append.now();
           synchronized (entry) {
             if (entry.gone || entry.expiresAt <= now) {
               return new AppendOutcome.NotFound();
             }
-            String key = request.idempotencyKey();
-            String hash = AppendIdentity.requestHash(request);
-            Recorded done = key == null ? null : entry.idempotency.get(key);
-            if (done != null) {
-              return done.requestHash().equals(hash)
-                  ? new AppendOutcome.Appended(done.lastSeq(), true)
-                  : new AppendOutcome.KeyReused(done.lastSeq());
-            }
-            long last = entry.messages.size();
-            if (request.expectedSeq() != null && request.expectedSeq() != last) {
-              return new AppendOutcome.SeqConflict(last);
-            }
-            if (last + request.messages().size() > properties.maxMessagesPerSession()) {
-              return new AppendOutcome.SessionFull(last);
+            String key = append.idempotencyKey();
+            AppendOutcome unwritten =
+                append.outcomeWithoutWriting(
+                    key == null ? null : entry.idempotency.get(key), entry.messages.size());
+            if (unwritten != null) {
+              return unwritten;
             }
             Instant timestamp = Instant.ofEpochMilli(now);
-            for (NewMessage message : request.messages()) {
+            for (NewMessage message : append.messages()) {
               entry.messages.add(Message.of(entry.messages.size() + 1, message, timestamp));
             }
             long seq = entry.messages.size();
             if (key != null) {
-              entry.idempotency.put(key, new Recorded(seq, request.messages().size(), hash));
+              entry.idempotency.put(
+                  key, new Recorded(seq, append.messages().size(), append.requestHash()));
             }
             entry.updatedAt = now;
-            entry.expiresAt = now + ttlMillis();
+            entry.expiresAt = now + ttlMillis;
             return new AppendOutcome.Appended(seq, false);
           }
         });
@@ -228,33 +195,30 @@ public final class InMemorySessionStore implements SessionStore, AutoCloseable {
 
   @Override
   public Mono<Optional<RecordedAppend>> recordedAppend(String owner, String id, String key) {
-    return Mono.fromSupplier(
-        () -> {
-          Entry entry = owned(owner, id);
-          if (entry == null) {
-            return null;
+    return read(
+        owner,
+        id,
+        entry -> {
+          Recorded done = entry.idempotency.get(key);
+          if (done == null) {
+            return Optional.empty();
           }
-          synchronized (entry) {
-            if (entry.gone) {
-              return null;
-            }
-            Recorded done = entry.idempotency.get(key);
-            if (done == null) {
-              return Optional.<RecordedAppend>empty();
-            }
-            int last = (int) done.lastSeq();
-            return Optional.of(
-                new RecordedAppend(
-                    id,
-                    key,
-                    done.requestHash(),
-                    entry.messages.subList(last - done.count(), last)));
-          }
+          int last = (int) done.lastSeq();
+          List<Message> written = entry.messages.subList(last - done.count(), last);
+          return Optional.of(new RecordedAppend(id, key, done.requestHash(), written));
         });
   }
 
   @Override
   public Mono<Conversation> conversation(String owner, String id, Integer maxTokens) {
+    return read(
+        owner,
+        id,
+        entry -> Conversation.fit(entry.created.systemPrompt(), entry.messages, maxTokens));
+  }
+
+  /** What {@code read} finds in the session, when it is live and this owner's. */
+  private <T> Mono<T> read(String owner, String id, Function<Entry, T> read) {
     return Mono.fromSupplier(
         () -> {
           Entry entry = owned(owner, id);
@@ -262,9 +226,7 @@ public final class InMemorySessionStore implements SessionStore, AutoCloseable {
             return null;
           }
           synchronized (entry) {
-            return entry.gone
-                ? null
-                : Conversation.fit(entry.systemPrompt, entry.messages, maxTokens);
+            return entry.gone ? null : read.apply(entry);
           }
         });
   }
@@ -292,11 +254,8 @@ public final class InMemorySessionStore implements SessionStore, AutoCloseable {
 
   /** The session when it is live and this owner's, else null. */
   private Entry owned(String owner, String id) {
-    if (!SessionIds.isWellFormed(id)) {
-      return null;
-    }
     Entry entry = live(id, clock.millis());
-    return entry != null && entry.owner.equals(owner) ? entry : null;
+    return entry != null && entry.created.owner().equals(owner) ? entry : null;
   }
 
   /** The session when it is live; an expired one is dropped (its index entry stays, for now). */
@@ -317,11 +276,4 @@ public final class InMemorySessionStore implements SessionStore, AutoCloseable {
     }
     return entry;
   }
-
-  private long ttlMillis() {
-    return properties.ttl().toMillis();
-  }
-
-  /** An append done with an idempotency key: where it ended, how many messages, for what. */
-  private record Recorded(long lastSeq, int count, String requestHash) {}
 }
