@@ -1,137 +1,47 @@
 """A seeded generator of short chat conversations whose answers can be checked exactly.
 
-Skills (each assistant message carries its skill, so evaluation can score exact-match per skill):
-  add, sub      two-digit addition / subtraction, worked digit by digit with the carry or borrow written out
-                ("What is 23 plus 49?" -> "23 + 49: 3 + 9 = 12, 2 + 4 + 1 = 7, so 23 + 49 = 72."), so that a
-                small model computes one digit per step; the whole answer, result included, is checked exactly
-  recall_name   "What is my name?" one to three turns after the user said it
-  recall_fact   the same for the user's city, favourite colour or favourite number
-  ack           the reply to a stated fact ("Nice to meet you, Zorvik!" / "OK, I will remember that.")
-  spell         "Spell the word cat." -> "c-a-t"
-  reverse       "Reverse the word cat." -> "tac"
-  smalltalk     greetings, thanks, goodbyes
-  idk           questions outside these skills, or about a fact never stated -> "I don't know..."
+A conversation is ``{"tools": [...] or None, "messages": [...]}``; each assistant message carries its
+``skill`` (and ``wording``: whether the user's turn before it used a held-out template), so evaluation
+scores exact-match per skill:
 
-Splits are disjoint where it matters: the two-digit operand pairs (unordered, so 23+45 in test means
-neither 23+45 nor 45+23 nor 45-23 is ever in training) and the names (real and made-up) are partitioned
-into train / validation / test pools, and each split draws only from its own pools. Same seed, same data.
+  add, sub        two-digit addition / subtraction, worked digit by digit with the carry or borrow written out
+                  ("What is 23 plus 49?" -> "23 + 49: 3 + 9 = 12, 2 + 4 + 1 = 7, so 23 + 49 = 72.")
+  ack             the reply to a stated fact, repeating it ("Nice to meet you, Zorvik!", "OK, you live in Oslo.")
+  recall_name     "What is my name?" one to three turns after the user said it (``source``: the name's pool)
+  recall_fact     the same for the user's city, favourite colour or number
+  smalltalk       greetings, thanks, goodbyes
+  idk             questions it cannot answer, or about a fact never stated -> "I don't know..."
+  tool_call       weather, a product, a quotient, a sum of big numbers or a unit conversion, when the tool
+                  for it is offered: the answer is the call, ``<tool_call>{"name": ..., "arguments": ...}``
+  tool_answer     after the tool's result: the answer made from it ("It is 12 degrees and cloudy in Oslo.")
+  no_tool         the same questions when their tool is not offered -> "I don't know."
+
+Every other answer in a conversation that offers tools must not call one. Splits are disjoint where it
+matters: operand pairs, names, cities (``names.Pools``) and, for the test, most user turns use held-out
+templates (``wording.Wording``). Same seed, same data.
 """
 
+import json
 import random
 
-# ---------------------------------------------------------------------------------------------------------
-# Vocabularies
-# ---------------------------------------------------------------------------------------------------------
-
-REAL_NAMES = """Ada Alan Alice Amir Anna Arjun Ava Ben Bianca Boris Carla Carlos Chen Chloe Clara Daniel Dara
-David Diego Elena Eli Emma Eric Erik Eva Farah Felix Fiona Frank Grace Greta Hana Hannah Hugo Ian Ida Igor Ines
-Irene Isaac Ivan Jack Jana Jonas Jose Julia Kai Karim Kate Kenji Kim Lara Laura Lea Leo Lina Liam Lucas Lucy
-Luis Maya Marco Maria Mark Marta Max Mia Mila Nadia Nina Noah Nora Olga Omar Oscar Otto Paula Pedro Petra Priya
-Quinn Rafael Rita Rosa Ruby Sam Sara Sofia Tara Theo Tom Uma Vera Victor Wang Yara Yuki Zara Zoe Ahmed Aisha
-Bruno Cyril Dmitri Elif Fatima Gustav Helga Ingrid Jamal Kofi Lars Mateo Nils Olaf Pablo Rolf Sven Tariq Ulla
-Vikram Wanda Xavier Yusuf Zeynep""".split()
-
-ONSETS = ["b", "d", "f", "g", "k", "l", "m", "n", "p", "r", "s", "t", "v", "z", "br", "dr", "kr", "tr", "st",
-          "sh", "ch", "th", "gl", "pl", "zh", "qu", "j", "h", "w", "y"]
-VOWELS = ["a", "e", "i", "o", "u", "ai", "ei", "ou", "ia", "y"]
-CODAS = ["", "", "", "n", "r", "l", "s", "k", "x", "m", "th", "nd", "rt"]
-
-CITIES = """Paris London Berlin Madrid Rome Lisbon Vienna Prague Oslo Dublin Athens Cairo Lagos Nairobi Tokyo
-Seoul Delhi Mumbai Dhaka Lima Quito Bogota Havana Toronto Boston Denver Austin Miami Chicago Seattle Sydney Perth
-Auckland Manila Hanoi Jakarta Bangkok Dubai Tehran Istanbul Warsaw Kyiv Riga Tallinn Helsinki Stockholm Bergen
-Geneva Zurich Milan Naples Porto Seville Valencia Lyon Munich Hamburg Krakow Budapest""".split()
+from . import tooluse
+from .names import Pools  # noqa: F401  (the pools every split draws from)
+from .wording import Wording
 
 COLOURS = """red blue green yellow orange purple pink brown black white grey teal cyan gold silver navy
-violet maroon olive beige coral indigo""".split()
-
-WORDS = """cat dog sun moon tree book fish bird cake milk rain snow star ship lamp door frog king ring song
-wind fire leaf rose salt sand home road bell coin desk duck egg farm gift hat ink jam key kite lake map nest owl
-pen pig rock rope sock tent toy van vase web yak zoo apple bread chair cloud dance eagle flame glass grape horse
-house juice knife lemon mango music night ocean paper piano queen river robot sheep smile stone table tiger
-train water whale world zebra plant spoon candy bike boat corn drum fox goat hill iron jar lion mouse nose
-pear plum seed shoe soup tail wolf yard""".split()
-
+violet maroon olive beige coral indigo lavender turquoise magenta crimson amber""".split()
 PLACES = """Mars Venus Atlantis Narnia Zorbia Elbonia Freedonia Wakanda Utopia Lilliput""".split()
 SPORTS = ["football", "tennis", "chess", "hockey", "cricket", "rugby"]
 TITLES = ["the red book", "the long song", "the old map", "that poem", "the blue play", "this story"]
-
-# ---------------------------------------------------------------------------------------------------------
-# Pools and splits
-# ---------------------------------------------------------------------------------------------------------
-
-SPLITS = ("train", "val", "test")
-
-
-def _made_up_names(count: int, seed: int, avoid):
-    rng = random.Random(seed)
-    out, seen = [], set(n.lower() for n in avoid)
-    while len(out) < count:
-        syllables = rng.choice([2, 2, 2, 3])
-        name = "".join(rng.choice(ONSETS) + rng.choice(VOWELS) for _ in range(syllables)) + rng.choice(CODAS)
-        if not 4 <= len(name) <= 9 or name in seen:
-            continue
-        seen.add(name)
-        out.append(name.capitalize())
-    return out
-
-
-def _partition(items, seed: int, val_frac: float, test_frac: float):
-    items = list(items)
-    random.Random(seed).shuffle(items)
-    n_test = int(round(len(items) * test_frac))
-    n_val = int(round(len(items) * val_frac))
-    return {"test": items[:n_test], "val": items[n_test:n_test + n_val], "train": items[n_test + n_val:]}
-
-
-class Pools:
-    """The per-split pools of operand pairs and names (everything else is shared by all splits)."""
-
-    def __init__(self, seed: int = 1234):
-        pairs = [(a, b) for a in range(10, 100) for b in range(a, 100)]  # unordered two-digit pairs
-        self.pairs = _partition(pairs, seed, 0.05, 0.10)
-        real = _partition(REAL_NAMES, seed + 1, 0.10, 0.15)
-        made_up = _partition(_made_up_names(3000, seed + 2, REAL_NAMES), seed + 3, 0.10, 0.10)
-        self.names = {s: real[s] + made_up[s] for s in SPLITS}
-        self.made_up = {s: set(made_up[s]) for s in SPLITS}
-
-    def check_disjoint(self):
-        for a in SPLITS:
-            for b in SPLITS:
-                if a < b:
-                    assert not set(self.pairs[a]) & set(self.pairs[b]), (a, b)
-                    assert not {n.lower() for n in self.names[a]} & {n.lower() for n in self.names[b]}, (a, b)
-
-
-# ---------------------------------------------------------------------------------------------------------
-# Turns
-# ---------------------------------------------------------------------------------------------------------
+SYSTEM_PROMPTS = ["You are a helpful assistant.", "You are a small chat model. Answer briefly.",
+                  "Be friendly and short.", "You are a helpful assistant with tools."]
 
 FACTS = ("name", "city", "colour", "number")
-ACK = "OK, I will remember that."
 DONT_KNOW = "I don't know."
 NOT_TOLD = "I don't know. You have not told me."
-
-
-def _user(text):
-    return {"role": "user", "content": text}
-
-
-def _assistant(text, skill):
-    return {"role": "assistant", "content": text, "skill": skill}
-
-
-def _arith(rng, pools, split, op):
-    a, b = rng.choice(pools.pairs[split])
-    if op == "add":
-        if rng.random() < 0.5:
-            a, b = b, a
-        q = rng.choice(["What is {a} plus {b}?", "What is {a} + {b}?", "{a} + {b} = ?", "Add {a} and {b}.",
-                        "Can you add {a} and {b}?", "How much is {a} plus {b}?"]).format(a=a, b=b)
-        return q, add_answer(a, b)
-    a, b = max(a, b), min(a, b)
-    q = rng.choice(["What is {a} minus {b}?", "What is {a} - {b}?", "{a} - {b} = ?", "Subtract {b} from {a}.",
-                    "Can you subtract {b} from {a}?", "How much is {a} minus {b}?"]).format(a=a, b=b)
-    return q, sub_answer(a, b)
+SMALLTALK = {"greeting": "Hello! How can I help you?", "how_are_you": "I am fine, thank you.",
+             "thanks": "You are welcome.", "who_are_you": "I am a small chat model.",
+             "bye": "Goodbye! Have a nice day.", "ok": "Glad to help."}
 
 
 def add_answer(a: int, b: int) -> str:
@@ -151,136 +61,151 @@ def sub_answer(a: int, b: int) -> str:
            f"{a // 10 - borrow - b // 10}, so {a} - {b} = {a - b}."
 
 
-def _state(rng, fact, value, echo=False):
-    """The user's statement of a fact and the assistant's acknowledgement. With ``echo`` the acknowledgement
-    repeats the fact ("OK, you live in Oslo.") as it always does for names, so a later recall can copy it
-    from the assistant's own recent answer; the random draws are the same either way."""
-    if fact == "name":
-        q = rng.choice(["My name is {v}.", "I am {v}.", "Call me {v}.", "Hi, I'm {v}.", "Hello, my name is {v}."])
-        return q.format(v=value), f"Nice to meet you, {value}!"
-    if fact == "city":
-        q = rng.choice(["I live in {v}.", "My home is in {v}.", "I am from {v}.", "My city is {v}."])
-    elif fact == "colour":
-        q = rng.choice(["My favourite colour is {v}.", "I like the colour {v} best.", "I love {v}."])
-    else:
-        q = rng.choice(["My favourite number is {v}.", "My lucky number is {v}.", "Remember the number {v}."])
-    return q.format(v=value), echo_ack(fact, value) if echo else ACK
+def ack(fact, value):
+    return {"name": f"Nice to meet you, {value}!", "city": f"OK, you live in {value}.",
+            "colour": f"OK, your favourite colour is {value}.", "number": f"OK, your number is {value}."}[fact]
 
 
-def echo_ack(fact, value):
-    """The acknowledgement that repeats a city, colour or number (the recall answer's words after "OK, ")."""
-    return {"city": f"OK, you live in {value}.", "colour": f"OK, your favourite colour is {value}.",
-            "number": f"OK, your number is {value}."}[fact]
+def recall(fact, value):
+    return {"name": f"Your name is {value}.", "city": f"You live in {value}.",
+            "colour": f"Your favourite colour is {value}.", "number": f"Your number is {value}."}[fact]
 
 
-def _recall(rng, fact, value):
-    if fact == "name":
-        q = rng.choice(["What is my name?", "Do you remember my name?", "Who am I?", "What did I say my name was?"])
-        return q, f"Your name is {value}."
-    if fact == "city":
-        q = rng.choice(["Where do I live?", "Which city do I live in?", "Where am I from?"])
-        return q, f"You live in {value}."
-    if fact == "colour":
-        q = rng.choice(["What is my favourite colour?", "Which colour do I like best?"])
-        return q, f"Your favourite colour is {value}."
-    q = rng.choice(["What is my favourite number?", "What is my lucky number?", "Which number did I tell you?"])
-    return q, f"Your number is {value}."
+def _assistant(text, skill, held, **extra):
+    return dict({"role": "assistant", "content": text, "skill": skill,
+                 "wording": "held-out" if held else "seen"}, **extra)
 
 
-def _smalltalk(rng):
-    return rng.choice([
-        (rng.choice(["Hello!", "Hi!", "Hi there.", "Good morning!", "Hey!"]), "Hello! How can I help you?"),
-        (rng.choice(["How are you?", "How are you today?", "How is it going?"]), "I am fine, thank you."),
-        (rng.choice(["Thank you!", "Thanks.", "Thanks a lot!"]), "You are welcome."),
-        (rng.choice(["Who are you?", "What are you?"]), "I am a small chat model."),
-        (rng.choice(["Bye!", "Goodbye.", "See you later!"]), "Goodbye! Have a nice day."),
-        (rng.choice(["Nice.", "Great!", "OK.", "Cool."]), "Glad to help."),
-    ])
+class Conversations:
+    """Draws conversations of one split. ``tools_rate``: share of conversations that offer tools."""
 
+    def __init__(self, pools, split, tools_rate=0.5):
+        self.pools, self.split, self.tools_rate = pools, split, tools_rate
+        self.wording = Wording(split)
 
-def _idk(rng):
-    return rng.choice([
-        "What is the capital of {p}?", "Who will win the next {s} game?", "What is the weather in {c} today?",
-        "How old is the moon?", "What is the meaning of life?", "Who wrote {t}?", "What is {a} times {b}?",
-        "What time is it?", "Where are my keys?", "What will I eat tomorrow?", "How many stars are there?",
-    ]).format(p=rng.choice(PLACES), s=rng.choice(SPORTS), c=rng.choice(CITIES), t=rng.choice(TITLES),
-              a=rng.randint(2, 99), b=rng.randint(2, 99)), DONT_KNOW
+    def value(self, rng, fact):
+        return {"name": lambda: rng.choice(self.pools.names[self.split]),
+                "city": lambda: rng.choice(self.pools.cities[self.split]),
+                "colour": lambda: rng.choice(COLOURS), "number": lambda: str(rng.randint(1, 999))}[fact]()
 
+    def say(self, rng, intent, **values):
+        return self.wording.say(rng, intent, **values)
 
-def _word(rng, op):
-    w = rng.choice(WORDS)
-    if op == "spell":
-        q = rng.choice(["Spell the word {w}.", "How do you spell {w}?", "Spell {w}."]).format(w=w)
-        return q, "-".join(w)
-    q = rng.choice(["Reverse the word {w}.", "What is {w} backwards?", "Write {w} in reverse."]).format(w=w)
-    return q, w[::-1]
+    def arithmetic(self, rng, op):
+        a, b = rng.choice(self.pools.pairs[self.split])
+        if op == "add":
+            if rng.random() < 0.5:
+                a, b = b, a
+            q, held = self.say(rng, "add", a=a, b=b)
+            return q, _assistant(add_answer(a, b), "add", held)
+        a, b = max(a, b), min(a, b)
+        q, held = self.say(rng, "sub", a=a, b=b)
+        return q, _assistant(sub_answer(a, b), "sub", held)
 
-
-def conversation(rng: random.Random, pools: Pools, split: str, echo=False, recall_heavy=False):
-    """One conversation: a list of {"role", "content"} messages; assistant ones also carry "skill".
-    ``echo``: acknowledgements repeat the fact (same draws, so the same conversation otherwise);
-    ``recall_heavy``: two or three facts per conversation, stated more often (other draws, other data)."""
-    n_turns = rng.randint(4, 6)
-    facts = list(FACTS[1:])
-    rng.shuffle(facts)
-    if rng.random() < 0.7:  # names are the hardest to recall (never-seen names in test): ask more often
-        facts.insert(0, "name")
-    facts = facts[:rng.choice([2, 3, 3] if recall_heavy else [1, 2, 3, 3])]  # dense recalls: ~35% of answers
-    state_rate = 0.6 if recall_heavy else 0.45
-    known = {}
-    due = {}  # turn index -> fact to ask about
-    messages = []
-    t = 0
-    while t < n_turns or due:
-        if t in due:
-            fact = due.pop(t)
-            q, a = _recall(rng, fact, known[fact])
-            skill = "recall_name" if fact == "name" else "recall_fact"
+    def tool_turn(self, rng, tools):
+        """A question for a tool: the user's text, the call's name and arguments, and the tool's result."""
+        intents = ["weather", "weather", "multiply", "divide", "big_add", "convert", "convert"]
+        offered = [i for i in intents if tooluse.TOOL_OF[i] in tools]
+        intent = rng.choice(offered if offered and rng.random() < 0.75 else intents)
+        if intent == "weather":
+            city = rng.choice(self.pools.cities[self.split])
+            q, held = self.say(rng, intent, city=city)
+            args, result = {"city": city}, tooluse.weather_result(rng, city)
+        elif intent == "convert":
+            src, dst = rng.choice(tooluse.UNIT_PAIRS)
+            if rng.random() < 0.5:
+                src, dst = dst, src
+            v = rng.randint(1, 500) if rng.random() < 0.7 else rng.randint(1, 200) + 0.5
+            q, held = self.say(rng, intent, v=v, src=rng.choice(tooluse.UNIT_WORDS[src]),
+                               dst=rng.choice(tooluse.UNIT_WORDS[dst]))
+            args = {"value": v, "from_unit": src, "to_unit": dst}
+            result = {"value": tooluse.convert(v, src, dst), "unit": dst}
         else:
+            if intent == "multiply":
+                a, b, op = rng.randint(11, 999), rng.randint(2, 99), "*"
+            elif intent == "divide":
+                b = rng.randint(2, 50)
+                a, op = (b * rng.randint(2, 99) if rng.random() < 0.7 else rng.randint(10, 999)), "/"
+            else:
+                a, b, op = rng.randint(100, 9999), rng.randint(100, 9999), "+"
+            q, held = self.say(rng, intent, a=a, b=b)
+            args = {"expression": f"{a} {op} {b}"}
+            result = {"result": tooluse.calculate(args["expression"])}
+        name = tooluse.TOOL_OF[intent]
+        if name not in tools:
+            return [{"role": "user", "content": q}, _assistant(DONT_KNOW, "no_tool", held)]
+        call = {"role": "assistant", "content": "", "skill": "tool_call", "wording": "held-out" if held else "seen",
+                "tool_calls": [{"type": "function", "function": {"name": name, "arguments": args}}]}
+        return [{"role": "user", "content": q}, call, {"role": "tool", "content": tooluse.tojson(result)},
+                _assistant(tooluse.answer_from_result(name, args, result), "tool_answer", held)]
+
+    def conversation(self, rng):
+        tools = []
+        if rng.random() < self.tools_rate:
+            tools = rng.sample(sorted(tooluse.TOOLS), rng.randint(1, 3))
+        messages = []
+        if rng.random() < 0.2:
+            messages.append({"role": "system", "content": rng.choice(SYSTEM_PROMPTS)})
+        n_turns = rng.randint(5, 7)
+        facts = list(FACTS[1:])
+        rng.shuffle(facts)
+        if rng.random() < 0.7:  # names are the hardest to recall: ask more often
+            facts.insert(0, "name")
+        facts = facts[:rng.choice([2, 3, 3])]
+        known, due, t = {}, {}, 0  # due: turn index -> fact to ask about
+        while t < n_turns or due:
             r = rng.random()
             free = [f for f in facts if f not in known]
-            if free and r < state_rate:
+            if t in due:
+                fact = due.pop(t)
+                q, held = self.say(rng, "recall_" + fact)
+                extra = {"source": self.pools.name_source[known[fact]]} if fact == "name" else {}
+                turn = [{"role": "user", "content": q},
+                        _assistant(recall(fact, known[fact]), "recall_name" if fact == "name" else "recall_fact",
+                                   held, **extra)]
+            elif free and r < 0.5:
                 fact = free[0]
-                value = {"name": lambda: rng.choice(pools.names[split]), "city": lambda: rng.choice(CITIES),
-                         "colour": lambda: rng.choice(COLOURS), "number": lambda: str(rng.randint(1, 99))}[fact]()
-                known[fact] = value
+                known[fact] = self.value(rng, fact)
                 gap = rng.randint(1, 3)
                 while t + gap in due:
-                    gap += 1  # a later free slot (at most 3 facts, so at most 5 turns away)
+                    gap += 1
                 due[t + gap] = fact
-                q, a = _state(rng, fact, value, echo)
-                skill = "ack"
-            elif r < 0.89:
-                skill = "add" if rng.random() < 0.55 else "sub"
-                q, a = _arith(rng, pools, split, skill)
-            elif r < 0.92:
-                (q, a), skill = _word(rng, "spell"), "spell"
+                q, held = self.say(rng, "state_" + fact, v=known[fact])
+                turn = [{"role": "user", "content": q}, _assistant(ack(fact, known[fact]), "ack", held)]
+            elif r < 0.72:
+                q, a = self.arithmetic(rng, "add" if rng.random() < 0.55 else "sub")
+                turn = [{"role": "user", "content": q}, a]
+            elif r < 0.9:
+                turn = self.tool_turn(rng, tools)
             elif r < 0.95:
-                (q, a), skill = _word(rng, "reverse"), "reverse"
-            elif r < 0.975:
-                (q, a), skill = _smalltalk(rng), "smalltalk"
-            elif r < 0.99:
-                (q, a), skill = _idk(rng), "idk"
+                intent = rng.choice(sorted(SMALLTALK))
+                q, held = self.say(rng, intent)
+                turn = [{"role": "user", "content": q}, _assistant(SMALLTALK[intent], "smalltalk", held)]
             else:
                 unknown = [f for f in FACTS if f not in known and f not in facts]
-                if unknown:
-                    q, _ = _recall(rng, rng.choice(unknown), "")
-                    a = NOT_TOLD
+                if unknown and rng.random() < 0.5:
+                    q, held = self.say(rng, "recall_" + rng.choice(unknown))
+                    answer = NOT_TOLD
                 else:
-                    q, a = _idk(rng)
-                skill = "idk"
-        messages += [_user(q), _assistant(a, skill)]
-        t += 1
-    return messages
+                    q, held = self.say(rng, "idk", p=rng.choice(PLACES), s=rng.choice(SPORTS), t=rng.choice(TITLES))
+                    answer = DONT_KNOW
+                turn = [{"role": "user", "content": q}, _assistant(answer, "idk", held)]
+            messages += turn
+            t += 1
+        return {"tools": [tooluse.TOOLS[n] for n in tools] or None, "messages": messages}
 
 
-def conversations(split: str, count: int, seed: int, pools: Pools = None, echo=False, recall_heavy=False):
+def conversations(split: str, count: int, seed: int, pools: Pools = None, tools_rate=0.5):
     pools = pools or Pools()
     rng = random.Random(f"{split}-{seed}")
-    return [conversation(rng, pools, split, echo, recall_heavy) for _ in range(count)]
+    gen = Conversations(pools, split, tools_rate)
+    return [gen.conversation(rng) for _ in range(count)]
 
 
-def render(messages, add_generation_prompt=False):
-    """The ChatML text exactly as the tokenizer_config chat_template renders it."""
-    out = "".join(f"<|im_start|>{m['role']}\n{m['content']}<|im_end|>\n" for m in messages)
-    return out + ("<|im_start|>assistant\n" if add_generation_prompt else "")
+def render(conversation, add_generation_prompt=False):
+    """The text exactly as the model's chat_template renders the conversation (``tooluse.CHAT_TEMPLATE``)."""
+    return tooluse.render(conversation["messages"], conversation.get("tools"), add_generation_prompt)
+
+
+def dumps(conversation):
+    return json.dumps(conversation, ensure_ascii=False)

@@ -1,21 +1,21 @@
 """The project's default chat model, end to end: data, tokenizer, pre-training, fine-tuning, export, scores.
 
     /usr/bin/python3 -m llmtools.train default-model          # every stage; each resumes where it stopped
-    /usr/bin/python3 -m llmtools.train prepare|pretrain|sft-lora|sft-full|prepare-echo|sft-echo|export|eval|plot
+    /usr/bin/python3 -m llmtools.train prepare|pretrain|sft|plot|export|eval|publish
+    /usr/bin/python3 -m llmtools.train default-model --smoke  # the whole pipeline on a tiny budget
 
-Everything lives under ``.cache/default-model/`` (git-ignored) until the export writes
-``../models/chat-default/``. Each training stage checkpoints to ``<stage>/last.pt`` at every validation
-(atomically), keeps ``<stage>/best.pt`` (lowest validation loss), appends to ``<stage>/log.csv`` and stops
-early after ``patience`` validations without improvement. Killing a stage and starting it again continues
-from the last checkpoint with the same batches (batch ``i`` is drawn from a generator seeded with ``i``).
+Everything lives under ``.cache/default-model/`` (git-ignored; ``--smoke``: ``.cache/default-model-smoke/``),
+the export's candidate folders too (``models/chat-default``, ``models/chat-default-fp16``); ``publish`` copies
+them to ``../models/`` (run it alone, after checking the candidate through the platform) and only when their
+scores meet the issue's bars (``evaluate.BARS``). Each
+training stage checkpoints to ``<stage>/last.pt`` at every validation (atomically), keeps ``<stage>/best.pt``
+(lowest validation loss), appends to ``<stage>/log.csv`` and stops early after ``patience`` validations
+without improvement. Killing a stage and starting it again continues from the last checkpoint with the same
+batches (batch ``i`` is drawn from a generator seeded with ``i``).
 
-  pretrain   next-token prediction on every token of the training conversations; all parameters
-  sft-lora   loss on assistant tokens only; LoRA adapters (rank 8) on every projection, base frozen;
-             the adapters are merged into the weights at export
-  sft-full   the same data and loss, every parameter trained (the comparison in the README)
-  sft-echo   continues from sft-lora (merged), every parameter trained, on data-echo.pt: the same kind of
-             conversations where the acknowledgement repeats each stated fact ("OK, you live in Oslo.") and
-             facts are stated more often; same tokenizer. This stage is the one exported
+  pretrain   next-token prediction on every token of the training conversations (system prompts with the
+             tool definitions, user turns and tool results weigh ``user_weight``); all parameters
+  sft        loss on the assistant's tokens only (its answers and calls), all parameters; exported
 """
 
 import argparse
@@ -31,25 +31,30 @@ import time
 import torch
 from torch import nn
 
-from . import chatdata
+from . import chatdata, tooluse
 from .bpe import ByteLevelBpe
-from .fixtures import CHAT_TEMPLATE, EOT, IM_END, IM_START, PAD, SPECIALS, generation_config, tokenizer_config
+from .fixtures import SPECIALS
 from .llama import LlamaConfig, LlamaForCausalLM
+from .names import Pools
 
 HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CACHE = os.path.join(HERE, ".cache", "default-model")
-MODEL_DIR = os.path.join(HERE, "..", "models", "chat-default")
+PUBLISHED = os.path.join(HERE, "..", "models")  # what the platform serves; written only by publish
+MODELS_DIR = os.path.join(CACHE, "models")  # the export's candidate chat-default and chat-default-fp16
+MODEL_DIR = os.path.join(MODELS_DIR, "chat-default")
 
 SEED = 1234
-VOCAB = 512
-N_TRAIN, N_VAL, N_TEST = 60000, 256, 300
-N_TRAIN_ECHO = 20000  # sft-echo sees ~4,500 of them
-EXPORTED = "sft-echo"  # the stage exported as ../models/chat-default
+VOCAB = 1024
+CONTEXT = 1024
+N_TRAIN, N_VAL, N_TEST = 40000, 256, 300
+N_TOKENIZER = 5000  # training conversations the tokenizer is trained on
+EXPORTED = "sft"  # the stage exported as ../models/chat-default
+MAX_ANSWER = 64  # tokens an answer may take beyond a conversation (evaluation)
 VAL_USED = 128  # validation conversations scored at each check (CPU time is scarce)
 
-MODEL = LlamaConfig(vocab_size=VOCAB, hidden_size=128, intermediate_size=384, num_hidden_layers=4,
-                    num_attention_heads=4, num_key_value_heads=4, max_position_embeddings=512,
-                    tie_word_embeddings=True, init_std=0.02, dropout=0.05)
+MODEL = LlamaConfig(vocab_size=VOCAB, hidden_size=160, intermediate_size=448, num_hidden_layers=5,
+                    num_attention_heads=5, num_key_value_heads=5, max_position_embeddings=CONTEXT,
+                    tie_word_embeddings=True, init_std=0.02, dropout=0.0)
 
 
 @dataclasses.dataclass
@@ -75,15 +80,28 @@ class Stage:
 
 
 STAGES = {
-    "pretrain": Stage("pretrain", "all", steps=1100, batch=8, pack=512, user_weight=0.3, lr=3e-3, warmup=60,
+    "pretrain": Stage("pretrain", "all", steps=900, batch=4, pack=CONTEXT, user_weight=0.3, lr=2e-3, warmup=50,
                       eval_every=50, patience=6, seed_offset=0),
-    "sft-lora": Stage("sft-lora", "assistant", steps=100, batch=8, pack=512, lr=3e-3, warmup=10, eval_every=25,
-                      init_from="pretrain", lora_rank=8, full=False, weight_decay=0.0),
-    "sft-full": Stage("sft-full", "assistant", steps=100, batch=8, pack=512, lr=1e-3, warmup=10, eval_every=25,
-                      init_from="pretrain"),
-    "sft-echo": Stage("sft-echo", "assistant", steps=400, batch=8, pack=512, lr=1e-3, warmup=10, eval_every=50,
-                      init_from="sft-lora", data="data-echo.pt", seed_offset=700000),
+    "sft": Stage("sft", "assistant", steps=200, batch=4, pack=CONTEXT, lr=1e-3, warmup=10, eval_every=50,
+                 init_from="pretrain"),
 }
+
+# --smoke: the same pipeline on a tiny budget, to prove it runs end to end (its scores mean nothing)
+SMOKE = {"n_train": 3000, "n_tokenizer": 1000, "n_test": 40, "steps": {"pretrain": 40, "sft": 20},
+         "eval_every": 20}
+
+
+def configure_smoke():
+    """Points the pipeline at .cache/default-model-smoke/ with a tiny budget (export included)."""
+    global CACHE, MODEL_DIR, MODELS_DIR, PUBLISHED, N_TRAIN, N_TEST, N_TOKENIZER, VAL_USED
+    CACHE = os.path.join(HERE, ".cache", "default-model-smoke")
+    MODELS_DIR = os.path.join(CACHE, "models")
+    MODEL_DIR = os.path.join(MODELS_DIR, "chat-default")
+    PUBLISHED = None  # a smoke model is never published
+    N_TRAIN, N_TEST, N_TOKENIZER, VAL_USED = SMOKE["n_train"], SMOKE["n_test"], SMOKE["n_tokenizer"], 32
+    for name, steps in SMOKE["steps"].items():
+        STAGES[name] = dataclasses.replace(STAGES[name], steps=steps, eval_every=SMOKE["eval_every"],
+                                           warmup=min(STAGES[name].warmup, steps // 4))
 
 
 def log(*args):
@@ -113,28 +131,43 @@ class FastEncoder:
             ids.extend(hit)
         return ids
 
-    def conversation(self, messages):
-        """(ids, mask): mask is 1 on the tokens the assistant writes (its content and its <|im_end|>)."""
+    def conversation(self, conversation):
+        """(ids, mask): mask is 1 on the tokens the assistant writes (its answers, calls and <|im_end|>)."""
         ids, mask = [], []
-        for m in messages:
-            own = 1 if m["role"] == "assistant" else 0
-            for text, flag in ((IM_START, 0), (m["role"] + "\n", 0), (m["content"], own), (IM_END, own),
-                               ("\n", 0)):
-                piece = self.encode(text)
+        for text, own in tooluse.segments(conversation["messages"], conversation.get("tools")):
+            for part in _split_specials(text):
+                piece = self.encode(part)
                 ids += piece
-                mask += [flag] * len(piece)
+                mask += [int(own)] * len(piece)
         return ids, mask
+
+
+def _split_specials(text):
+    """The text cut before and after each special token (they are encoded whole, never merged)."""
+    out, rest = [], text
+    while rest:
+        hits = [(rest.find(s), s) for s in SPECIALS if s in rest]
+        if not hits:
+            out.append(rest)
+            break
+        at, special = min(hits)
+        if at:
+            out.append(rest[:at])
+        out.append(special)
+        rest = rest[at + len(special):]
+    return out
 
 
 def train_tokenizer(pools):
     texts = []
-    for messages in chatdata.conversations("train", 5000, SEED + 7, pools):
-        texts += ["user\n", "assistant\n"] + [m["content"] for m in messages]
+    for conv in chatdata.conversations("train", N_TOKENIZER, SEED + 7, pools):
+        for text, _ in tooluse.segments(conv["messages"], conv["tools"]):
+            texts += [t for t in _split_specials(text) if t not in SPECIALS]
     return ByteLevelBpe.train(texts, VOCAB, SPECIALS, split_digits=True)
 
 
-def load_tokenizer():
-    with open(os.path.join(CACHE, "tokenizer.json"), encoding="utf-8") as f:
+def load_tokenizer(path=None):
+    with open(path or os.path.join(CACHE, "tokenizer.json"), encoding="utf-8") as f:
         data = json.load(f)
     model = data["model"]
     merges = [tuple(m.split(" ")) for m in model["merges"]]
@@ -143,48 +176,38 @@ def load_tokenizer():
 
 def prepare(args):
     os.makedirs(CACHE, exist_ok=True)
-    pools = chatdata.Pools(SEED)
+    pools = Pools(SEED)
     pools.check_disjoint()
     log("training the tokenizer")
     tok = train_tokenizer(pools)
     tok.save(os.path.join(CACHE, "tokenizer.json"))
-    encode_splits(tok, pools, "data.pt", "test-conversations.jsonl", N_TRAIN, echo=False)
-
-
-def prepare_echo(args):
-    """data-echo.pt for sft-echo, with the tokenizer trained by prepare (unchanged). Train and validation
-    conversations are recall-heavy with echoed facts; the test conversations are the same 300 as
-    test-conversations.jsonl except that each acknowledgement of a city, colour or number repeats it."""
-    pools = chatdata.Pools(SEED)
-    pools.check_disjoint()
-    encode_splits(load_tokenizer(), pools, "data-echo.pt", "test-conversations-echo.jsonl", N_TRAIN_ECHO,
-                  echo=True)
-
-
-def encode_splits(tok, pools, data_name, test_name, n_train, echo):
     enc = FastEncoder(tok)
-    for messages in chatdata.conversations("val", 50, 99, pools, echo=echo):  # segment-wise == whole text
-        assert enc.conversation(messages)[0] == tok.encode(chatdata.render(messages))
+    for conv in chatdata.conversations("val", 50, 99, pools):  # segment-wise == whole text
+        assert enc.conversation(conv)[0] == tok.encode(chatdata.render(conv))
     data = {}
-    for split, count in (("train", n_train), ("val", N_VAL), ("test", N_TEST)):
-        heavy = echo and split != "test"  # the test conversations keep the mix of the other stages
-        convs = chatdata.conversations(split, count, SEED, pools, echo=echo, recall_heavy=heavy)
+    for split, count in (("train", N_TRAIN), ("val", N_VAL), ("test", N_TEST)):
+        convs = chatdata.conversations(split, count, SEED, pools)
         rows = [enc.conversation(c) for c in convs]
+        fits = [len(r[0]) + MAX_ANSWER <= CONTEXT for r in rows]  # rare: three tools and many turns
+        convs = [c for c, ok in zip(convs, fits) if ok]
+        rows = [r for r, ok in zip(rows, fits) if ok]
+        if len(convs) < count:
+            log(f"{split}: left out {count - len(convs)} conversations longer than the context")
         lengths = torch.tensor([len(r[0]) for r in rows])
         data[split] = {
             "ids": torch.tensor([i for r in rows for i in r[0]], dtype=torch.int16),
             "mask": torch.tensor([i for r in rows for i in r[1]], dtype=torch.bool),
             "offsets": torch.cat([torch.zeros(1, dtype=torch.long), lengths.cumsum(0)]),
         }
-        log(f"{split}: {count} conversations, {int(lengths.sum()):,} tokens, "
+        log(f"{split}: {len(convs)} conversations, {int(lengths.sum()):,} tokens, "
             f"mean {lengths.float().mean():.0f}, max {int(lengths.max())}")
         if split == "test":
-            with open(os.path.join(CACHE, test_name), "w", encoding="utf-8") as f:
+            with open(os.path.join(CACHE, "test-conversations.jsonl"), "w", encoding="utf-8") as f:
                 for c in convs:
-                    f.write(json.dumps({"messages": c}, ensure_ascii=False) + "\n")
-    tmp = os.path.join(CACHE, data_name + ".tmp")
+                    f.write(chatdata.dumps(c) + "\n")
+    tmp = os.path.join(CACHE, "data.pt.tmp")
     torch.save(data, tmp)
-    os.replace(tmp, os.path.join(CACHE, data_name))
+    os.replace(tmp, os.path.join(CACHE, "data.pt"))
 
 
 def batch_of(split_data, indices):
@@ -464,41 +487,43 @@ def trained_model(stage_name):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("what", choices=["default-model", "prepare", "prepare-echo", "pretrain", "sft-lora",
-                                         "sft-full", "sft-echo", "export", "eval", "plot"])
+    parser.add_argument("what", choices=["default-model", "prepare", "pretrain", "sft", "export", "eval", "plot",
+                                         "publish"])
     parser.add_argument("--max-minutes", type=float, default=0, help="stop a training stage after this long")
     parser.add_argument("--stage", default=EXPORTED, help="for eval/export: which stage's best.pt")
     parser.add_argument("--threads", type=int, default=1, help="1 is fastest on a busy 2-core machine")
-    parser.add_argument("--no-full", action="store_true", help="default-model: skip the full fine-tuning run")
+    parser.add_argument("--smoke", action="store_true", help="tiny budget into .cache/default-model-smoke/")
     args = parser.parse_args(argv)
+    if args.smoke:
+        configure_smoke()
     torch.set_num_threads(args.threads)
     random.seed(SEED)
     what = args.what
     if what in ("prepare", "default-model") and not os.path.exists(os.path.join(CACHE, "data.pt")):
         prepare(args)
-    if what in ("prepare-echo", "sft-echo", "default-model") and not os.path.exists(
-            os.path.join(CACHE, "data-echo.pt")):
-        prepare_echo(args)
     if what in STAGES:
         train_stage(STAGES[what], args.max_minutes)
     if what == "default-model":
-        train_stage(STAGES["pretrain"], 0)
-        train_stage(STAGES["sft-lora"], 0)
-        if not args.no_full:
-            train_stage(STAGES["sft-full"], 0)
-        train_stage(STAGES["sft-echo"], 0)
+        for stage in STAGES:
+            train_stage(STAGES[stage], 0)
     if what in ("plot", "default-model"):
         from .evaluate import plot
-        plot(CACHE)
+        plot()
     if what in ("export", "default-model"):
         from .evaluate import export
         export(args.stage)
     if what in ("eval", "default-model"):
         from .evaluate import evaluate_stages
-        evaluate_stages([args.stage] if what == "eval" else
-                        ["pretrain", "sft-lora"] + ([] if args.no_full else ["sft-full"]) + ["sft-echo"])
+        evaluate_stages([args.stage])
+    if what == "default-model":
+        from .evaluate import report_bars
+        report_bars()
+    if what == "publish":
+        from .evaluate import publish
+        return 0 if publish() else 1
     return 0
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+if __name__ == "__main__":  # run as llmtools.train, the module evaluate imports (one set of settings)
+    from llmtools import train
+    sys.exit(train.main())
