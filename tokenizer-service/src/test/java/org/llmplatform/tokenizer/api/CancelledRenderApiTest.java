@@ -52,9 +52,15 @@ class CancelledRenderApiTest {
     // the render was running
     assertThat(Duration.ofNanos(os.getProcessCpuTime() - before))
         .isGreaterThan(Duration.ofMillis(300));
-    Thread.sleep(300); // the cancellation reaches the render
-    long after = os.getProcessCpuTime();
-    Thread.sleep(1000);
-    assertThat(Duration.ofNanos(os.getProcessCpuTime() - after)).isLessThan(Duration.ofMillis(400));
+    // a render left running would keep a core busy for its 10-minute limit: some half-second
+    // within the next five must be nearly idle (the JIT, GC and a loaded machine add a little)
+    Duration quietest = Duration.ofDays(1);
+    for (int window = 0; window < 10 && quietest.toMillis() >= 150; window++) {
+      long start = os.getProcessCpuTime();
+      Thread.sleep(500);
+      Duration used = Duration.ofNanos(os.getProcessCpuTime() - start);
+      quietest = used.compareTo(quietest) < 0 ? used : quietest;
+    }
+    assertThat(quietest).isLessThan(Duration.ofMillis(150));
   }
 }
