@@ -14,7 +14,7 @@ import torch
 
 from llmtools import chatdata, names, tooluse, wording
 from llmtools.bpe import ByteLevelBpe
-from llmtools.evaluate import Tally, score_answer
+from llmtools.evaluate import BARS, Tally, misses, score_answer
 from llmtools.fixtures import SPECIALS
 from llmtools.llama import LlamaConfig, LlamaForCausalLM
 from llmtools.train import STAGES, FastEncoder, add_lora, lr_at, merge_lora, packed_batch_of
@@ -231,6 +231,21 @@ class ToolUseTest(unittest.TestCase):
         self.assertEqual(scores["tool: correct call"]["exact_match"], 100.0)
         self.assertEqual(scores["tool: no call when none needed"]["exact_match"], 0.0)
         self.assertEqual(scores["tool: answer from result"]["exact_match"], 0.0)
+
+
+class BarsTest(unittest.TestCase):
+    def test_a_model_is_published_only_when_every_bar_is_met(self):
+        def score(v):
+            return {"exact_match": v, "right": 0, "total": 1}
+
+        scores = {k: score(100.0) for k in BARS}
+        scores["ack (held-out wording)"] = score(90.0)
+        self.assertEqual(misses(scores), [])
+        scores["recall_name"] = score(94.9)
+        scores["idk (held-out wording)"] = score(80.0)
+        self.assertEqual(misses(scores), ["recall_name: 94.9 < 95.0", "idk (held-out wording): 80.0 < 90.0"])
+        del scores["tool: correct call"]
+        self.assertIn("tool: correct call: 0.0 < 95.0", misses(scores))
 
 
 class TokenizerTest(unittest.TestCase):
