@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.openai.client.OpenAIClient;
-import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.core.JsonValue;
 import com.openai.errors.BadRequestException;
 import com.openai.models.chat.completions.ChatCompletion;
@@ -13,7 +12,6 @@ import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import com.openai.models.chat.completions.StructuredChatCompletion;
 import com.openai.models.completions.Completion;
 import com.openai.models.completions.CompletionCreateParams;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -34,13 +32,7 @@ class OpenAiSdkIT {
   @BeforeAll
   static void start() throws Exception {
     platform = Platform.get();
-    client =
-        OpenAIOkHttpClient.builder()
-            .baseUrl(platform.gatewayUrl() + "/v1")
-            .apiKey(platform.alphaKey)
-            .timeout(Duration.ofSeconds(60))
-            .maxRetries(0)
-            .build();
+    client = platform.openAiClient();
   }
 
   @AfterAll

@@ -4,14 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.openai.client.OpenAIClient;
-import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.core.JsonValue;
 import com.openai.models.chat.completions.ChatCompletion;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import com.openai.models.chat.completions.ChatCompletionMessageFunctionToolCall;
 import com.openai.models.chat.completions.ChatCompletionToolChoiceOption;
 import com.openai.models.chat.completions.ChatCompletionToolMessageParam;
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -43,13 +41,7 @@ class OpenAiToolsIT {
   static void start() throws Exception {
     platform = Platform.get();
     assumeTrue(platform.hasStories(), "stories260K is not in ../shared/models");
-    client =
-        OpenAIOkHttpClient.builder()
-            .baseUrl(platform.gatewayUrl() + "/v1")
-            .apiKey(platform.alphaKey)
-            .timeout(Duration.ofSeconds(120))
-            .maxRetries(0)
-            .build();
+    client = platform.openAiClient();
   }
 
   @AfterAll

@@ -1,5 +1,7 @@
 package org.llmplatform.e2e;
 
+import com.openai.client.OpenAIClient;
+import com.openai.client.okhttp.OpenAIOkHttpClient;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -127,6 +129,16 @@ final class Platform {
 
   String gatewayUrl() {
     return gateway.url();
+  }
+
+  /** The official OpenAI Java SDK's client on the gateway, as tenant alpha, without retries. */
+  OpenAIClient openAiClient() {
+    return OpenAIOkHttpClient.builder()
+        .baseUrl(gatewayUrl() + "/v1")
+        .apiKey(alphaKey)
+        .timeout(Duration.ofSeconds(120))
+        .maxRetries(0)
+        .build();
   }
 
   boolean hasStories() {
