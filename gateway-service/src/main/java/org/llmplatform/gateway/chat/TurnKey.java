@@ -77,6 +77,7 @@ record TurnKey(String value, boolean fromClient, String requestHash) {
             sampling.numBeams(),
             sampling.stop(),
             sampling.output() == null ? null : sampling.output().constraint()));
+    fields.add(java.util.Arrays.asList(request.tools(), request.toolChoice(), request.choices()));
     try {
       byte[] digest =
           MessageDigest.getInstance("SHA-256")
