@@ -23,9 +23,9 @@ import tools.jackson.databind.json.JsonMapper;
  *
  * @param value the key, scoped by session-service to the tenant's session
  * @param fromClient true when the client sent it (then a stored turn is answered again on retry)
- * @param requestHash SHA-256 of what the client asked (model as named, session, messages,
- *     sampling, output format, tools, n), so that the same key with another request is refused
- *     rather than silently replayed
+ * @param requestHash SHA-256 of what the client asked (model as named, session, messages, sampling,
+ *     output format, tools, n), so that the same key with another request is refused rather than
+ *     silently replayed
  */
 record TurnKey(String value, boolean fromClient, String requestHash) {
 
