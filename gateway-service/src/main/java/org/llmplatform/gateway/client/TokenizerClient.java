@@ -51,7 +51,11 @@ public final class TokenizerClient {
         var function = new LinkedHashMap<String, Object>();
         function.put("name", call.function().name());
         function.put("arguments", arguments(call.function().arguments()));
-        calls.add(Map.of("id", call.id(), "type", call.type(), "function", function));
+        var entry = new LinkedHashMap<String, Object>(); // ordered: the same prompt every time
+        entry.put("id", call.id());
+        entry.put("type", call.type());
+        entry.put("function", function);
+        calls.add(entry);
       }
     }
     return new org.llmplatform.api.tokenizer.ChatMessage(

@@ -88,7 +88,12 @@ public record ToolUse(List<Tool> tools, ToolChoice choice, boolean parallel) {
         function.put("description", tool.function().description());
       }
       function.put("parameters", json.treeToValue(parameters(tool, json), Map.class));
-      out.add(Map.of("type", "function", "function", function));
+      // ordered maps: a template that writes the tools as JSON writes them the same way every time
+      // (Map.of's order changes with each JVM start, and so would the prompt)
+      var entry = new LinkedHashMap<String, Object>();
+      entry.put("type", "function");
+      entry.put("function", function);
+      out.add(entry);
     }
     return out;
   }
