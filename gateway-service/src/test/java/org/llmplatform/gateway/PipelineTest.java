@@ -11,6 +11,8 @@ import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -25,6 +27,7 @@ import org.springframework.http.MediaType;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.web.reactive.server.WebTestClient;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.netty.DisposableServer;
 import reactor.netty.NettyOutbound;
@@ -63,6 +66,12 @@ class PipelineTest {
 
   /** The fake inference-service answers with {@link #CALL} (a model that calls a tool). */
   private static volatile boolean toolCalls;
+
+  /** The fake inference-service never finishes its streams (a long answer a stop string ends). */
+  private static volatile boolean endless;
+
+  /** Counted down when a generation stream is cancelled by the gateway. */
+  private static volatile CountDownLatch cancelled = new CountDownLatch(1);
 
   /** The session's history the fake session-service answers with (role, content, token count). */
   private static volatile List<Map<String, Object>> history = List.of();
@@ -166,6 +175,8 @@ class PipelineTest {
     SENT.clear();
     history = List.of();
     toolCalls = false;
+    endless = false;
+    cancelled = new CountDownLatch(1);
   }
 
   @Test
@@ -224,6 +235,16 @@ class PipelineTest {
     assertThat(answer.at("/choices/0/finish_reason").asString()).isEqualTo("length");
     assertThat(answer.at("/choices/1/message/content").asString()).isEqualTo("Good");
     assertThat(answer.at("/choices/1/finish_reason").asString()).isEqualTo("stop");
+  }
+
+  @Test
+  void stopStringsEndingEveryChoiceCancelTheGenerationAndFreeItsSlot() throws InterruptedException {
+    endless = true;
+    JsonNode answer = post("/v1/chat/completions", chat("\"n\":2,\"stop\":[\"world\",\"day\"]"));
+    assertThat(answer.at("/choices/0/message/content").asString()).isEqualTo("Hello ");
+    assertThat(answer.at("/choices/1/message/content").asString()).isEqualTo("Good ");
+    assertThat(answer.at("/choices/1/finish_reason").asString()).isEqualTo("stop");
+    assertThat(cancelled.await(10, TimeUnit.SECONDS)).isTrue();
   }
 
   @Test
@@ -606,7 +627,7 @@ class PipelineTest {
                   }
                 }
               }
-              for (int i = 0; i < n; i++) {
+              for (int i = 0; i < n && !endless; i++) {
                 events
                     .append("event:finish\ndata:{\"finish_reason\":\"")
                     .append(toolCalls ? "stop" : "length")
@@ -619,9 +640,13 @@ class PipelineTest {
                     .append(n > 1 ? ",\"index\":" + i : "")
                     .append("}\n\n");
               }
-              return res.header("Content-Type", "text/event-stream")
-                  .sendString(Mono.just(events.toString()))
-                  .then();
+              var stream =
+                  endless
+                      ? Flux.just(events.toString())
+                          .concatWith(Flux.never())
+                          .doOnCancel(() -> cancelled.countDown())
+                      : Flux.just(events.toString());
+              return res.header("Content-Type", "text/event-stream").sendString(stream).then();
             });
   }
 

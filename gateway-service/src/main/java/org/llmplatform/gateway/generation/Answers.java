@@ -92,8 +92,12 @@ public class Answers {
       if (finished[i]) {
         return List.of(); // ended by a stop string: the rest of its tokens are not shown
       }
+      List<GenerationEvent> events = text[i].next(event);
+      if (stops == null && events.size() == 1 && !(events.getFirst() instanceof Finished)) {
+        return List.of(new ChoiceEvent(plan.firstIndex() + i, events.getFirst())); // most tokens
+      }
       var out = new ArrayList<ChoiceEvent>();
-      for (GenerationEvent e : text[i].next(event)) {
+      for (GenerationEvent e : events) {
         for (GenerationEvent stopped : stops == null ? List.of(e) : stops[i].next(e)) {
           var choiceEvent = new ChoiceEvent(plan.firstIndex() + i, stopped);
           out.add(choiceEvent);

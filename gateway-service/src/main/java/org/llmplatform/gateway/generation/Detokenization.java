@@ -10,7 +10,6 @@ import org.llmplatform.gateway.generation.GenerationEvent.TokenLogprob;
 import org.llmplatform.gateway.model.ServedModel;
 import org.llmplatform.gateway.model.TokenDecoder;
 import org.springframework.stereotype.Component;
-import reactor.core.publisher.Flux;
 
 /**
  * The detokenize hop, in-process: feeds each token to a {@link StreamingDetokenizer} over the
@@ -21,15 +20,6 @@ import reactor.core.publisher.Flux;
  */
 @Component
 public class Detokenization {
-
-  public Flux<GenerationEvent> detokenize(
-      ServedModel model, int promptTokens, boolean withLogprobs, Flux<GenerateEvent> tokens) {
-    return Flux.defer(
-        () -> {
-          var stream = start(model, promptTokens, withLogprobs);
-          return tokens.concatMapIterable(stream::next);
-        });
-  }
 
   /** A detokenizer for one choice of a generation, fed its events one by one. */
   public ChoiceText start(ServedModel model, int promptTokens, boolean withLogprobs) {

@@ -6,13 +6,12 @@ import org.llmplatform.gateway.generation.GenerationEvent.Finished;
 import org.llmplatform.gateway.generation.GenerationEvent.TextDelta;
 import org.llmplatform.gateway.generation.GenerationEvent.TokenLogprob;
 import org.llmplatform.gateway.generation.GenerationEvent.ToolCalled;
-import reactor.core.publisher.Flux;
 
 /**
  * The stop-string hop: finds the client's stop strings in the text even when one spans several
  * deltas (tokens), holds back any tail that could be the start of one, and on a match emits the
- * text before it and finishes with {@code stop}. Completing early cancels the upstream, which
- * closes the generation request and so frees its inference slot.
+ * text before it and finishes with {@code stop}. Once every choice finished, {@link Answers}
+ * cancels the generation request, which frees its inference slot.
  */
 public final class StopStrings {
 
@@ -26,21 +25,6 @@ public final class StopStrings {
   private StopStrings(List<String> stops, int promptTokens) {
     this.stops = stops;
     this.promptTokens = promptTokens;
-  }
-
-  /** Applies {@code stops} to a generation's events; a no-op without stop strings. */
-  public static Flux<GenerationEvent> apply(
-      List<String> stops, int promptTokens, Flux<GenerationEvent> events) {
-    if (stops.isEmpty()) {
-      return events;
-    }
-    return Flux.defer(
-        () -> {
-          var matcher = new StopStrings(stops, promptTokens);
-          return events
-              .concatMapIterable(matcher::next)
-              .takeUntil(event -> event instanceof Finished);
-        });
   }
 
   /** A matcher for one choice's events, fed one by one through {@link #next}. */

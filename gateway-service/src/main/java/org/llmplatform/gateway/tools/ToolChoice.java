@@ -12,7 +12,6 @@ import java.util.Map;
 public record ToolChoice(String mode, String function) {
 
   public static final ToolChoice AUTO = new ToolChoice("auto", null);
-  public static final ToolChoice NONE = new ToolChoice("none", null);
 
   /** The client's value (a string or an object, as JSON gives it); null: absent. */
   public static ToolChoice of(Object value) {

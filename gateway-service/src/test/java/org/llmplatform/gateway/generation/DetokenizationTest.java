@@ -3,6 +3,7 @@ package org.llmplatform.gateway.generation;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.stream.Stream;
@@ -18,7 +19,6 @@ import org.llmplatform.gateway.generation.GenerationEvent.TextDelta;
 import org.llmplatform.gateway.model.ServedModel;
 import org.llmplatform.gateway.model.TestTokenizers;
 import org.llmplatform.gateway.model.TokenDecoder;
-import reactor.core.publisher.Flux;
 
 /**
  * The in-process detokenize hop against the tokenizer's own one-shot decode (differential), on real
@@ -148,24 +148,34 @@ class DetokenizationTest {
     Path dir = TestTokenizers.tinyLlamaGqa();
     TokenDecoder decoder = TestTokenizers.decoder(dir, false);
     List<Integer> ids = TestTokenizers.encode(dir, "Hello world");
-    var events =
-        Flux.fromIterable(ids)
-            .map(id -> new GenerateEvent(0, id, -0.5, List.of(), null, null, null))
-            .concatWith(Flux.just(finish(ids.size())));
-    List<TextDelta> deltas =
-        deltas(detokenization.detokenize(model(decoder), 3, true, events).collectList().block());
+    var text = detokenization.start(model(decoder), 3, true);
+    var events = new ArrayList<GenerationEvent>();
+    for (int id : ids) {
+      events.addAll(text.next(new GenerateEvent(0, id, -0.5, List.of(), null, null, null)));
+    }
+    events.addAll(text.next(finish(ids.size())));
+    List<TextDelta> deltas = deltas(events);
     var tokenTexts = deltas.stream().flatMap(d -> d.tokens().stream()).map(t -> t.text()).toList();
     assertThat(String.join("", tokenTexts)).isEqualTo("Hello world");
     assertThat(deltas.getFirst().tokens().getFirst().logprob()).isEqualTo(-0.5);
   }
 
   private List<GenerationEvent> run(TokenDecoder decoder, List<Integer> ids, List<String> stops) {
-    Flux<GenerateEvent> events =
-        Flux.fromIterable(ids)
-            .map(id -> new GenerateEvent(0, id, null, null, null, null, null))
-            .concatWith(Flux.just(finish(ids.size())));
-    Flux<GenerationEvent> text = detokenization.detokenize(model(decoder), 3, false, events);
-    return StopStrings.apply(stops, 3, text).collectList().block();
+    var text = detokenization.start(model(decoder), 3, false);
+    var matcher = StopStrings.of(stops, 3);
+    var out = new ArrayList<GenerationEvent>();
+    var events = new ArrayList<GenerateEvent>();
+    ids.forEach(id -> events.add(new GenerateEvent(0, id, null, null, null, null, null)));
+    events.add(finish(ids.size()));
+    for (GenerateEvent event : events) {
+      for (GenerationEvent e : text.next(event)) {
+        out.addAll(matcher.next(e));
+      }
+      if (!out.isEmpty() && out.getLast() instanceof Finished) {
+        break;
+      }
+    }
+    return out;
   }
 
   private static GenerateEvent finish(int completionTokens) {
