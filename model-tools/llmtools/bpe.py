@@ -44,12 +44,16 @@ class ByteLevelBpe:
 
     # -- training ---------------------------------------------------------------------------------
     @classmethod
-    def train(cls, texts, vocab_size: int, specials, split_digits: bool = False):
+    def train(cls, texts, vocab_size: int, specials, split_digits: bool = False, exclude=frozenset()):
+        """``exclude``: words (lower case, no leading space) that do not count toward any merge, so they are
+        encoded with the pieces of the other words."""
         words = collections.Counter()
         probe = cls(specials, {}, [], split_digits)
+        to_byte = {c: b for b, c in BYTE_CHARS.items()}
         for text in texts:
             for piece in probe.pre_tokenize(text):
-                words[tuple(piece)] += 1
+                if bytes(to_byte[c] for c in piece).decode("utf-8").strip().lower() not in exclude:
+                    words[tuple(piece)] += 1
         vocab = {tok: i for i, tok in enumerate(specials)}
         for b in range(256):
             vocab[BYTE_CHARS[b]] = len(vocab)

@@ -28,6 +28,7 @@ import random
 import sys
 import time
 
+import regex
 import torch
 from torch import nn
 
@@ -159,11 +160,16 @@ def _split_specials(text):
 
 
 def train_tokenizer(pools):
+    """Names and cities do not count toward the merges: a value is then spelled with the pieces of ordinary
+    words, held-out values the same way as training ones, so the model learns to copy pieces it knows rather
+    than one rare token per training name (the first version's tokenizer had merges for its pool's names)."""
     texts = []
     for conv in chatdata.conversations("train", N_TOKENIZER, SEED + 7, pools):
         for text, _ in tooluse.segments(conv["messages"], conv["tools"]):
             texts += [t for t in _split_specials(text) if t not in SPECIALS]
-    return ByteLevelBpe.train(texts, VOCAB, SPECIALS, split_digits=True)
+    values = pools.names["train"] + pools.cities["train"]  # the only ones its conversations hold
+    exclude = {w.lower() for v in values for w in regex.findall(r"\p{L}+", v)}
+    return ByteLevelBpe.train(texts, VOCAB, SPECIALS, split_digits=True, exclude=exclude)
 
 
 def load_tokenizer(path=None):

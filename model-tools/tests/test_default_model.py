@@ -266,6 +266,14 @@ class TokenizerTest(unittest.TestCase):
             self.assertEqual(own, expected)
         self.assertTrue(all(len(tok.encode(d)) == 1 for d in "0123456789"))
 
+    def test_excluded_words_get_no_merges_of_their_own(self):
+        texts = ["My name is Anastasia and I like tea."] * 50 + ["Anastasia"] * 50
+        plain = ByteLevelBpe.train(texts, 400, SPECIALS)
+        self.assertEqual(len(plain.encode(" Anastasia")), 1)  # frequent enough to become one token
+        excluding = ByteLevelBpe.train(texts, 400, SPECIALS, exclude={"anastasia"})
+        self.assertGreater(len(excluding.encode(" Anastasia")), 4)
+        self.assertEqual(len(excluding.encode(" tea")), 1)  # the other words still merge
+
 
 class TrainingPartsTest(unittest.TestCase):
     def test_lora_merge_gives_the_same_logits(self):
