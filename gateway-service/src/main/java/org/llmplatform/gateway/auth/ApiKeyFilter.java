@@ -22,8 +22,9 @@ import reactor.core.publisher.Mono;
  * Every request to the public port needs {@code Authorization: Bearer <key>} with a configured key;
  * otherwise 401 with {@code WWW-Authenticate: Bearer} (RFC 6750; {@code error="invalid_token"} when
  * a key was given but is not configured). The only exceptions: reading the API's documentation (the
- * OpenAPI document and Swagger UI at springdoc's paths in application.yml, matched as the router
- * matches them), CORS preflights (answered before this filter), and the actuator's own management
+ * OpenAPI document and Swagger UI at springdoc's paths in application.yml) and the playground's
+ * static page (whose own calls to the API send the key the user enters), both matched as the router
+ * matches them; CORS preflights (answered before this filter); and the actuator's own management
  * port.
  */
 @Component
@@ -36,15 +37,20 @@ class ApiKeyFilter implements WebFilter {
       CHALLENGE + ", error=\"invalid_token\", error_description=\"invalid API key\"";
 
   /**
-   * Served without a key, on GET: springdoc's document and UI at the paths application.yml sets.
+   * Served without a key, on GET: springdoc's document and UI at the paths application.yml sets,
+   * and the playground: its page (Spring Boot's welcome page, static/index.html) and its scripts
+   * and style sheet (static/playground/).
    */
-  private static final List<PathPattern> DOCUMENTATION =
+  private static final List<PathPattern> KEYLESS_READS =
       Stream.of(
               "/v3/api-docs",
               "/v3/api-docs.yaml",
               "/v3/api-docs/swagger-config",
               "/docs",
-              "/swagger-ui/**")
+              "/swagger-ui/**",
+              "/",
+              "/index.html",
+              "/playground/**")
           .map(PathPatternParser.defaultInstance::parse)
           .toList();
 
@@ -59,7 +65,7 @@ class ApiKeyFilter implements WebFilter {
 
   @Override
   public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
-    if (managementServer(exchange) || documentation(exchange.getRequest())) {
+    if (managementServer(exchange) || keylessRead(exchange.getRequest())) {
       return chain.filter(exchange);
     }
     String header = exchange.getRequest().getHeaders().getFirst(HttpHeaders.AUTHORIZATION);
@@ -91,12 +97,12 @@ class ApiKeyFilter implements WebFilter {
         exchange.getApplicationContext(), MANAGEMENT_NAMESPACE);
   }
 
-  private static boolean documentation(ServerHttpRequest request) {
+  private static boolean keylessRead(ServerHttpRequest request) {
     HttpMethod method = request.getMethod();
     if (!HttpMethod.GET.equals(method) && !HttpMethod.HEAD.equals(method)) {
       return false;
     }
     PathContainer path = request.getPath().pathWithinApplication();
-    return DOCUMENTATION.stream().anyMatch(pattern -> pattern.matches(path));
+    return KEYLESS_READS.stream().anyMatch(pattern -> pattern.matches(path));
   }
 }
