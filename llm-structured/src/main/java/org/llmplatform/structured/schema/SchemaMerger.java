@@ -191,16 +191,15 @@ final class SchemaMerger {
           out.set(k, allOf(av, bv));
         }
         case "enum", "const" -> {
-          List<JsonNode> left = values(out, k);
-          List<JsonNode> right = values(b, k);
-          ArrayNode kept = F.arrayNode();
-          for (JsonNode v : left) {
-            if (right.stream().anyMatch(r -> sameValue(r, v))) {
-              kept.add(v);
-            }
+          ArrayNode kept = intersect(values(out, k), values(b, k));
+          if (k.equals("enum")) {
+            out.set("enum", kept);
+          } else if (kept.isEmpty()) {
+            out.remove("const");
+            out.set("enum", kept); // two different constants: no value is left
+          } else {
+            out.set("const", kept.get(0));
           }
-          out.remove("const");
-          out.set("enum", kept);
         }
         case "minLength", "minItems", "minProperties", "minimum" ->
             out.set(k, max(av, bv) ? av : bv);
@@ -244,9 +243,22 @@ final class SchemaMerger {
     closeAdditional(out, a, b);
     closeAdditional(out, b, a);
     if (out.has("enum") && out.has("const")) {
+      // one side's const and the other's enum (or one side's both): the values both allow
+      out.set("enum", intersect(values(out, "enum"), values(out, "const")));
       out.remove("const");
     }
     return out;
+  }
+
+  /** The values of {@code left} that {@code right} holds too. */
+  private static ArrayNode intersect(List<JsonNode> left, List<JsonNode> right) {
+    ArrayNode kept = F.arrayNode();
+    for (JsonNode v : left) {
+      if (right.stream().anyMatch(r -> sameValue(r, v))) {
+        kept.add(v);
+      }
+    }
+    return kept;
   }
 
   /** Where {@code side} forbids or constrains other properties, the other side's names feel it. */

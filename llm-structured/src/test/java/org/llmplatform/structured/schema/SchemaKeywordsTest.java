@@ -114,6 +114,27 @@ class SchemaKeywordsTest {
     rejects(closedAll, "{\"a\": 1, \"b\": 2}");
   }
 
+  /** Found by SchemaCompilerFuzzTest (seed 1316): a merge kept the enum and dropped the const. */
+  @Test
+  void constAndEnumFromTwoSchemasAllowOnlyWhatBothAllow() {
+    Grammar constAndRef = g("{'const':1,'$ref':'#/$defs/d','$defs':{'d':{'enum':[1, 2, true]}}}");
+    accepts(constAndRef, "1");
+    rejects(constAndRef, "2", "true");
+    Grammar enumAndConst = g("{'allOf':[{'enum':['a','b']},{'const':'b'}]}");
+    accepts(enumAndConst, "\"b\"");
+    rejects(enumAndConst, "\"a\"");
+    Grammar bothAndEnum = g("{'allOf':[{'const':'a','enum':['a','b']},{'enum':['b']}]}");
+    rejects(bothAndEnum, "\"a\"", "\"b\"");
+    Grammar twoConsts = g("{'allOf':[{'const':1},{'const':1.0}]}");
+    accepts(twoConsts, "1");
+    assertThat(
+            g("{'type':'boolean','$ref':'#/$defs/d','const':{'k':1},"
+                    + "'$defs':{'d':{'enum':[2.5, true]}}}")
+                .isEmpty())
+        .isTrue();
+    assertThat(g("{'allOf':[{'const':1},{'const':2}]}").isEmpty()).isTrue();
+  }
+
   @Test
   void notWithAnExactPositiveForm() {
     Grammar notString = g("{'not':{'type':'string'}}");
