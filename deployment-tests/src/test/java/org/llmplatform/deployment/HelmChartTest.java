@@ -191,6 +191,53 @@ class HelmChartTest {
   }
 
   @Test
+  void theGatewayRoutesOverEveryReadyInferencePodAndAPodDrainsBeforeItStops() {
+    Rendered out = render();
+    Map<String, Object> pods = out.one("Service", PREFIX + "inference-pods");
+    assertThat(YamlPath.get(pods, "spec.clusterIP")).isEqualTo("None");
+    assertThat(YamlPath.get(pods, "spec.selector"))
+        .isEqualTo(YamlPath.get(out.one("Service", PREFIX + "inference"), "spec.selector"));
+    Map<String, Object> gateway = new Yaml().load(out.configFile(PREFIX + "gateway"));
+    assertThat(YamlPath.get(gateway, "llm.gateway.models.default.replicas-dns"))
+        .isEqualTo("http://" + PREFIX + "inference-pods:8082");
+    assertThat(YamlPath.get(gateway, "llm.gateway.routing.policy")).isEqualTo("kv-aware");
+
+    Map<String, Object> inference = out.one("Deployment", PREFIX + "inference");
+    assertThat(YamlPath.get(inference, "spec.template.spec.terminationGracePeriodSeconds"))
+        .isEqualTo(45);
+    assertThat(YamlPath.get(out.container(inference), "lifecycle.preStop.sleep.seconds"))
+        .isEqualTo(5);
+    Map<String, Object> engine = new Yaml().load(out.configFile(PREFIX + "inference"));
+    assertThat(YamlPath.get(engine, "spring.lifecycle.timeout-per-shutdown-phase"))
+        .isEqualTo("30s");
+    for (String service : SERVICES) {
+      assertThat(
+              YamlPath.get(
+                  out.one("Deployment", PREFIX + service),
+                  "spec.template.spec.topologySpreadConstraints.0.topologyKey"))
+          .isEqualTo("kubernetes.io/hostname");
+    }
+  }
+
+  @Test
+  void inferenceScalesOnQueueDepthWithCpuBeside() {
+    Rendered out = render("scale-out.yaml");
+    Map<String, Object> hpa = out.one("HorizontalPodAutoscaler", PREFIX + "inference");
+    assertThat(YamlPath.get(hpa, "spec.minReplicas")).isEqualTo(3);
+    assertThat(YamlPath.get(hpa, "spec.metrics.0.pods.metric.name"))
+        .isEqualTo("llm_num_requests_waiting");
+    assertThat(YamlPath.get(hpa, "spec.metrics.0.pods.target.averageValue")).isEqualTo("2");
+    assertThat(YamlPath.get(hpa, "spec.metrics.1.resource.name")).isEqualTo("cpu");
+    assertThat(
+            YamlPath.get(
+                out.one("Deployment", PREFIX + "inference"),
+                "spec.template.spec.terminationGracePeriodSeconds"))
+        .isEqualTo(75);
+    Map<String, Object> gateway = new Yaml().load(out.configFile(PREFIX + "gateway"));
+    assertThat(YamlPath.get(gateway, "llm.gateway.routing.policy")).isEqualTo("session-affinity");
+  }
+
+  @Test
   void gpuValuesScheduleInferenceOnNvidiaGpusWithTheCudaImage() {
     Rendered out = render("gpu.yaml");
 

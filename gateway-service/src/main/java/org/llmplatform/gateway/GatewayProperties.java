@@ -33,6 +33,7 @@ import org.springframework.validation.annotation.Validated;
  *     library and tokenizer.json load); a model whose downstream is not up yet is loaded on first
  *     use, as without it
  * @param cors which browser origins may call the API (CORS); none by default
+ * @param routing how a request picks one of a model's inference replicas
  */
 @Validated
 @ConfigurationProperties("llm.gateway")
@@ -45,14 +46,18 @@ public record GatewayProperties(
     @Valid @DefaultValue Limits limits,
     @Valid @DefaultValue Resilience resilience,
     @DefaultValue("true") boolean loadModelsAtStartUp,
-    @Valid @DefaultValue Cors cors) {
+    @Valid @DefaultValue Cors cors,
+    @Valid @DefaultValue Routing routing) {
 
   /** The model name used when none is configured. */
   public static final String DEFAULT_MODEL = "default";
 
   public GatewayProperties {
     if (models == null || models.isEmpty()) {
-      models = Map.of(DEFAULT_MODEL, new Model(URI.create("http://127.0.0.1:8082"), null, null));
+      models =
+          Map.of(
+              DEFAULT_MODEL,
+              new Model(URI.create("http://127.0.0.1:8082"), null, null, null, null));
     } else {
       var named = new LinkedHashMap<String, Model>();
       models.forEach(
@@ -60,7 +65,11 @@ public record GatewayProperties(
               named.put(
                   name,
                   new Model(
-                      model.inferenceUrl(), model.tokenizerModelOr(name), model.toolCallFormat())));
+                      model.inferenceUrl(),
+                      model.replicas(),
+                      model.replicasDns(),
+                      model.tokenizerModelOr(name),
+                      model.toolCallFormat())));
       models = java.util.Collections.unmodifiableMap(named);
     }
     apiKeys = apiKeys == null ? List.of() : List.copyOf(apiKeys);
@@ -75,7 +84,13 @@ public record GatewayProperties(
   /**
    * One served model.
    *
-   * @param inferenceUrl base URL of the inference-service instance that runs it
+   * <p>Its inference-service replicas are one of: {@code inferenceUrl} (one instance), {@code
+   * replicas} (a fixed list) or {@code replicasDns} (every address a DNS name resolves to, such as
+   * a Kubernetes headless Service, resolved again every {@code llm.gateway.routing.refresh}).
+   *
+   * @param inferenceUrl base URL of the one inference-service instance that runs it
+   * @param replicas base URLs of the inference-service instances that run it
+   * @param replicasDns a base URL whose host name resolves to every instance
    * @param tokenizerModel the tokenizer-service model name to tokenize with (defaults to the
    *     model's own name)
    * @param toolCallFormat how the model writes tool calls: {@code hermes}, {@code llama3-json},
@@ -83,9 +98,27 @@ public record GatewayProperties(
    *     it off the template)
    */
   public record Model(
-      @NotNull URI inferenceUrl,
+      URI inferenceUrl,
+      List<URI> replicas,
+      URI replicasDns,
       String tokenizerModel,
       @Pattern(regexp = "hermes|llama3-json|mistral|none") String toolCallFormat) {
+
+    public Model {
+      replicas = replicas == null ? List.of() : List.copyOf(replicas);
+      int given = (inferenceUrl != null ? 1 : 0) + (replicas.isEmpty() ? 0 : 1);
+      given += replicasDns != null ? 1 : 0;
+      if (given != 1) {
+        throw new IllegalArgumentException(
+            "a model needs exactly one of inference-url, replicas and replicas-dns");
+      }
+    }
+
+    /** The configured instances: the one URL or the list (empty with {@code replicasDns}). */
+    public List<URI> staticReplicas() {
+      return inferenceUrl != null ? List.of(inferenceUrl) : replicas;
+    }
+
     String tokenizerModelOr(String name) {
       return tokenizerModel == null || tokenizerModel.isBlank() ? name : tokenizerModel;
     }
@@ -147,7 +180,23 @@ public record GatewayProperties(
       @Positive @DefaultValue("256") int maxConcurrentGenerations,
       @Positive @DefaultValue("50") float breakerFailureRate,
       @Positive @DefaultValue("10") int breakerMinimumCalls,
-      @NotNull @DefaultValue("5s") Duration breakerOpenFor) {}
+      @NotNull @DefaultValue("5s") Duration breakerOpenFor) {
+
+    /** The same policy without retries on the same downstream (a replica among several). */
+    public Resilience withoutRetries() {
+      return new Resilience(
+          connectTimeout,
+          callTimeout,
+          firstTokenTimeout,
+          tokenTimeout,
+          0,
+          retryBackoff,
+          maxConcurrentGenerations,
+          breakerFailureRate,
+          breakerMinimumCalls,
+          breakerOpenFor);
+    }
+  }
 
   /**
    * Cross-origin access from browser pages (CORS). Preflights are answered before authentication;
@@ -212,6 +261,36 @@ public record GatewayProperties(
                 + origin
                 + "' is not an origin; give scheme, host and optional port only"
                 + " (https://app.example.com, http://localhost:3000), or '*' alone");
+      }
+    }
+  }
+
+  /**
+   * How the gateway spreads a model's requests over its replicas.
+   *
+   * @param policy {@code kv-aware} (the replica that already holds the longest prefix of the
+   *     prompt, unless it is over its bounded load), {@code session-affinity} (consistent hashing
+   *     with bounded loads on the session id, else on the prompt's first tokens), {@code
+   *     least-loaded} or {@code round-robin}
+   * @param loadFactor bounded loads: no replica is given a request while it has more than {@code
+   *     loadFactor} × the mean in-flight requests (rounded up); the request goes to the next choice
+   * @param blockTokens the prefix index's granularity: prompts are indexed every this many tokens
+   * @param indexBlocks prefix blocks the index remembers (least recently used forgotten)
+   * @param refresh how often replicas are checked for readiness and a DNS name resolved again
+   */
+  public record Routing(
+      @NotNull
+          @DefaultValue("kv-aware")
+          @Pattern(regexp = "kv-aware|session-affinity|least-loaded|round-robin")
+          String policy,
+      @DefaultValue("1.5") double loadFactor,
+      @Positive @DefaultValue("16") int blockTokens,
+      @Positive @DefaultValue("200000") int indexBlocks,
+      @NotNull @DefaultValue("2s") Duration refresh) {
+
+    public Routing {
+      if (loadFactor < 1) {
+        throw new IllegalArgumentException("llm.gateway.routing.load-factor must be at least 1");
       }
     }
   }

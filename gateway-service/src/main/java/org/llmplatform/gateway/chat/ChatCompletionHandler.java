@@ -72,7 +72,14 @@ class ChatCompletionHandler {
         sampling = sampling.withOutput(tools.grammar());
       }
       return new Plan(
-          startNanos, tenant, model, prompt.tokens().ids(), sampling, request.choices(), 0);
+          startNanos,
+          tenant,
+          model,
+          prompt.tokens().ids(),
+          sampling,
+          request.choices(),
+          0,
+          sessionId());
     }
   }
 

@@ -48,6 +48,12 @@ public final class Downstream {
     return name;
   }
 
+  /** Whether its circuit breaker lets calls through now (closed, or half-open for a trial). */
+  public boolean permitsCalls() {
+    return breaker.getState() != CircuitBreaker.State.OPEN
+        && breaker.getState() != CircuitBreaker.State.FORCED_OPEN;
+  }
+
   /** A unary call (tokenize, session read): time limit, retries when {@code retry}, breaker. */
   public <T> Mono<T> call(Mono<T> call, boolean retry) {
     return call.timeout(policy.callTimeout())

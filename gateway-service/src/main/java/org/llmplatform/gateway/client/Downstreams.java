@@ -2,10 +2,13 @@ package org.llmplatform.gateway.client;
 
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.netty.channel.ChannelOption;
+import java.net.URI;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.llmplatform.gateway.GatewayProperties;
 import org.llmplatform.gateway.observability.RequestId;
+import org.llmplatform.gateway.routing.Replica;
+import org.llmplatform.gateway.routing.ReplicaSet;
 import org.llmplatform.http.auth.InternalAccessProperties;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.http.client.reactive.ReactorClientHttpConnector;
@@ -17,8 +20,8 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Builds one client per downstream, each with its own circuit breaker: the tokenizer, the sessions,
- * and an inference client per configured model. With {@code llm.internal.token} set, every request
- * to them carries it in {@code X-Internal-Token}.
+ * and an inference client per replica of each configured model. With {@code llm.internal.token}
+ * set, every request to them carries it in {@code X-Internal-Token}.
  */
 @Component
 public class Downstreams implements DisposableBean {
@@ -29,9 +32,13 @@ public class Downstreams implements DisposableBean {
   private final ConnectionProvider connections;
   private final TokenizerClient tokenizer;
   private final SessionClient sessions;
-  private final Map<String, InferenceClient> inference = new LinkedHashMap<>();
+  private final Map<String, ReplicaSet> inference = new LinkedHashMap<>();
+  private final WebClient.Builder base;
+  private final CircuitBreakerRegistry breakers;
+  private final GatewayProperties.Resilience policy;
+  private final JsonMapper json;
 
-  Downstreams(
+  public Downstreams(
       GatewayProperties properties,
       WebClient.Builder builder,
       CircuitBreakerRegistry breakers,
@@ -58,6 +65,10 @@ public class Downstreams implements DisposableBean {
     if (internal.hasToken()) {
       base.defaultHeader(InternalAccessProperties.HEADER, internal.token());
     }
+    this.base = base;
+    this.breakers = breakers;
+    this.policy = policy;
+    this.json = json;
     this.tokenizer =
         new TokenizerClient(
             base.clone().baseUrl(properties.tokenizerUrl().toString()).build(),
@@ -70,13 +81,27 @@ public class Downstreams implements DisposableBean {
     properties
         .models()
         .forEach(
-            (name, model) ->
-                inference.put(
-                    name,
-                    new InferenceClient(
-                        base.clone().baseUrl(model.inferenceUrl().toString()).build(),
-                        new Downstream("inference-service:" + name, breakers, policy),
-                        json)));
+            (name, model) -> {
+              // one instance retries itself; with several, a failure moves on to another at once
+              boolean several = model.staticReplicas().size() != 1;
+              inference.put(
+                  name,
+                  new ReplicaSet(
+                      name,
+                      properties.routing(),
+                      model.staticReplicas(),
+                      url -> replica(name, url, several)));
+            });
+  }
+
+  private Replica replica(String model, URI url, boolean several) {
+    String downstream = "inference-service:" + model + (several ? "@" + url.getAuthority() : "");
+    return new Replica(
+        url,
+        new InferenceClient(
+            base.clone().baseUrl(url.toString()).build(),
+            new Downstream(downstream, breakers, several ? policy.withoutRetries() : policy),
+            json));
   }
 
   public TokenizerClient tokenizer() {
@@ -87,13 +112,13 @@ public class Downstreams implements DisposableBean {
     return sessions;
   }
 
-  /** The inference client of a configured model. */
-  public InferenceClient inference(String model) {
-    InferenceClient client = inference.get(model);
-    if (client == null) {
-      throw new IllegalArgumentException("no inference client for model " + model);
+  /** The inference replicas of a configured model. */
+  public ReplicaSet inference(String model) {
+    ReplicaSet replicas = inference.get(model);
+    if (replicas == null) {
+      throw new IllegalArgumentException("no inference replicas for model " + model);
     }
-    return client;
+    return replicas;
   }
 
   @Override

@@ -105,6 +105,24 @@ public final class InferenceClient {
         http.get().uri("/v1/internal/model").retrieve().bodyToMono(ModelInfo.class), true);
   }
 
+  /**
+   * Whether it is ready for work: its readiness probe answers UP (a 404, a service without probes,
+   * counts as ready); not when it answers otherwise or not at all within {@code limit}.
+   */
+  public Mono<Boolean> ready(java.time.Duration limit) {
+    return http.get()
+        .uri("/actuator/health/readiness")
+        .exchangeToMono(
+            response ->
+                response
+                    .releaseBody()
+                    .thenReturn(
+                        response.statusCode().is2xxSuccessful()
+                            || response.statusCode().value() == 404))
+        .timeout(limit)
+        .onErrorReturn(false);
+  }
+
   public Downstream downstream() {
     return downstream;
   }

@@ -85,7 +85,8 @@ class CompletionHandler {
                                                     ids,
                                                     request.sampling(),
                                                     request.choices(),
-                                                    p.getT1().intValue() * request.choices()),
+                                                    p.getT1().intValue() * request.choices(),
+                                                    null),
                                                 echo(model, request, p.getT2()))))
                         .collectList()
                         .map(parts -> new Prepared(requestId, model, request, parts)));

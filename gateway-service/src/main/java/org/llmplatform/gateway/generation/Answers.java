@@ -8,6 +8,7 @@ import org.llmplatform.gateway.generation.Detokenization.ChoiceText;
 import org.llmplatform.gateway.generation.GenerationEvent.Finished;
 import org.llmplatform.gateway.observability.GatewayMetrics;
 import org.llmplatform.gateway.ratelimit.RateLimits;
+import org.llmplatform.gateway.routing.RouteKey;
 import org.springframework.stereotype.Component;
 import reactor.core.publisher.Flux;
 
@@ -43,7 +44,11 @@ public class Answers {
           var choices = new Choices(plan);
           Flux<ChoiceEvent> events =
               generation
-                  .generate(plan.model(), plan.promptIds(), plan.sampling(), plan.choices())
+                  .generate(
+                      plan.model(),
+                      new RouteKey(plan.sessionId(), plan.promptIds()),
+                      plan.sampling(),
+                      plan.choices())
                   .concatMapIterable(choices::next)
                   .takeUntil(choices::isLast);
           return metrics

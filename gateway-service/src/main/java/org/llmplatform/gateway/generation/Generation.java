@@ -4,14 +4,18 @@ import io.github.resilience4j.bulkhead.Bulkhead;
 import io.github.resilience4j.bulkhead.BulkheadConfig;
 import io.github.resilience4j.reactor.bulkhead.operator.BulkheadOperator;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 import org.llmplatform.api.inference.GenerateRequest;
 import org.llmplatform.gateway.GatewayProperties;
 import org.llmplatform.gateway.client.InferenceClient.GenerateEvent;
 import org.llmplatform.gateway.error.ApiException;
 import org.llmplatform.gateway.model.ServedModel;
+import org.llmplatform.gateway.routing.Replica;
+import org.llmplatform.gateway.routing.RouteKey;
 import org.springframework.stereotype.Component;
 import reactor.core.publisher.Flux;
 
@@ -53,10 +57,10 @@ public class Generation {
    * of {@code choices} choices (interleaved, told apart by their index), from one prefill.
    */
   public Flux<GenerateEvent> generate(
-      ServedModel model, List<Integer> promptIds, SamplingParams p, int choices) {
-    int room = model.contextLength() - promptIds.size();
+      ServedModel model, RouteKey key, SamplingParams p, int choices) {
+    int room = model.contextLength() - key.promptIds().size();
     var request =
-        GenerateRequest.builder(promptIds)
+        GenerateRequest.builder(key.promptIds())
             .maxNewTokens(p.maxTokens() == null ? room : p.maxTokens())
             .temperature(p.temperature())
             .topK(p.topK())
@@ -73,26 +77,58 @@ public class Generation {
             .constraint(p.output() == null ? null : p.output().constraint())
             .stream(true)
             .build();
-    return model
-        .inference()
-        .generate(request)
+    return Flux.defer(() -> onReplica(model, key, request, new ArrayList<>()))
         .onErrorMap(ApiException.class, e -> clientsField(e, p.output()))
-        .transformDeferred(BulkheadOperator.of(bulkhead))
-        // map, not handle: Reactor restores the tracing ThreadLocals around every handle() call,
-        // a cost paid per token
-        .map(
-            event -> {
-              if (event.error() != null) {
-                throw ApiException.unavailable(
-                    model.inference().downstream().name(),
-                    "generation failed: " + event.error(),
-                    null);
-              }
-              if ("error".equals(event.finishReason())) {
-                throw ApiException.unavailable(
-                    model.inference().downstream().name(), "generation failed", null);
-              }
-              return event;
-            });
+        .transformDeferred(BulkheadOperator.of(bulkhead));
+  }
+
+  /**
+   * The generation on the replica the routing picks; one that fails before its first event (down,
+   * draining, overloaded) hands the request to another, until each was tried once.
+   */
+  private Flux<GenerateEvent> onReplica(
+      ServedModel model, RouteKey key, GenerateRequest request, List<Replica> tried) {
+    return Flux.defer(
+        () -> {
+          Replica replica = model.inference().pick(key, tried);
+          if (replica == null) {
+            return Flux.error(
+                ApiException.unavailable(
+                    "inference-service:" + model.name(), "no replica is available", null));
+          }
+          tried.add(replica);
+          var started = new AtomicBoolean();
+          String name = replica.client().downstream().name();
+          return replica
+              .generate(request)
+              .doOnNext(event -> started.set(true))
+              // map, not handle: Reactor restores the tracing ThreadLocals around every handle()
+              // call, a cost paid per token
+              .map(event -> checked(event, name))
+              .onErrorResume(
+                  ApiException.class,
+                  e ->
+                      !started.get()
+                              && movesOn(e)
+                              && tried.size() < model.inference().replicas().size()
+                          ? onReplica(model, key, request, tried)
+                          : Flux.error(e));
+        });
+  }
+
+  /** Another replica may do what this one could not: it is down, draining or full. */
+  private static boolean movesOn(ApiException e) {
+    int status = e.status().value();
+    return status == 503 || status == 504 || status == 429;
+  }
+
+  private static GenerateEvent checked(GenerateEvent event, String downstream) {
+    if (event.error() != null) {
+      throw ApiException.unavailable(downstream, "generation failed: " + event.error(), null);
+    }
+    if ("error".equals(event.finishReason())) {
+      throw ApiException.unavailable(downstream, "generation failed", null);
+    }
+    return event;
   }
 }

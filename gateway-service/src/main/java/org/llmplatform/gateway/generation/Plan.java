@@ -15,6 +15,7 @@ import org.llmplatform.gateway.model.ServedModel;
  * @param choices how many choices to generate from the prompt ({@code n})
  * @param firstIndex the response index of this prompt's first choice (completions with several
  *     prompts number their choices prompt by prompt)
+ * @param sessionId the conversation's session, or null (routing keeps a session on one replica)
  */
 public record Plan(
     long startNanos,
@@ -23,7 +24,8 @@ public record Plan(
     List<Integer> promptIds,
     SamplingParams sampling,
     int choices,
-    int firstIndex) {
+    int firstIndex,
+    String sessionId) {
 
   public Plan {
     promptIds = List.copyOf(promptIds);

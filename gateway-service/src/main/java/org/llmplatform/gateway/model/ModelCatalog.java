@@ -11,9 +11,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.llmplatform.api.inference.ModelInfo;
 import org.llmplatform.gateway.GatewayProperties;
 import org.llmplatform.gateway.client.Downstreams;
-import org.llmplatform.gateway.client.InferenceClient;
 import org.llmplatform.gateway.client.TokenizerClient;
 import org.llmplatform.gateway.error.ApiException;
+import org.llmplatform.gateway.routing.ReplicaSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.DisposableBean;
@@ -49,10 +49,7 @@ public class ModelCatalog implements DisposableBean {
    * @param toolCallFormat the configured tool-call format, or null: the template's
    */
   private record Entry(
-      String tokenizerModel,
-      InferenceClient inference,
-      Mono<ModelInfo> info,
-      String toolCallFormat) {}
+      String tokenizerModel, ReplicaSet inference, Mono<ModelInfo> info, String toolCallFormat) {}
 
   /** Each tokenizer's tool-call format, as tokenizer-service read it off the chat template. */
   private final Map<String, String> templateToolCallFormats = new ConcurrentHashMap<>();
@@ -63,14 +60,13 @@ public class ModelCatalog implements DisposableBean {
         .models()
         .forEach(
             (name, model) -> {
-              InferenceClient inference = downstreams.inference(name);
+              ReplicaSet inference = downstreams.inference(name);
               models.put(
                   name,
                   new Entry(
                       model.tokenizerModel(),
                       inference,
-                      inference
-                          .model()
+                      Mono.defer(() -> inference.any().client().model())
                           .cache(info -> INFO_TTL, error -> Duration.ZERO, () -> Duration.ZERO),
                       model.toolCallFormat()));
               decoders.computeIfAbsent(model.tokenizerModel(), this::decoder);

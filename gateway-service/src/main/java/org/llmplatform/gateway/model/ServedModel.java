@@ -1,14 +1,14 @@
 package org.llmplatform.gateway.model;
 
 import org.llmplatform.api.inference.ModelInfo;
-import org.llmplatform.gateway.client.InferenceClient;
+import org.llmplatform.gateway.routing.ReplicaSet;
 
 /**
  * A model the gateway serves, with what it learned from its inference-service.
  *
  * @param name the public name ({@code model} in requests)
  * @param tokenizerModel the tokenizer-service model that tokenizes for it
- * @param inference the client of its inference-service
+ * @param inference its inference-service replicas
  * @param info its shape (context length, eos ids)
  * @param decoder its tokenizer's decode, in-process
  * @param toolCallFormat how it writes tool calls ({@code hermes}, {@code llama3-json}, {@code
@@ -17,7 +17,7 @@ import org.llmplatform.gateway.client.InferenceClient;
 public record ServedModel(
     String name,
     String tokenizerModel,
-    InferenceClient inference,
+    ReplicaSet inference,
     ModelInfo info,
     TokenDecoder decoder,
     String toolCallFormat) {

@@ -104,7 +104,7 @@ class InternalTokenHeaderTest {
     Duration limit = Duration.ofSeconds(10);
     downstreams.tokenizer().info("m").onErrorComplete().block(limit);
     downstreams.sessions().history("s1", "alpha", 100).onErrorComplete().block(limit);
-    downstreams.inference("m").model().onErrorComplete().block(limit);
+    downstreams.inference("m").any().client().model().onErrorComplete().block(limit);
   }
 
   private static Downstreams downstreams(InternalAccessProperties internal, int port) {

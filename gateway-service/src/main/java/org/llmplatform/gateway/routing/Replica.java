@@ -1,0 +1,72 @@
+package org.llmplatform.gateway.routing;
+
+import java.net.URI;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.llmplatform.api.inference.GenerateRequest;
+import org.llmplatform.gateway.client.InferenceClient;
+import org.llmplatform.gateway.client.InferenceClient.GenerateEvent;
+import reactor.core.publisher.Flux;
+
+/**
+ * One inference-service instance of a model: its client (with its own circuit breaker), the
+ * generations this gateway has in flight on it, and whether it said it is ready.
+ */
+public final class Replica {
+
+  private final URI url;
+  private final InferenceClient client;
+  private final AtomicInteger inFlight = new AtomicInteger();
+  private volatile boolean ready = true;
+
+  public Replica(URI url, InferenceClient client) {
+    this.url = url;
+    this.client = client;
+  }
+
+  public URI url() {
+    return url;
+  }
+
+  public InferenceClient client() {
+    return client;
+  }
+
+  /** Generations this gateway runs on it now. */
+  public int load() {
+    return inFlight.get();
+  }
+
+  /** Ready (its readiness probe answered UP, or it was never asked) and its breaker is closed. */
+  public boolean available() {
+    return ready && client.downstream().permitsCalls();
+  }
+
+  /** Records what its readiness probe said; returns what it said before. */
+  boolean markReady(boolean ready) {
+    boolean was = this.ready;
+    this.ready = ready;
+    return was;
+  }
+
+  /** A generation on this replica, counted in its load while it runs. */
+  public Flux<GenerateEvent> generate(GenerateRequest request) {
+    return Flux.defer(
+        () -> {
+          began();
+          return client.generate(request).doFinally(signal -> ended());
+        });
+  }
+
+  void began() {
+    inFlight.incrementAndGet();
+  }
+
+  void ended() {
+    inFlight.decrementAndGet();
+  }
+
+  @Override
+  public String toString() {
+    return url.toString();
+  }
+}
