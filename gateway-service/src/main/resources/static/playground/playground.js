@@ -187,7 +187,6 @@ async function send() {
       history.push(...added, {role: 'assistant', content: answer.content, ...calls(answer)});
     }
     status(answer.stopped ? 'Stopped.' : 'Done.');
-    await refreshSessions();
   } catch (error) {
     if (!$('prompt').value) {
       $('prompt').value = text;
@@ -197,6 +196,7 @@ async function send() {
     state.running = null;
     busy(false);
   }
+  refreshSessions(); // the list's order and titles; the next message need not wait for it
 }
 
 async function startSession(model, firstMessage) {

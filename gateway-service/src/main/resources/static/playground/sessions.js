@@ -32,7 +32,8 @@ export class SessionList {
     resume.textContent = title(session);
     const details = document.createElement('small');
     const updated = new Date(session.updated_at);
-    details.textContent = [session.model, updated.toLocaleString()].filter(Boolean).join(' · ');
+    const when = updated.toLocaleString([], {dateStyle: 'short', timeStyle: 'short'});
+    details.textContent = [session.model, when].filter(Boolean).join(' · ');
     resume.append(details);
     if (current) {
       resume.setAttribute('aria-current', 'true');
