@@ -55,6 +55,9 @@ final class Platform {
   final String limitedKey = "sk-e2e-limited-" + run;
   final String tokenLimitedKey = "sk-e2e-tokens-" + run;
 
+  /** The browser test's own tenant: its session list holds only the sessions it made. */
+  final String playgroundKey = "sk-e2e-playground-" + run;
+
   static synchronized Platform get() throws Exception {
     if (instance == null) {
       var platform = new Platform();
@@ -124,6 +127,7 @@ final class Platform {
     key(gatewayArgs, 1, betaKey, "beta-" + run, 100_000, 100_000_000);
     key(gatewayArgs, 2, limitedKey, "limited-" + run, 3, 100_000_000);
     key(gatewayArgs, 3, tokenLimitedKey, "tokens-" + run, 100_000, 10);
+    key(gatewayArgs, 4, playgroundKey, "playground-" + run, 100_000, 100_000_000);
     gateway = ServiceProcess.gateway("gateway", jar("gateway-service"), gatewayArgs, logs);
   }
 
