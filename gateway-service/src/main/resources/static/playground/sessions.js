@@ -1,5 +1,6 @@
 // The list of the caller's sessions: each one resumed by its title, deleted in two presses
-// (Delete, then Sure?) so that one stray key press cannot lose a conversation.
+// (Delete, then Sure?) so that one stray key press cannot lose a conversation. The list is drawn
+// anew after each turn: a Delete pressed once and the focus stay where they were.
 
 const CONFIRM_FOR_MS = 4000;
 
@@ -11,6 +12,7 @@ export function title(session) {
 export class SessionList {
   #list;
   #actions;
+  #armed = null; // {id, timer}: the session whose Delete was pressed once
 
   /** `actions`: {resume(session), remove(session)}. */
   constructor(list, actions) {
@@ -19,8 +21,13 @@ export class SessionList {
   }
 
   show(sessions, currentId) {
+    const focused = document.activeElement?.closest('#session-list li') ? document.activeElement : null;
+    const focus = focused && {id: focused.closest('li').dataset.sessionId, button: focused.className.split(' ')[0]};
     const newest = [...sessions].sort((a, b) => (b.updated_at ?? '').localeCompare(a.updated_at ?? ''));
     this.#list.replaceChildren(...newest.map(session => this.#item(session, session.id === currentId)));
+    if (focus) {
+      this.#list.querySelector(`li[data-session-id="${CSS.escape(focus.id)}"] .${focus.button}`)?.focus();
+    }
   }
 
   #item(session, current) {
@@ -43,24 +50,30 @@ export class SessionList {
     const remove = document.createElement('button');
     remove.type = 'button';
     remove.className = 'delete';
-    remove.textContent = 'Delete';
     remove.setAttribute('aria-label', `Delete ${title(session)}`);
-    let armed = null;
+    showArmed(remove, this.#armed?.id === session.id);
     remove.addEventListener('click', () => {
-      if (armed === null) {
-        remove.textContent = 'Sure?';
-        remove.classList.add('armed');
-        armed = setTimeout(() => {
-          armed = null;
-          remove.textContent = 'Delete';
-          remove.classList.remove('armed');
+      if (this.#armed?.id !== session.id) {
+        clearTimeout(this.#armed?.timer);
+        this.#list.querySelectorAll('.delete.armed').forEach(other => showArmed(other, false));
+        const timer = setTimeout(() => {
+          this.#armed = null;
+          this.#list.querySelectorAll('.delete.armed').forEach(other => showArmed(other, false));
         }, CONFIRM_FOR_MS);
+        this.#armed = {id: session.id, timer};
+        showArmed(remove, true);
         return;
       }
-      clearTimeout(armed);
+      clearTimeout(this.#armed.timer);
+      this.#armed = null;
       this.#actions.remove(session);
     });
     item.append(resume, remove);
     return item;
   }
+}
+
+function showArmed(button, armed) {
+  button.textContent = armed ? 'Sure?' : 'Delete';
+  button.classList.toggle('armed', armed);
 }
