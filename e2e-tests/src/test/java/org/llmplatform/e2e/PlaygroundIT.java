@@ -209,6 +209,65 @@ class PlaygroundIT {
   }
 
   @Test
+  void aJsonSchemaShapesTheAnswerAndToolCallsGetTheirResults() throws Exception {
+    assumeTrue(
+        platform.hasStories(),
+        "stories260K is not in ../shared/models (the suite's model with a tool-call format)");
+    page.enterKey(platform.playgroundKey);
+    page.chooseModel(Platform.STORIES);
+    page.set("temperature", "0");
+    page.set(
+        "max-tokens", "320"); // the grammar allows up to 24 bytes of white space between tokens
+    page.choose("response-format", "json_schema");
+    page.set(
+        "json-schema",
+        "{\"name\":\"pick\",\"schema\":{\"type\":\"object\",\"properties\":"
+            + "{\"color\":{\"enum\":[\"red\",\"blue\"]}},\"required\":[\"color\"],"
+            + "\"additionalProperties\":false}}");
+
+    page.send("Pick a color");
+    assertThat(page.awaitAnswer()).isEqualTo("done");
+    assertThat(page.lastAnswerFigures().text()).as(page.lastAnswerText()).endsWith("stop");
+    JsonNode picked = Http.json(page.lastAnswerText());
+    assertThat(picked.propertyNames()).containsExactly("color");
+    assertThat(picked.path("color").asString()).isIn("red", "blue");
+
+    page.newConversation();
+    page.choose("response-format", "text");
+    page.set(
+        "tools",
+        "[{\"type\":\"function\",\"function\":{\"name\":\"get_weather\",\"parameters\":"
+            + "{\"type\":\"object\",\"properties\":{\"city\":{\"enum\":[\"Paris\",\"Oslo\"]}},"
+            + "\"required\":[\"city\"]}}}]");
+    page.choose("tool-choice", "required");
+    page.send("What is the weather?");
+    assertThat(page.awaitAnswer()).isEqualTo("done");
+    List<String> calls = page.lastToolCalls();
+    assertThat(calls).isNotEmpty().allMatch(call -> call.startsWith("get_weather({"));
+    page.typeToolResults("sunny, 21 C");
+    page.send("Thanks");
+    assertThat(page.awaitAnswer()).isEqualTo("done");
+
+    JsonNode stored = sessionMessages(page.awaitCurrentSession()).json().path("messages");
+    var roles = new ArrayList<String>();
+    stored.forEach(m -> roles.add(m.path("role").asString()));
+    var expected = new ArrayList<>(List.of("user", "assistant"));
+    calls.forEach(call -> expected.add("tool"));
+    expected.addAll(List.of("user", "assistant"));
+    assertThat(roles).isEqualTo(expected);
+    for (int i = 0; i < calls.size(); i++) {
+      JsonNode call = stored.get(1).path("tool_calls").get(i);
+      JsonNode result = stored.get(2 + i);
+      assertThat(call.at("/function/name").asString()).isEqualTo("get_weather");
+      assertThat(Http.json(call.at("/function/arguments").asString()).path("city").asString())
+          .isIn("Paris", "Oslo");
+      assertThat(result.path("tool_call_id").asString()).isEqualTo(call.path("id").asString());
+      assertThat(result.path("content").asString()).isEqualTo("sunny, 21 C");
+    }
+    page.screenshot("tools");
+  }
+
+  @Test
   void onAPhoneThePageFitsTheScreen() throws Exception {
     page.resize(PlaygroundPage.PHONE);
     page.reload(); // the page folds its panels away when it starts on a narrow screen

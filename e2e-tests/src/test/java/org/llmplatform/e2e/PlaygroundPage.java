@@ -13,6 +13,7 @@ import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.Keys;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
@@ -20,7 +21,6 @@ import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.logging.LogEntry;
 import org.openqa.selenium.logging.LogType;
 import org.openqa.selenium.logging.LoggingPreferences;
-import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.Select;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
@@ -79,7 +79,11 @@ final class PlaygroundPage implements AutoCloseable {
     this.driver = driver;
     this.url = url;
     this.screenshots = screenshots;
-    this.wait = new WebDriverWait(driver, ANSWER_TIMEOUT, Duration.ofMillis(20));
+    // the session list is drawn anew after each turn: an element found before may be gone
+    this.wait =
+        (WebDriverWait)
+            new WebDriverWait(driver, ANSWER_TIMEOUT, Duration.ofMillis(20))
+                .ignoring(StaleElementReferenceException.class);
   }
 
   /** Starts the browser on the gateway's page. */
@@ -161,6 +165,27 @@ final class PlaygroundPage implements AutoCloseable {
 
   void chooseModel(String model) {
     new Select(byId("model")).selectByValue(model);
+  }
+
+  /** Picks an option of a settings list (response-format, tool-choice) by its value. */
+  void choose(String field, String value) {
+    new Select(byId(field)).selectByValue(value);
+  }
+
+  /** The tool calls shown under the last answer, as {@code name(arguments)}. */
+  List<String> lastToolCalls() {
+    return driver
+        .findElements(By.cssSelector("#messages article.assistant:last-of-type .tool-calls > li"))
+        .stream()
+        .map(li -> (String) script("return arguments[0].firstChild.textContent", li))
+        .toList();
+  }
+
+  /** Types a result into the field of each of the last answer's tool calls. */
+  void typeToolResults(String result) {
+    driver
+        .findElements(By.cssSelector("#messages article:last-of-type .tool-result"))
+        .forEach(field -> field.sendKeys(result));
   }
 
   /** Replaces a settings field's value (by its id: temperature, max-tokens, system-prompt…). */
@@ -276,9 +301,10 @@ final class PlaygroundPage implements AutoCloseable {
 
   /** The session the page has open (the one marked current in the list), or null. */
   String currentSessionId() {
-    List<WebElement> current =
-        driver.findElements(By.cssSelector("#session-list li:has(.resume[aria-current])"));
-    return current.isEmpty() ? null : current.getFirst().getDomAttribute("data-session-id");
+    return (String)
+        script(
+            "const b = document.querySelector('#session-list .resume[aria-current]');"
+                + " return b ? b.closest('li').dataset.sessionId : null;");
   }
 
   /** Waits until the list marks a session as the open one; returns its id. */
@@ -287,14 +313,16 @@ final class PlaygroundPage implements AutoCloseable {
   }
 
   /** The session list's ids, as shown (newest first). */
+  @SuppressWarnings("unchecked")
   List<String> sessionIds() {
-    return driver.findElements(By.cssSelector("#session-list li")).stream()
-        .map(li -> li.getDomAttribute("data-session-id"))
-        .toList();
+    return (List<String>)
+        script(
+            "return [...document.querySelectorAll('#session-list li')]"
+                + ".map(li => li.dataset.sessionId)");
   }
 
   String sessionTitle(String id) {
-    return sessionItem(id).findElement(By.cssSelector(".resume")).getText();
+    return wait.until(d -> sessionButton(id, "resume").getText());
   }
 
   /** Alt+N: a new conversation. */
@@ -303,16 +331,27 @@ final class PlaygroundPage implements AutoCloseable {
   }
 
   void resume(String sessionId) {
-    sessionItem(sessionId).findElement(By.cssSelector(".resume")).click();
+    wait.until(
+        d -> {
+          sessionButton(sessionId, "resume").click();
+          return true;
+        });
     wait.until(d -> status().startsWith("Resumed"));
   }
 
   /** Delete, then Sure?: the two presses the page asks for. */
   void delete(String sessionId) {
-    WebElement delete = sessionItem(sessionId).findElement(By.cssSelector(".delete"));
-    delete.click();
-    wait.until(ExpectedConditions.textToBePresentInElement(delete, "Sure?"));
-    delete.click();
+    wait.until(
+        d -> {
+          sessionButton(sessionId, "delete").click();
+          return true;
+        });
+    wait.until(d -> "Sure?".equals(sessionButton(sessionId, "delete").getText()));
+    wait.until(
+        d -> {
+          sessionButton(sessionId, "delete").click();
+          return true;
+        });
     wait.until(d -> !sessionIds().contains(sessionId));
   }
 
@@ -356,8 +395,9 @@ final class PlaygroundPage implements AutoCloseable {
         .toList();
   }
 
-  private WebElement sessionItem(String id) {
-    return driver.findElement(By.cssSelector("#session-list li[data-session-id='" + id + "']"));
+  private WebElement sessionButton(String id, String button) {
+    return driver.findElement(
+        By.cssSelector("#session-list li[data-session-id='" + id + "'] ." + button));
   }
 
   private WebElement byId(String id) {
