@@ -22,7 +22,7 @@ public final class Grammar {
     this.liveness = new PropertyLiveness[rules.length];
     for (int r = 0; r < rules.length; r++) {
       if (properties[r] != null) {
-        liveness[r] = PropertyLiveness.of(rules[r]);
+        liveness[r] = PropertyLiveness.of(rules[r], properties[r].required());
       }
     }
   }
@@ -35,7 +35,9 @@ public final class Grammar {
   /** A grammar from its rules and, per rule, a length bound or null, a property set or null. */
   public static Grammar of(List<Dfa> rules, LengthBound[] bounds, PropertySet[] properties) {
     return new Grammar(
-        GrammarChecks.productive(rules.toArray(new Dfa[0])), bounds.clone(), properties.clone());
+        GrammarChecks.productive(rules.toArray(new Dfa[0]), properties),
+        bounds.clone(),
+        properties.clone());
   }
 
   Dfa rule(int index) {
@@ -73,7 +75,7 @@ public final class Grammar {
 
   /** True when no sentence at all matches the grammar. */
   public boolean isEmpty() {
-    return rules[0].isEmpty();
+    return rules[0].isEmpty() || (liveness[0] != null && !liveness[0].completes());
   }
 
   /** True when {@code text} is a whole sentence of the grammar. */

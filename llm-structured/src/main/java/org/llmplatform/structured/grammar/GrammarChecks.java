@@ -8,15 +8,26 @@ import org.llmplatform.structured.automaton.Dfa;
 public final class GrammarChecks {
   private GrammarChecks() {}
 
-  /** The rules without calls of rules that can never complete (fixpoint), trimmed. */
-  static Dfa[] productive(Dfa[] rules) {
+  /**
+   * The rules without calls of rules that can never complete (fixpoint), trimmed. An object rule
+   * (one with a {@link PropertySet}) whose required keys cannot all be reached from its start can
+   * never complete either, however its automaton looks: its required bits are checked at run time.
+   */
+  static Dfa[] productive(Dfa[] rules, PropertySet[] properties) {
     Dfa[] current = rules.clone();
+    Dfa[] checked = new Dfa[current.length]; // the automaton whose required keys were last checked
+    boolean[] completes = new boolean[current.length];
     boolean changed = true;
     while (changed) {
       changed = false;
       boolean[] productive = new boolean[current.length];
       for (int i = 0; i < current.length; i++) {
-        productive[i] = !current[i].isEmpty();
+        long required = properties[i] == null ? 0 : properties[i].required();
+        if (required != 0 && checked[i] != current[i]) {
+          completes[i] = PropertyLiveness.of(current[i], required).completes();
+          checked[i] = current[i];
+        }
+        productive[i] = !current[i].isEmpty() && (required == 0 || completes[i]);
       }
       for (int i = 0; i < current.length; i++) {
         if (current[i].lexical()) {
@@ -25,8 +36,13 @@ public final class GrammarChecks {
         Dfa d = current[i].withProductiveCalls(r -> productive[r]);
         if (d.stateCount() != current[i].stateCount() || d.isEmpty() != current[i].isEmpty()) {
           changed = true;
+          current[i] = d;
+        } else if (checked[i] == current[i]) {
+          checked[i] = d; // the same automaton, trimmed alike: its check holds
+          current[i] = d;
+        } else {
+          current[i] = d;
         }
-        current[i] = d;
       }
     }
     return current;

@@ -7,20 +7,27 @@ import org.llmplatform.structured.automaton.Dfa;
  * (by bytes and calls, which return to their targets), and whether it can reach the end without
  * one, so that a state is refused once every key it can go on to was seen. Else {@code
  * {"name":"x","n} or a comma after the last key passed the mask and nothing could follow when
- * {@code additionalProperties} is false: the seen bit is only checked at a key's end.
+ * {@code additionalProperties} is false: the seen bit is only checked at a key's end. A state is
+ * refused too when a required key not yet seen can no longer be reached from it (its value's rule
+ * can never complete): else {@code {} passed the mask and the object could not be closed.
  */
 final class PropertyLiveness {
   private final long[] keys; // [states] key tags reachable, up to the first tagged state
+  private final long[] later; // [states] key tags reachable by any path
   private final boolean[] free; // [states] a way to acceptance or '}' that passes no key tag
+  private final long required;
 
-  private PropertyLiveness(long[] keys, boolean[] free) {
+  private PropertyLiveness(long[] keys, long[] later, boolean[] free, long required) {
     this.keys = keys;
+    this.later = later;
     this.free = free;
+    this.required = required;
   }
 
-  static PropertyLiveness of(Dfa d) {
+  static PropertyLiveness of(Dfa d, long required) {
     int n = d.stateCount();
     long[] keys = new long[n];
+    long[] later = new long[n];
     boolean[] free = new boolean[n];
     for (int s = 0; s < n; s++) {
       free[s] = d.accepting(s) || d.tag(s) == PropertySet.CLOSE;
@@ -30,6 +37,7 @@ final class PropertyLiveness {
       changed = false;
       for (int s = n - 1; s >= 0; s--) { // successors mostly come later: one or two passes
         long k = keys[s];
+        long l = later[s];
         boolean f = free[s];
         for (int b = 0; b < 256; b++) {
           int t = d.step(s, b);
@@ -37,8 +45,10 @@ final class PropertyLiveness {
             continue;
           }
           int tag = d.tag(t);
+          l |= later[t];
           if (tag >= 0 && tag < PropertySet.MAX_PROPERTIES) {
             k |= 1L << tag;
+            l |= 1L << tag;
           } else {
             k |= keys[t];
             f |= free[t];
@@ -47,20 +57,30 @@ final class PropertyLiveness {
         int[] calls = d.calls(s); // (rule, target) pairs: a call returns to its target
         for (int i = 1; i < calls.length; i += 2) {
           k |= keys[calls[i]];
+          l |= later[calls[i]];
           f |= free[calls[i]];
         }
-        if (k != keys[s] || f != free[s]) {
+        if (k != keys[s] || l != later[s] || f != free[s]) {
           keys[s] = k;
+          later[s] = l;
           free[s] = f;
           changed = true;
         }
       }
     }
-    return new PropertyLiveness(keys, free);
+    return new PropertyLiveness(keys, later, free, required);
   }
 
-  /** False when from {@code state} only keys already in {@code seen} can follow: a dead end. */
+  /**
+   * False when from {@code state} only keys already in {@code seen} can follow, or a required key
+   * not in {@code seen} can no longer come: a dead end.
+   */
   boolean live(int state, long seen) {
-    return free[state] || (keys[state] & ~seen) != 0;
+    return (required & ~seen & ~later[state]) == 0 && (free[state] || (keys[state] & ~seen) != 0);
+  }
+
+  /** False when the rule cannot complete at all: a required key is out of reach from its start. */
+  boolean completes() {
+    return live(0, 0);
   }
 }

@@ -361,7 +361,8 @@ public final class SchemaCompiler {
     return anyValue;
   }
 
-  private int emptyRule() {
+  /** The rule of the {@code false} schema: no value. */
+  int emptyRule() {
     if (empty < 0) {
       empty = builder.reserve();
       Nfa n = new Nfa();

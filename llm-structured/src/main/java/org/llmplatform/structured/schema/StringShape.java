@@ -35,6 +35,9 @@ final class StringShape {
     String format = s.has("format") ? Formats.regex(s.get("format").asString()) : null;
     int min = s.path("minLength").asInt(0);
     int max = s.has("maxLength") ? s.get("maxLength").asInt() : -1;
+    if (max >= 0 && min > max) {
+      return c.emptyRule(); // no string has such a length: the counted rule would dead-end
+    }
     if (patterns.isEmpty() && format == null) {
       return min == 0 && max < 0
           ? Lexemes.plainString(c.builder())

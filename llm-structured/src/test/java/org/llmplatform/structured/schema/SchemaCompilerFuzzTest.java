@@ -24,7 +24,9 @@ import org.llmplatform.structured.automaton.AutomatonTooLargeException;
 import org.llmplatform.structured.grammar.Grammar;
 import org.llmplatform.structured.regex.RegexUnsupportedException;
 import org.llmplatform.structured.vocab.Vocabulary;
+import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.exc.JsonNodeException;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.JsonNodeFactory;
@@ -47,7 +49,9 @@ import tools.jackson.databind.node.ObjectNode;
  */
 class SchemaCompilerFuzzTest {
 
-  private static final JsonMapper JSON = JsonMapper.builder().build();
+  // numbers as BigDecimal: JSON has no range, and 1312E310 read as a double is infinite (no type)
+  private static final JsonMapper JSON =
+      JsonMapper.builder().enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS).build();
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
   private static final SchemaRegistry VALIDATORS =
       SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_2020_12);
@@ -58,10 +62,12 @@ class SchemaCompilerFuzzTest {
   private static final String FOUND = "fuzz/schema-compiler";
 
   private static final String[] NAMES = {"a", "b", "name", "x y", "é", "\"q", "", "$ref"};
+  // \d \w \s are left out: the engine reads them as Python's re does (Unicode, for MaskBench),
+  // networknt as ECMA-262 and Java do (ASCII): a difference of dialect, not of enforcement
   private static final String[] PATTERNS = {
     "^[a-z]+$",
     "a|b",
-    "\\d{2,3}",
+    "[0-9]{2,3}",
     "(",
     "[^\"]*",
     ".*",
@@ -71,7 +77,7 @@ class SchemaCompilerFuzzTest {
     "a{2,1}",
     "[z-a]",
     "^(ab)*$",
-    "\\w+@\\w+",
+    "[a-z_]+@[a-z]+",
     "[\\u0000-\\u001f]"
   };
   private static final String[] FORMATS = {
@@ -154,10 +160,21 @@ class SchemaCompilerFuzzTest {
       if (!decoder.run(0.3, 4000, () -> false)) {
         continue; // not finished within the steps: nothing to validate
       }
-      JsonNode instance = JSON.readTree(decoder.text());
-      assertThat(validator.validate(instance))
-          .as("output %s of schema %s", decoder.text(), schema)
-          .isEmpty();
+      JsonNode instance;
+      try {
+        instance = JSON.readTree(decoder.text());
+      } catch (NumberFormatException beyondBigDecimal) {
+        continue; // valid JSON (numbers have no range) with an exponent past BigDecimal's scale
+      }
+      List<?> errors;
+      try {
+        errors = validator.validate(instance);
+      } catch (StackOverflowError selfReference) {
+        continue; // networknt recurses forever on a $defs entry that refers to itself
+      } catch (JsonNodeException hugeNumber) {
+        continue; // networknt converts a bound's operand to a long: 5.3E+90178 is out of range
+      }
+      assertThat(errors).as("output %s of schema %s", decoder.text(), schema).isEmpty();
       validated++;
     }
     return validated;

@@ -135,6 +135,37 @@ class SchemaKeywordsTest {
     assertThat(g("{'allOf':[{'const':1},{'const':2}]}").isEmpty()).isTrue();
   }
 
+  /**
+   * Found by SchemaCompilerFuzzTest (seed 4110): a required property no value can satisfy left the
+   * grammar non-empty, and a decoder that wrote "{" met a dead end.
+   */
+  @Test
+  void aRequiredPropertyWithoutAnyValueMakesTheObjectImpossible() {
+    assertThat(g("{'type':'object','properties':{'name':false},'required':['name']}").isEmpty())
+        .isTrue();
+    assertThat(
+            g("{'type':'object','properties':{'name':{'type':'object','not':{}}},"
+                    + "'required':['name']}")
+                .isEmpty())
+        .isTrue();
+    assertThat(
+            g("{'type':'array','items':{'type':'object','properties':{'n':false},"
+                    + "'required':['n']}}")
+                .isEmpty())
+        .isFalse(); // the empty array is left
+    Grammar optional =
+        g("{'type':'object','properties':{'a':{'type':'integer'},'name':false},'required':['a']}");
+    accepts(optional, "{\"a\": 1}");
+    rejects(optional, "{\"name\": 1, \"a\": 1}", "{}");
+    // seed 4380: a length no string has, counted at run time, dead-ended the same way
+    assertThat(g("{'type':'string','minLength':4,'maxLength':1}").isEmpty()).isTrue();
+    assertThat(
+            g("{'type':'object','properties':{'b':{'type':'string','minLength':4,'maxLength':1}},"
+                    + "'required':['b']}")
+                .isEmpty())
+        .isTrue();
+  }
+
   @Test
   void notWithAnExactPositiveForm() {
     Grammar notString = g("{'not':{'type':'string'}}");
