@@ -1,9 +1,12 @@
 package org.llmplatform.session.store;
 
+import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.StatefulConnection;
+import io.lettuce.core.api.async.RedisScriptingAsyncCommands;
+import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.codec.StringCodec;
 import java.util.List;
 import java.util.function.Supplier;
@@ -14,7 +17,9 @@ import reactor.core.scheduler.Schedulers;
  * Runs the Lua scripts through Lettuce's asynchronous API on one connection of its own, opened from
  * the client that Spring Boot built from {@code spring.data.redis.*} (URL, password, TLS, Sentinel,
  * timeouts, the fail-fast options of {@link RedisClientTuning}): EVALSHA, and EVAL when Redis
- * answers NOSCRIPT (first use, after a restart or a {@code SCRIPT FLUSH}).
+ * answers NOSCRIPT (first use, after a restart or a {@code SCRIPT FLUSH}). On a Redis Cluster
+ * ({@code spring.data.redis.cluster.*}) Lettuce sends each script to the node of its keys' slot: a
+ * script's keys all carry the session owner's hash tag, so they share one slot.
  *
  * <p>Why not {@code ReactiveStringRedisTemplate}: for every command it opens and closes a
  * connection wrapper ({@code usingWhen}), converts keys and arguments through {@code ByteBuffer}s
@@ -37,16 +42,19 @@ final class ScriptRunner implements AutoCloseable {
    */
   record Call(LuaScript script, String[] keys, String... args) {}
 
-  /** A connection and the client it was opened from. */
-  private record Open(RedisClient client, StatefulRedisConnection<String, String> connection) {}
+  /** A connection, its scripting commands and the client it was opened from. */
+  private record Open(
+      AbstractRedisClient client,
+      StatefulConnection<String, String> connection,
+      RedisScriptingAsyncCommands<String, String> commands) {}
 
-  private final Supplier<RedisClient> client;
+  private final Supplier<AbstractRedisClient> client;
   private volatile Open open;
 
   /**
    * @param client Spring's current Lettuce client (read on every call: a field read)
    */
-  ScriptRunner(Supplier<RedisClient> client) {
+  ScriptRunner(Supplier<AbstractRedisClient> client) {
     this.client = client;
   }
 
@@ -58,38 +66,46 @@ final class ScriptRunner implements AutoCloseable {
           .subscribeOn(Schedulers.boundedElastic())
           .flatMap(connection -> run(connection, call));
     }
-    return run(current.connection(), call);
+    return run(current.commands(), call);
   }
 
   private static Mono<List<Object>> run(
-      StatefulRedisConnection<String, String> connection, Call call) {
+      RedisScriptingAsyncCommands<String, String> commands, Call call) {
     return Mono.<List<Object>>fromCompletionStage(
             () ->
-                connection
-                    .async()
-                    .evalsha(
-                        call.script().sha1(), ScriptOutputType.MULTI, call.keys(), call.args()))
+                commands.evalsha(
+                    call.script().sha1(), ScriptOutputType.MULTI, call.keys(), call.args()))
         .onErrorResume(
             RedisNoScriptException.class,
             unknown ->
                 Mono.fromCompletionStage(
                     () ->
-                        connection
-                            .async()
-                            .eval(
-                                call.script().source(),
-                                ScriptOutputType.MULTI,
-                                call.keys(),
-                                call.args())));
+                        commands.eval(
+                            call.script().source(),
+                            ScriptOutputType.MULTI,
+                            call.keys(),
+                            call.args())));
   }
 
-  private synchronized StatefulRedisConnection<String, String> connect() {
-    RedisClient current = client.get();
+  private synchronized RedisScriptingAsyncCommands<String, String> connect() {
+    AbstractRedisClient current = client.get();
     if (open == null || open.client() != current) {
       close();
-      open = new Open(current, current.connect(StringCodec.UTF8));
+      open =
+          switch (current) {
+            case RedisClusterClient cluster -> {
+              var connection = cluster.connect(StringCodec.UTF8);
+              yield new Open(current, connection, connection.async());
+            }
+            case RedisClient single -> {
+              var connection = single.connect(StringCodec.UTF8);
+              yield new Open(current, connection, connection.async());
+            }
+            default ->
+                throw new IllegalStateException("unknown Redis client " + current.getClass());
+          };
     }
-    return open.connection();
+    return open.commands();
   }
 
   @Override

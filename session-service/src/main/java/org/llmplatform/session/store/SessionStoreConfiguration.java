@@ -1,6 +1,5 @@
 package org.llmplatform.session.store;
 
-import io.lettuce.core.RedisClient;
 import java.time.Clock;
 import org.llmplatform.session.SessionProperties;
 import org.slf4j.Logger;
@@ -29,7 +28,7 @@ class SessionStoreConfiguration {
             log.info("Session store: Redis (keys under '{}')", properties.keyPrefix());
             LettuceConnectionFactory factory = redis.getObject();
             yield new RedisSessionStorage(
-                new ScriptRunner(() -> client(factory)),
+                new ScriptRunner(factory::getRequiredNativeClient),
                 new SessionScripts(json, properties.keyPrefix(), properties.ttl()),
                 clock);
           }
@@ -41,15 +40,5 @@ class SessionStoreConfiguration {
           }
         };
     return new SessionStore(storage, properties, clock);
-  }
-
-  /** The Lettuce client Spring Boot built from {@code spring.data.redis.*}. */
-  private static RedisClient client(LettuceConnectionFactory factory) {
-    if (factory.getRequiredNativeClient() instanceof RedisClient client) {
-      return client;
-    }
-    throw new IllegalStateException(
-        "Redis Cluster is not supported (spring.data.redis.cluster.*): use a single Redis or"
-            + " Sentinel");
   }
 }
