@@ -350,6 +350,22 @@ class HelmChartTest {
   }
 
   @Test
+  void theGrafanaDashboardIsAConfigMapForGrafanasSidecarWhenAskedFor() throws Exception {
+    assertThat(render().names("ConfigMap")).doesNotContain(PREFIX + "dashboard");
+
+    Rendered out = render("dashboard.yaml");
+    Map<String, Object> configMap = out.one("ConfigMap", PREFIX + "dashboard");
+    assertThat(YamlPath.get(configMap, "metadata.labels.grafana_dashboard")).isEqualTo("1");
+    assertThat(YamlPath.get(configMap, "metadata.annotations.grafana_folder")).isEqualTo("LLM");
+    String json = (String) YamlPath.get(configMap, "data.[llm-platform.json]");
+    assertThat(json)
+        .isEqualTo(java.nio.file.Files.readString(GrafanaDashboard.FILE).stripTrailing());
+    assertThat(GrafanaDashboard.parse(json).queries()).isNotEmpty();
+    assertThat(out.names("ServiceMonitor"))
+        .containsExactlyInAnyOrder(PREFIX.substring(0, PREFIX.length() - 1), PREFIX + "gateway");
+  }
+
+  @Test
   void aValueOfTheWrongTypeFailsWithAClearMessage() {
     assertThatThrownBy(() -> render("wrong-type.yaml"))
         .hasMessageContaining("replicas")

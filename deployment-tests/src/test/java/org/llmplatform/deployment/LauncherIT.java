@@ -26,9 +26,10 @@ import org.junit.jupiter.api.TestMethodOrder;
 /**
  * The README's first command: {@code ./llm up} brings the platform up on the default model, a chat
  * request through the gateway streams an answer, the internal services refuse calls without the
- * launcher's internal token, {@code ./llm down} leaves no process behind. Runs after the services
- * are packaged (failsafe, integration-test phase), on the fixed ports 8080–8083 and 9080 (the
- * gateway's actuator).
+ * launcher's internal token, every metric the chart's Grafana dashboard queries is one the running
+ * services export, {@code ./llm down} leaves no process behind. Runs after the services are
+ * packaged (failsafe, integration-test phase), on the fixed ports 8080–8083 and 9080 (the gateway's
+ * actuator).
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class LauncherIT {
@@ -118,6 +119,25 @@ class LauncherIT {
     assertThat(get("http://127.0.0.1:9080/actuator/prometheus", null).statusCode()).isEqualTo(200);
     // the public port serves no actuator, and nothing but the API docs without an API key
     assertThat(get("http://127.0.0.1:8080/actuator/prometheus", null).statusCode()).isEqualTo(401);
+  }
+
+  @Test
+  @Order(3)
+  void everyMetricTheGrafanaDashboardQueriesIsOneTheServicesExport() throws Exception {
+    // an error answer, so that the gateway's error counter exists (the chat above made the rest)
+    assertThat(get("http://127.0.0.1:8080/v1/models", null).statusCode()).isEqualTo(401);
+    var exported = new java.util.TreeSet<String>();
+    // the gateway's management port and inference-service: tokenizer- and session-service have no
+    // Prometheus registry (their /actuator/prometheus is 404)
+    for (int port : List.of(9080, 8082)) {
+      HttpResponse<String> metrics = get("http://127.0.0.1:" + port + "/actuator/prometheus", null);
+      assertThat(metrics.statusCode()).as("port %d", port).isEqualTo(200);
+      exported.addAll(GrafanaDashboard.exposed(metrics.body()));
+    }
+
+    assertThat(exported)
+        .as("metrics the services export")
+        .containsAll(GrafanaDashboard.load().metricNames());
   }
 
   @Test
