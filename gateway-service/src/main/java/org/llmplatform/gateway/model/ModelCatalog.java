@@ -166,7 +166,10 @@ public class ModelCatalog implements DisposableBean {
             json -> {
               try {
                 TokenDecoder decoder =
-                    TokenDecoder.load(json.getT1(), json.getT2().cleanUpTokenizationSpaces());
+                    TokenDecoder.load(
+                        json.getT1(),
+                        json.getT2().cleanUpTokenizationSpaces(),
+                        json.getT2().vocabSize());
                 loaded.put(tokenizerModel, decoder);
                 if (json.getT2().toolCallFormat() != null) {
                   templateToolCallFormats.put(tokenizerModel, json.getT2().toolCallFormat());

@@ -5,6 +5,7 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntPredicate;
 import org.llmplatform.api.tokenizer.StreamingDetokenizer;
 
 /**
@@ -18,6 +19,7 @@ public final class TokenDecoder implements AutoCloseable {
 
   private final HuggingFaceTokenizer tokenizer;
   private final boolean cleansUpSpaces;
+  private IntPredicate byteFallback = id -> false;
 
   private TokenDecoder(HuggingFaceTokenizer tokenizer, boolean cleansUpSpaces) {
     this.tokenizer = tokenizer;
@@ -28,11 +30,17 @@ public final class TokenDecoder implements AutoCloseable {
    * Loads a {@code tokenizer.json} (parsing it is CPU and native work: call it off the event loop).
    *
    * @param cleansUpSpaces the tokenizer's {@code clean_up_tokenization_spaces}
+   * @param vocabSize the tokenizer's ids: each is decoded once here, to find the byte tokens a
+   *     stream holds back (see {@link StreamingDetokenizer#byteFallbackIds})
    */
-  public static TokenDecoder load(byte[] tokenizerJson, boolean cleansUpSpaces) throws IOException {
-    return new TokenDecoder(
-        HuggingFaceTokenizer.newInstance(new ByteArrayInputStream(tokenizerJson), Map.of()),
-        cleansUpSpaces);
+  public static TokenDecoder load(byte[] tokenizerJson, boolean cleansUpSpaces, int vocabSize)
+      throws IOException {
+    TokenDecoder decoder =
+        new TokenDecoder(
+            HuggingFaceTokenizer.newInstance(new ByteArrayInputStream(tokenizerJson), Map.of()),
+            cleansUpSpaces);
+    decoder.byteFallback = StreamingDetokenizer.byteFallbackIds(decoder::decode, vocabSize);
+    return decoder;
   }
 
   /** The one-shot decode of {@code ids}, skipping special tokens. */
@@ -47,7 +55,8 @@ public final class TokenDecoder implements AutoCloseable {
 
   /** A new incremental detokenizer over this decode, for one stream. */
   public StreamingDetokenizer stream() {
-    return StreamingDetokenizer.create(this::decode, cleansUpSpaces);
+    return StreamingDetokenizer.create(this::decode, cleansUpSpaces)
+        .holdingBackRunsOf(byteFallback);
   }
 
   @Override

@@ -36,7 +36,16 @@ public final class TestTokenizers {
 
   public static TokenDecoder decoder(Path dir, boolean cleansUpSpaces) {
     try {
-      return TokenDecoder.load(Files.readAllBytes(dir.resolve("tokenizer.json")), cleansUpSpaces);
+      String config = Files.readString(dir.resolve("config.json"));
+      var vocabSize =
+          java.util.regex.Pattern.compile("\"vocab_size\"\\s*:\\s*(\\d+)").matcher(config);
+      if (!vocabSize.find()) {
+        throw new IllegalStateException("no vocab_size in " + dir.resolve("config.json"));
+      }
+      return TokenDecoder.load(
+          Files.readAllBytes(dir.resolve("tokenizer.json")),
+          cleansUpSpaces,
+          Integer.parseInt(vocabSize.group(1)));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -1,9 +1,11 @@
 package org.llmplatform.api.tokenizer;
 
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.Function;
+import java.util.function.IntPredicate;
 import java.util.function.Predicate;
 
 /**
@@ -30,6 +32,7 @@ public final class StreamingDetokenizer {
 
   private final Function<List<Integer>, String> decode;
   private final Predicate<String> unstableTail;
+  private final IntPredicate heldInRuns;
   private final List<Integer> ids = new ArrayList<>();
   private final StringBuilder emitted = new StringBuilder();
   private int prefixOffset;
@@ -37,10 +40,74 @@ public final class StreamingDetokenizer {
   private String prefixText = "";
 
   private StreamingDetokenizer(
-      Function<List<Integer>, String> decode, Predicate<String> unstableTail) {
+      Function<List<Integer>, String> decode,
+      Predicate<String> unstableTail,
+      IntPredicate heldInRuns) {
     this.decode = Objects.requireNonNull(decode, "decode");
     this.unstableTail = unstableTail;
+    this.heldInRuns = heldInRuns;
   }
+
+  /**
+   * This detokenizer, holding back the text of a run of the given ids until an id that is not one
+   * of them (or the end) comes. For the byte tokens of a byte-fallback decoder (SentencePiece's
+   * {@code <0x4B>}): Hugging Face's {@code ByteFallback} decodes a whole run of them at once and,
+   * when the run is not valid UTF-8, writes every byte of it as U+FFFD, the valid ones too; so
+   * {@code <0x4B>} is "K" until a lone {@code <0xF6>} follows it in the same run. Call it before
+   * the first id.
+   */
+  public StreamingDetokenizer holdingBackRunsOf(IntPredicate ids) {
+    if (!this.ids.isEmpty()) {
+      throw new IllegalStateException("ids were already added");
+    }
+    return new StreamingDetokenizer(decode, unstableTail, ids);
+  }
+
+  /**
+   * The byte tokens of a byte-fallback decoder, whose text a later byte token of the same run can
+   * still change (see {@link #holdingBackRunsOf}), found by decoding, once per tokenizer: the ids
+   * that decode alone to one ASCII character but to U+FFFD after a byte that is not UTF-8 on its
+   * own, and then every id that decodes alone to U+FFFD or to nothing (a special token this decode
+   * skips). None ({@link #NO_IDS}) for a decoder without byte fallback (byte-level BPE decodes
+   * lossily: an invalid byte never changes its neighbours).
+   *
+   * @param decode the tokenizer's one-shot decode
+   * @param vocabSize the ids to look at, 0 to {@code vocabSize - 1}
+   */
+  public static IntPredicate byteFallbackIds(
+      Function<List<Integer>, String> decode, int vocabSize) {
+    List<Integer> ascii = new ArrayList<>();
+    BitSet invalid = new BitSet();
+    BitSet empty = new BitSet();
+    for (int id = 0; id < vocabSize; id++) {
+      String alone = decode.apply(List.of(id));
+      if (alone.equals("\uFFFD")) {
+        invalid.set(id);
+      } else if (alone.isEmpty()) {
+        empty.set(id);
+      } else if (alone.length() == 1 && alone.charAt(0) < 0x80) {
+        ascii.add(id);
+      }
+    }
+    BitSet held = new BitSet();
+    if (!invalid.isEmpty()) {
+      int invalidByte = invalid.nextSetBit(0);
+      for (int id : ascii) {
+        if (decode.apply(List.of(invalidByte, id)).equals("\uFFFD\uFFFD")) {
+          held.set(id);
+        }
+      }
+    }
+    if (held.isEmpty()) {
+      return NO_IDS;
+    }
+    held.or(invalid);
+    held.or(empty); // a skipped special token does not end a run: the decoder never sees it
+    return held::get;
+  }
+
+  /** What {@link #byteFallbackIds} finds for a decoder without byte fallback. */
+  public static final IntPredicate NO_IDS = id -> false;
 
   /**
    * A detokenizer for a decoder without space clean-up.
@@ -48,7 +115,7 @@ public final class StreamingDetokenizer {
    * @param decode the tokenizer's one-shot decode (with the stream's skip-special-tokens choice)
    */
   public static StreamingDetokenizer of(Function<List<Integer>, String> decode) {
-    return new StreamingDetokenizer(decode, StreamingDetokenizer::endsIncomplete);
+    return new StreamingDetokenizer(decode, StreamingDetokenizer::endsIncomplete, NO_IDS);
   }
 
   /**
@@ -58,7 +125,7 @@ public final class StreamingDetokenizer {
    */
   public static StreamingDetokenizer withSpaceCleanup(Function<List<Integer>, String> decode) {
     return new StreamingDetokenizer(
-        decode, text -> endsIncomplete(text) || endsInCleanupPrefix(text));
+        decode, text -> endsIncomplete(text) || endsInCleanupPrefix(text), NO_IDS);
   }
 
   /** Chooses {@link #withSpaceCleanup} or {@link #of} from the tokenizer's clean-up flag. */
@@ -74,6 +141,9 @@ public final class StreamingDetokenizer {
    */
   public String add(int id) {
     ids.add(id);
+    if (heldInRuns.test(id)) {
+      return ""; // its run may still turn out invalid UTF-8
+    }
     String text = decode.apply(List.copyOf(ids.subList(prefixOffset, ids.size())));
     if (text.length() <= prefixText.length()
         || !text.startsWith(prefixText)

@@ -67,6 +67,77 @@ class StreamingDetokenizerTest {
     return ids;
   }
 
+  /**
+   * Hugging Face's ByteFallback: ids 0-255 are the byte tokens {@code <0x00>}…{@code <0xFF>}, 256
+   * is "x" and 257 "▁y" (pieces). A run of byte tokens is decoded at once, and when it is not valid
+   * UTF-8 every byte of it is U+FFFD, ASCII ones too.
+   */
+  private static String byteFallbackDecode(List<Integer> ids) {
+    StringBuilder text = new StringBuilder();
+    ByteArrayOutputStream run = new ByteArrayOutputStream();
+    for (int id : ids) {
+      if (id < 256) {
+        run.write(id);
+        continue;
+      }
+      flushRun(run, text);
+      text.append(id == 256 ? "x" : " y");
+    }
+    flushRun(run, text);
+    return text.toString();
+  }
+
+  private static void flushRun(ByteArrayOutputStream run, StringBuilder text) {
+    byte[] bytes = run.toByteArray();
+    try {
+      text.append(
+          StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(bytes)).toString());
+    } catch (java.nio.charset.CharacterCodingException invalid) {
+      text.append("\uFFFD".repeat(bytes.length));
+    }
+    run.reset();
+  }
+
+  /**
+   * Found by tokenizer-service's TokenizerFuzzTest on stories260K: "KN8>" was streamed, then a lone
+   * 0xF6 made the whole run U+FFFD in the one-shot decode.
+   */
+  @Test
+  void anAsciiByteTokenWaitsForTheEndOfItsRun() {
+    var held =
+        StreamingDetokenizer.byteFallbackIds(StreamingDetokenizerTest::byteFallbackDecode, 258);
+    assertThat(held.test('K')).isTrue();
+    assertThat(held.test(0xF6)).isTrue();
+    assertThat(held.test(256)).isFalse();
+    assertThat(held.test(257)).isFalse();
+    Random random = new Random(3);
+    for (int i = 0; i < 500; i++) {
+      List<Integer> ids = new ArrayList<>();
+      int length = 1 + random.nextInt(12);
+      for (int j = 0; j < length; j++) {
+        int kind = random.nextInt(4);
+        ids.add(
+            switch (kind) {
+              case 0 -> 'A' + random.nextInt(26);
+              case 1 -> 0x80 + random.nextInt(0x80);
+              case 2 -> 256;
+              default -> 257;
+            });
+      }
+      StreamingDetokenizer detokenizer =
+          StreamingDetokenizer.of(StreamingDetokenizerTest::byteFallbackDecode)
+              .holdingBackRunsOf(held);
+      assertThat(stream(detokenizer, ids)).as("ids %s", ids).isEqualTo(byteFallbackDecode(ids));
+    }
+    StreamingDetokenizer detokenizer =
+        StreamingDetokenizer.of(StreamingDetokenizerTest::byteFallbackDecode)
+            .holdingBackRunsOf(held);
+    assertThat(detokenizer.add(256)).isEqualTo("x");
+    assertThat(detokenizer.add('K')).isEmpty();
+    assertThat(detokenizer.add(0xF6)).isEmpty();
+    assertThat(detokenizer.add(257)).isEqualTo("\uFFFD\uFFFD y");
+  }
+
   @Test
   void holdsBackACharacterSplitAcrossByteTokensUntilItIsComplete() {
     StreamingDetokenizer detokenizer = StreamingDetokenizer.of(StreamingDetokenizerTest::decode);

@@ -9,6 +9,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntPredicate;
 import org.llmplatform.api.error.InvalidFieldException;
 import org.llmplatform.api.tokenizer.ChatMessage;
 import org.llmplatform.api.tokenizer.StreamingDetokenizer;
@@ -30,6 +31,9 @@ public final class ModelTokenizer implements AutoCloseable {
   private final ChatTemplateRenderer renderer;
   private final SpecialTokenText specialTokenText;
   private final PlainTextEncoder plainText;
+  // byte tokens (and what does not end their run) a stream holds to the run's end, per skip mode
+  private final IntPredicate byteFallback;
+  private final IntPredicate byteFallbackSkippingSpecial;
 
   ModelTokenizer(
       String name,
@@ -46,6 +50,12 @@ public final class ModelTokenizer implements AutoCloseable {
                 .map(Vocabulary.AddedToken::content)
                 .toList());
     this.plainText = new PlainTextEncoder(tokenizerJson());
+    this.byteFallback =
+        StreamingDetokenizer.byteFallbackIds(ids -> decode(ids, false), vocabSize());
+    this.byteFallbackSkippingSpecial =
+        byteFallback == StreamingDetokenizer.NO_IDS
+            ? byteFallback
+            : StreamingDetokenizer.byteFallbackIds(ids -> decode(ids, true), vocabSize());
   }
 
   public String name() {
@@ -156,7 +166,8 @@ public final class ModelTokenizer implements AutoCloseable {
 
   /** A streaming detokenizer over this model's decode. */
   public StreamingDetokenizer streamingDetokenizer(boolean skipSpecialTokens) {
-    return StreamingDetokenizer.create(ids -> decode(ids, skipSpecialTokens), cleansUpSpaces());
+    return StreamingDetokenizer.create(ids -> decode(ids, skipSpecialTokens), cleansUpSpaces())
+        .holdingBackRunsOf(skipSpecialTokens ? byteFallbackSkippingSpecial : byteFallback);
   }
 
   /**
