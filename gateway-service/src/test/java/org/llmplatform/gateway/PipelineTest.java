@@ -273,6 +273,12 @@ class PipelineTest {
         """);
     JsonNode messages = sent("tokenize").getFirst().get("messages");
     JsonNode call = messages.get(1).get("tool_calls").get(0);
+    // the calls-only turn has no content (none to the template, as transformers passes it)
+    assertThat(
+            messages.get(1).path("content").isMissingNode()
+                || messages.get(1).get("content").isNull())
+        .as(messages.get(1).toString())
+        .isTrue();
     assertThat(call.get("id").asString()).isEqualTo("call_1");
     assertThat(call.at("/function/name").asString()).isEqualTo("get_weather");
     // a mapping, as templates written for apply_chat_template expect (| tojson, .items())

@@ -58,8 +58,11 @@ public final class TokenizerClient {
         calls.add(entry);
       }
     }
+    // a turn that only calls tools has no content, as Hugging Face's templates expect (none, not
+    // "")
+    Object content = calls != null && m.content().isEmpty() ? null : m.content();
     return new org.llmplatform.api.tokenizer.ChatMessage(
-        m.templateRole(), m.content(), m.name(), calls, m.toolCallId(), null);
+        m.templateRole(), content, m.name(), calls, m.toolCallId(), null);
   }
 
   private Object arguments(String text) {

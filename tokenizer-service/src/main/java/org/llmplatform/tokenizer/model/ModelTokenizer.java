@@ -14,7 +14,9 @@ import org.llmplatform.api.error.InvalidFieldException;
 import org.llmplatform.api.tokenizer.ChatMessage;
 import org.llmplatform.api.tokenizer.StreamingDetokenizer;
 import org.llmplatform.api.tokenizer.TokenizerInfo;
+import org.llmplatform.tokenizer.template.ChatTemplateException;
 import org.llmplatform.tokenizer.template.ChatTemplateRenderer;
+import org.llmplatform.tokenizer.template.TemplateLimitException;
 import org.llmplatform.tokenizer.template.TemplateMessage;
 import org.llmplatform.tokenizer.template.ToolCallArguments;
 
@@ -203,7 +205,37 @@ public final class ModelTokenizer implements AutoCloseable {
     variables.put("add_generation_prompt", addGenerationPrompt);
     variables.put("tools", masker.mask(tools));
     variables.put("documents", masker.mask(documents));
-    return masker.unmask(renderer.render(template, variables));
+    try {
+      return masker.unmask(renderer.render(template, variables));
+    } catch (TemplateLimitException e) {
+      throw e;
+    } catch (ChatTemplateException e) {
+      // A turn that only calls tools has no content (none, as OpenAI's clients send it): some
+      // templates render its calls only then (DeepSeek-V3), others cannot render none at all
+      // (Qwen3, ChatML). Where none fails, the same turns are rendered with empty text instead.
+      if (!withEmptyContent(templateMessages)) {
+        throw e;
+      }
+      try {
+        return masker.unmask(renderer.render(template, variables));
+      } catch (TemplateLimitException limit) {
+        throw limit;
+      } catch (ChatTemplateException alsoFails) {
+        throw e; // the template's own verdict on the conversation as sent
+      }
+    }
+  }
+
+  /** Gives every tool-calls-only turn without content an empty text; false when there is none. */
+  private static boolean withEmptyContent(List<TemplateMessage> messages) {
+    boolean changed = false;
+    for (TemplateMessage message : messages) {
+      if (message.get("tool_calls") != null && !message.containsKey("content")) {
+        message.put("content", "");
+        changed = true;
+      }
+    }
+    return changed;
   }
 
   /** Whether the template chosen for these arguments reads content given as a list of parts. */

@@ -153,6 +153,21 @@ class GoldenTest {
       if (chat.has("flattened") && !model.templateReadsContentParts(null, tools != null)) {
         expected = chat.path("flattened"); // the service joins text parts for such templates
       }
+      if (expected.has("error") && callsOnlyWithoutContent(messages)) {
+        // the reference cannot render the calls-only turn's none; the service renders it as
+        // empty text then (what the same conversation with "" gives), unless that fails as well
+        List<ChatMessage> withEmpty = withEmptyContent(messages);
+        Throwable thrown =
+            catchThrowable(
+                () -> model.renderChat(withEmpty, generationPrompt, tools, null, null, null));
+        if (thrown == null) {
+          assertThat(model.renderChat(messages, generationPrompt, tools, null, null, null).text())
+              .as("calls-only turn of %s", what)
+              .isEqualTo(
+                  model.renderChat(withEmpty, generationPrompt, tools, null, null, null).text());
+          continue;
+        }
+      }
       if (expected.has("error")) {
         Throwable thrown =
             catchThrowable(
@@ -186,5 +201,20 @@ class GoldenTest {
             .isNotEqualTo(ids(expected.path("ids")));
       }
     }
+  }
+
+  private static boolean callsOnlyWithoutContent(List<ChatMessage> messages) {
+    return messages.stream().anyMatch(m -> m.toolCalls() != null && m.content() == null);
+  }
+
+  private static List<ChatMessage> withEmptyContent(List<ChatMessage> messages) {
+    return messages.stream()
+        .map(
+            m ->
+                m.toolCalls() != null && m.content() == null
+                    ? new ChatMessage(
+                        m.role(), "", m.name(), m.toolCalls(), m.toolCallId(), m.reasoningContent())
+                    : m)
+        .toList();
   }
 }
