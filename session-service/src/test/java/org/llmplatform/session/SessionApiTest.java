@@ -444,6 +444,17 @@ class SessionApiTest extends RedisBackedTest {
   }
 
   @Test
+  void prometheusMetricsAreExported() {
+    http.get()
+        .uri("/actuator/prometheus")
+        .exchange()
+        .expectStatus()
+        .isOk()
+        .expectBody(String.class)
+        .value(body -> assertThat(body).contains("jvm_memory_used"));
+  }
+
+  @Test
   void healthIncludesRedis() {
     http.get()
         .uri("/actuator/health")
