@@ -38,6 +38,9 @@ public final class RequestChecks {
             if (!token.matches("\\d{1,9}")) {
               throw new IllegalArgumentException("logit_bias keys must be token ids, not " + token);
             }
+            if (bias == null) { // else Map.copyOf fails later: a 500 (found by RequestFuzzTest)
+              throw new IllegalArgumentException("logit_bias values must be numbers, not null");
+            }
             range("logit_bias", bias, -100, 100);
           });
     }
