@@ -15,6 +15,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -22,11 +23,13 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.yaml.snakeyaml.Yaml;
 
 /**
  * The README's first command: {@code ./llm up} brings the platform up on the default model, a chat
  * request through the gateway streams an answer, the internal services refuse calls without the
- * launcher's internal token, every metric the chart's Grafana dashboard queries is one the running
+ * launcher's internal token, {@code ./llm bench} runs a short sweep with no flag telling it where
+ * the platform or its key is, every metric the chart's Grafana dashboard queries is one the running
  * services export, {@code ./llm down} leaves no process behind. Runs after the services are
  * packaged (failsafe, integration-test phase), on the fixed ports 8080–8083 and 9080 (the gateway's
  * actuator).
@@ -99,6 +102,44 @@ class LauncherIT {
     assertThat(events).hasSizeGreaterThan(2);
     assertThat(events.getFirst()).contains("chat.completion.chunk");
     assertThat(events.getLast()).isEqualTo("[DONE]");
+  }
+
+  @Test
+  @Order(2)
+  void benchRunsAShortSweepAgainstThePlatformWithoutFlagsForItAndEndsWithItsJsonLine()
+      throws Exception {
+    Path out = ROOT.resolve("deployment-tests/target/bench");
+    Result result =
+        run(
+            Duration.ofMinutes(2),
+            "./llm",
+            "bench",
+            "--concurrency",
+            "1,2",
+            "--duration",
+            "2",
+            "--warmup",
+            "0",
+            "--output-len",
+            "8",
+            "--out",
+            out.toString());
+    assertThat(result.exit()).as(result.output()).isZero();
+
+    String lastLine = result.output().strip().lines().reduce((a, b) -> b).orElseThrow();
+    Map<String, Object> summary = new Yaml().load(lastLine); // JSON is YAML
+    assertThat(summary)
+        .as(result.output())
+        .containsEntry("concurrency", 2)
+        .containsEntry("model", "chat-default")
+        .containsEntry("errors", Map.of())
+        .containsKeys("requests_per_s", "output_tokens_per_s", "ttft_ms", "tpot_ms", "itl_ms");
+    assertThat((List<?>) summary.get("levels")).hasSize(2);
+    assertThat(((Number) summary.get("requests_per_s")).doubleValue()).isPositive();
+    @SuppressWarnings("unchecked")
+    Map<String, Object> ttft = (Map<String, Object>) summary.get("ttft_ms");
+    assertThat(ttft).containsKeys("p50", "p90", "p99");
+    assertThat(Path.of((String) summary.get("result"))).exists().startsWith(out);
   }
 
   @Test
