@@ -33,27 +33,35 @@ PATHS = {"chat": "/v1/chat/completions", "completions": "/v1/completions"}
 def parse_args(argv):
     p = argparse.ArgumentParser(prog="./llm bench", description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--url", default=DEFAULT_URL, metavar="URL",  help=f"the server (default {DEFAULT_URL}, where ./llm up listens)")
-    p.add_argument("--api-key", metavar="KEY",  help="API key (default: $LLM_API_KEY, else .run/api-key for a loopback URL)")
-    p.add_argument("--model", metavar="NAME",  help="model name (default: the first of GET /v1/models, the server's default)")
-    p.add_argument("--concurrency", default="1", type=concurrency_list, metavar="N[,N...]", 
+    p.add_argument("--url", default=DEFAULT_URL, metavar="URL",
+                   help=f"the server (default {DEFAULT_URL}, where ./llm up listens)")
+    p.add_argument("--api-key", metavar="KEY",
+                   help="API key (default: $LLM_API_KEY, else .run/api-key for a loopback URL)")
+    p.add_argument("--model", metavar="NAME",
+                   help="model name (default: the first of GET /v1/models, the server's default)")
+    p.add_argument("--concurrency", default="1", type=concurrency_list, metavar="N[,N...]",
                    help="closed-loop clients, one level or a sweep: 1,4,16 (default 1)")
-    p.add_argument("--duration", type=float, default=20.0, metavar="SECONDS",  help="seconds of load per level (default 20)")
-    p.add_argument("--input-len", type=int, metavar="N",  help="prompt of about N tokens (random words, calibrated with "
-                                                 "usage.prompt_tokens); default: short arithmetic questions")
-    p.add_argument("--output-len", type=int, metavar="N",  help=f"max_tokens, with ignore_eos where the server accepts it "
-                                                  f"(default: max_tokens {DEFAULT_MAX_TOKENS}, the model stops "
-                                                  f"where it likes)")
-    p.add_argument("--conversations", type=Path, metavar="FILE.jsonl",  help='JSONL, one {"messages":[...]} a line, replayed turn by turn')
+    p.add_argument("--duration", type=float, default=20.0, metavar="SECONDS",
+                   help="seconds of load per level (default 20)")
+    p.add_argument("--input-len", type=int, metavar="N",
+                   help="prompt of about N tokens (random words, calibrated with usage.prompt_tokens); "
+                        "default: short arithmetic questions")
+    p.add_argument("--output-len", type=int, metavar="N",
+                   help=f"max_tokens, with ignore_eos where the server accepts it (default: max_tokens "
+                        f"{DEFAULT_MAX_TOKENS}, the model stops where it likes)")
+    p.add_argument("--conversations", type=Path, metavar="FILE.jsonl",
+                   help='JSONL, one {"messages":[...]} a line, replayed turn by turn')
     p.add_argument("--endpoint", choices=sorted(PATHS), default="chat",
                    help="chat (default) or completions (for base models; a turn's messages joined as the prompt)")
-    p.add_argument("--warmup", type=float, default=3.0, metavar="SECONDS", 
+    p.add_argument("--warmup", type=float, default=3.0, metavar="SECONDS",
                    help="seconds of unrecorded load at the first level's concurrency first (default 3)")
     p.add_argument("--temperature", type=float, help="sent when given (default: the server's)")
-    p.add_argument("--extra-body", type=json.loads, default={}, help="JSON object merged into every request")
+    p.add_argument("--extra-body", type=json.loads, default={}, metavar="JSON",
+                   help="JSON object merged into every request")
     p.add_argument("--seed", type=int, default=0, help="seed of the prompts' random draws (default 0)")
     p.add_argument("--timeout", type=float, default=120.0, help="socket timeout per request, s (default 120)")
-    p.add_argument("--out", type=Path, default=ROOT / ".run" / "bench", metavar="DIR",  help="result folder (default .run/bench)")
+    p.add_argument("--out", type=Path, default=ROOT / ".run" / "bench", metavar="DIR",
+                   help="result folder (default .run/bench)")
     p.add_argument("--no-chart", action="store_true", help="write no PNG")
     args = p.parse_args(argv)
     if args.duration <= 0:
@@ -294,4 +302,8 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        print("llm bench: interrupted, nothing written", file=sys.stderr)
+        sys.exit(130)

@@ -166,8 +166,8 @@ class ConversationsTest(unittest.TestCase):
 
 
 class FakeServer:
-    """An OpenAI-like server: /v1/models lists fake-model; /v1/chat/completions streams `tokens` chunks, the first
-    after FIRST_S, then one every GAP_S, then usage (prompt_tokens = 7 + words of the last message) and [DONE];
+    """An OpenAI-like server: /v1/models lists fake-model; a POST (chat or completions) streams `tokens` chunks, the
+    first after FIRST_S, then one every GAP_S, then usage (prompt_tokens = 7 + words of the last message) and [DONE];
     refuses ignore_eos like the platform does; every `fail_every`-th request fails, alternately 429 and an error
     event mid-stream. Keeps the messages it got."""
 
@@ -202,12 +202,13 @@ class FakeServer:
                 self.send_header("Content-Type", "text/event-stream")
                 self.send_header("Transfer-Encoding", "chunked")
                 self.end_headers()
-                words = len(body["messages"][-1]["content"].split())
+                chat = "messages" in body
+                words = len((body["messages"][-1]["content"] if chat else body["prompt"]).split())
                 tokens = min(server.tokens, body["max_tokens"])
                 self.event({"choices": [{"index": 0, "delta": {"role": "assistant"}}]})
                 for i in range(tokens):
                     time.sleep(FIRST_S if i == 0 else GAP_S)
-                    self.event(content(f"t{i} "))
+                    self.event(content(f"t{i} ") if chat else {"choices": [{"index": 0, "text": f"t{i} "}]})
                     if failing:
                         self.event({"error": {"message": "cut", "code": "timeout"}})
                         break
@@ -297,6 +298,15 @@ class WholeRunTest(unittest.TestCase):
         self.assertEqual(6, len(result["calibration"]))
         sent = [len(b["messages"][-1]["content"].split()) for b in server.received[-3:]]
         self.assertEqual([33, 33, 33], sent)  # 7 + 33 words = 40 tokens on this server
+
+    def test_the_completions_endpoint_sends_a_prompt_and_reads_text_chunks(self):
+        server = FakeServer(tokens=2)
+        self.addCleanup(server.close)
+        last, _, _ = self.run_bench(server, "--duration", "0.5", "--endpoint", "completions", "--no-chart")
+        self.assertEqual({}, last["errors"])
+        self.assertAlmostEqual(2 * last["requests_per_s"], last["output_tokens_per_s"], delta=0.01)
+        self.assertEqual(last["completed"], last["itl_ms"]["n"])  # one gap between a request's two text chunks
+        self.assertRegex(server.received[-1]["prompt"], r"^What is \d\d (plus|minus) \d\d\?$")
 
     def test_a_refused_key_stops_before_any_load(self):
         server = FakeServer()
