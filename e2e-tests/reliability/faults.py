@@ -10,17 +10,22 @@ faulted process is the gateway itself, which then cannot answer at all.
 import signal
 import time
 
+HOP = "inference-hop"  # the slow hop's target name
+
 
 class Fault:
-    def __init__(self, target, action, seconds, why, fsync=None):
+    def __init__(self, target, action, seconds, why, fsync=None, delay=None):
         self.target, self.action, self.seconds, self.why = target, action, seconds, why
         self.fsync = fsync  # Redis only: the appendfsync it restarts with
+        self.delay = delay  # a slow hop only: seconds each chunk of an answer is held
         self.started = self.back = self.recovered = None
         self.ready_s = None  # kill: restart to ready
         self.note = ""
 
     @property
     def name(self):
+        if self.action == "slow":
+            return f"slow hop to inference, {self.delay:g} s a chunk, {self.seconds:g} s"
         verb = "SIGSTOP" if self.action == "stop" else "SIGKILL"
         return f"{verb} {self.target} {self.seconds:g} s"
 
@@ -33,11 +38,17 @@ def schedule(full, timeouts):
     """The faults of a run. Timeouts are the gateway's (seconds): each freeze is shorter or longer than the one it
     tests. The quick run does session-service and inference-service only."""
     call, first_token, token = timeouts["call"], timeouts["first-token"], timeouts["token"]
+    # the slow hop (a delaying proxy) is on its own model name: its own clients start with the first of them
+    hop = [
+        Fault(HOP, "slow", 15, f"slower, within token-timeout {token:g} s", delay=0.25),
+        Fault(HOP, "slow", 15, f"each chunk longer than token-timeout {token:g} s", delay=token + 1),
+    ]
     quick = [
         Fault("session", "stop", call + 2, f"longer than call-timeout {call:g} s"),
         Fault("session", "kill", 3, "killed, restarted after 3 s"),
         Fault("inference", "stop", token + 2, f"longer than token-timeout {token:g} s"),
         Fault("inference", "kill", 3, "killed mid-stream, restarted after 3 s"),
+        *hop,
     ]
     if not full:
         return quick
@@ -56,13 +67,18 @@ def schedule(full, timeouts):
             out.append(Fault(target, "kill", 3, "killed under AOF always, back after 3 s", fsync="always"))
         else:
             out.append(Fault(target, "kill", 3, "killed, restarted after 3 s"))
-    return out
+    return out + hop
 
 
 def inject(fault, process, probe, recover_limit_s=90.0):
     """Runs one fault on `process` and waits for the platform to recover (`probe()` true)."""
     fault.started = time.monotonic()
-    if fault.action == "stop":
+    if fault.action == "slow":
+        process.delay_s = fault.delay
+        time.sleep(fault.seconds)
+        process.delay_s = 0.0
+        fault.back = time.monotonic()
+    elif fault.action == "stop":
         process.signal(signal.SIGSTOP)
         time.sleep(fault.seconds)
         process.signal(signal.SIGCONT)

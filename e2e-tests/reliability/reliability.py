@@ -19,6 +19,7 @@ sys.path.insert(0, HERE)
 
 import clients  # noqa: E402
 import faults  # noqa: E402
+import hop  # noqa: E402
 import ledger  # noqa: E402
 import probes  # noqa: E402
 import report  # noqa: E402
@@ -67,18 +68,24 @@ class Run:
         self.limited_rpm = 60
         self.work = os.path.join(args.repo, "e2e-tests", "target", "reliability")
         os.makedirs(self.work, exist_ok=True)
+        self.hop = hop.DelayingProxy(target_port=None, name=faults.HOP)
+        self.slow_model = os.path.basename(args.model.rstrip("/")) + "-slow-hop"
         self.platform = services.Platform(args.repo, self.work, args.model, args.java, heap_mb=args.heap_mb,
                                           limited_rpm=self.limited_rpm,
-                                          timeouts={k + "-timeout": f"{v:g}s" for k, v in TIMEOUTS.items()})
+                                          timeouts={k + "-timeout": f"{v:g}s" for k, v in TIMEOUTS.items()},
+                                          extra_models={self.slow_model: self.hop.url})
+        self.hop.target_port = self.platform.inference.port
+        self.slow_clients = []
+        self.slow_probe = []
         self.targets = []
         self.notes = []
 
     def target(self, section, what, figure, target, ok):
         self.targets.append(report.Target(section, what, figure, target, ok))
 
-    def gateway(self, key=None):
+    def gateway(self, key=None, model=None):
         p = self.platform
-        return clients.Gateway(p.gateway_url, key or p.key, p.model)
+        return clients.Gateway(p.gateway_url, key or p.key, model or p.model)
 
     # -- phases --------------------------------------------------------------------------------------------------
 
@@ -87,6 +94,7 @@ class Run:
         started = time.monotonic()
         log(f"starting Redis (port {p.redis.port}) and the services; logs in {self.work}")
         p.start()
+        self.hop.start()
         log(f"platform ready in {time.monotonic() - started:.0f} s")
         sampler = probes.Sampler(p.processes, 10.0)
         sampler.start()
@@ -111,26 +119,28 @@ class Run:
         live_end = self.live_heaps()
         native_end = self.native()
         log("faults under load")
-        done = self.faults(probe)
+        done = self.faults(probe, halt)
         halt.set()
-        for c in load:
+        for c in [*load, *self.slow_clients]:
             c.join(120)
+        self.hop.stop()
         sampler.stop()
         log(f"rate-limit run: 8 clients for {self.limited_s} s at {self.limited_rpm} requests a minute")
         limited = clients.run_rate_limited(self.gateway(p.limited_key), 8, self.limited_s)
         log("checking every session against its client's log")
         check = ledger.SessionCheck()
-        for c in [*load, probe]:
+        everyone = [*load, *self.slow_clients, probe, *self.slow_probe]
+        for c in everyone:
             ledger.check_session(check, c.turns, ledger.stored_messages(self.gateway(), c.session))
         figures = {
             "load": self.load_figures(load, load_start, window_start, window_end),
             "memory": self.memory_figures(sampler, window_start, window_end, live_start, live_end),
             "native": None if None in (native_start, native_end) else {"start": native_start, "end": native_end},
-            "faults": self.fault_figures(done, [*load, probe]),
+            "faults": self.fault_figures(done, everyone),
             "rate_limit": self.rate_limit_figures(limited),
-            "sessions": self.session_figures(check, [*load, probe]),
+            "sessions": self.session_figures(check, everyone),
         }
-        self.save_raw(load, probe, sampler, done)
+        self.save_raw(everyone, sampler, done)
         return figures
 
     def live_heaps(self):
@@ -141,18 +151,33 @@ class Run:
         committed = probes.jvm_native_committed(self.args.java_home, inference.pid)
         return None if committed is None else probes.rss_bytes(inference.pid) - committed
 
-    def faults(self, probe):
+    def faults(self, probe, halt):
         done = []
         for fault in faults.schedule(not self.quick, TIMEOUTS):
             log(f"fault: {fault.name} ({fault.why})")
-
-            def acknowledged():
-                return probe.probe_once()
-
-            faults.inject(fault, self.platform.by_name(fault.target), acknowledged, RECOVERY_LIMIT_S)
+            if fault.target == faults.HOP:
+                target, check = self.hop, self.start_slow_clients(halt)
+            else:
+                target, check = self.platform.by_name(fault.target), probe
+            faults.inject(fault, target, check.probe_once, RECOVERY_LIMIT_S)
             done.append(fault)
             time.sleep(5)  # the load settles before the next fault
         return done
+
+    def start_slow_clients(self, halt):
+        """Clients (a quarter of the load) and a probe on the model name behind the slow hop, started once."""
+        if not self.slow_probe:
+            gateway = self.gateway(model=self.slow_model)
+            self.slow_clients = [clients.ChatClient(f"hop{i}", gateway, self.args.max_tokens, halt, seed=20_000 + i)
+                                 for i in range(max(2, self.n_clients // 4))]
+            probe = clients.ChatClient("hop-probe", gateway, 8, threading.Event(), seed=30_000, retry_limit=1)
+            for c in [*self.slow_clients, probe]:
+                c.create_session()
+            for c in self.slow_clients:
+                c.start()
+            self.slow_probe = [probe]
+            time.sleep(5)
+        return self.slow_probe[0]
 
     # -- figures -------------------------------------------------------------------------------------------------
 
@@ -254,7 +279,7 @@ class Run:
                 "unknown": len(check.unknown), "out_of_order": len(check.out_of_order),
                 "problems": check.problems()}
 
-    def save_raw(self, load, probe, sampler, done):
+    def save_raw(self, everyone, sampler, done):
         raw = {
             "samples": sampler.samples,
             "faults": [vars(f) for f in done],
@@ -262,7 +287,7 @@ class Run:
                          "turns": [{"key": t.key, "user": t.user, "answer": t.answer,
                                     "attempts": [{"t": a.t, "label": a.label, "ttft": a.ttft, "tokens": a.tokens}
                                                  for a in t.attempts]} for t in c.turns]}
-                        for c in [*load, probe]],
+                        for c in everyone],
         }
         with open(os.path.join(self.work, "raw.json"), "w") as f:
             json.dump(raw, f)

@@ -95,12 +95,17 @@ def write(path, r):
             f"| {heap} | {hslope} | {used} | {m['fd_start']} → {m['fd_end']} ({m['fd_max']}) |")
     if r.get("native"):
         n = r["native"]
-        lines += ["", f"ONNX Runtime's native memory (inference-service RSS less the JVM's own committed memory per "
-                      f"NMT): {n['start'] / MB:.0f} MB at the window's start, {n['end'] / MB:.0f} MB at its end."]
+        lines += ["", f"ONNX Runtime's native memory, estimated as inference-service's RSS less the JVM's own "
+                      f"committed memory per NMT: {n['start'] / MB:.0f} MB at the window's start, "
+                      f"{n['end'] / MB:.0f} MB at its end. A rough figure: NMT counts committed memory, RSS "
+                      f"resident pages, so a change of the JVM's committed-but-untouched memory (thread stacks, "
+                      f"GC structures) moves it while the RSS stays flat; the RSS slope above is the target."]
     lines += ["", "## Faults", "",
               "Each under the same load, one after the other. Recovery: from the process being back (thawed, or its "
-              "restart launched) to the first acknowledged probe turn; a killed service's restart-to-ready time is "
-              "part of it.", "",
+              "restart launched, or the hop fast again) to the first acknowledged probe turn; a killed service's "
+              "restart-to-ready time is part of it. The slow hop is a delaying TCP proxy between the gateway and "
+              "inference-service, on a second model name of the same model, with clients of its own (a quarter of "
+              "the load) from its first fault on.", "",
               "| fault | why | attempts that failed in it | undocumented | back → recovered | verdict |",
               "|---|---|---|---|---|---|"]
     for f in r["faults"]:
@@ -122,6 +127,11 @@ def write(path, r):
               f"{s['out_of_order']}."]
     if s["problems"]:
         lines += ["", "First problems:", ""] + [f"- {p}" for p in s["problems"][:20]]
+    lines += ["", "## Not covered by this command", "",
+              "- Fuzzing runs in the Maven tests (`*FuzzTest`; `-Dfuzz.runs=N -Dfuzz.seed=S` raise and move the "
+              "budget), not here: the schema compiler, the gateway's request parsers and SSE framing, incremental "
+              "detokenization and chat templates with hostile content.",
+              "- The authorization matrix is `e2e-tests` `AuthorizationMatrixIT`, run by `./llm test`."]
     if r.get("notes"):
         lines += ["", "## Notes", ""] + [f"- {n}" for n in r["notes"]]
     with open(path, "w") as f:

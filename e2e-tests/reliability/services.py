@@ -177,7 +177,8 @@ class Platform:
     """Redis, tokenizer, inference, session and gateway for one model, with two API keys: `key` with limits far
     above the load, `limited_key` with `limited_rpm` requests a minute."""
 
-    def __init__(self, repo, work_dir, model_dir, java, heap_mb=256, limited_rpm=60, timeouts=None):
+    def __init__(self, repo, work_dir, model_dir, java, heap_mb=256, limited_rpm=60, timeouts=None,
+                 extra_models=None):
         os.makedirs(work_dir, exist_ok=True)
         self.ctx = Context(repo, work_dir, java, heap_mb)
         self.model = os.path.basename(model_dir.rstrip("/"))
@@ -199,6 +200,10 @@ class Platform:
             f"--llm.gateway.default-model={self.model}", f"--spring.data.redis.url={self.redis.url}",
             *[f"--llm.gateway.resilience.{name}={value}" for name, value in t.items()],
         ]
+        # more names for the same model, each behind its own inference URL (a slow hop's proxy)
+        for name, url in (extra_models or {}).items():
+            gateway_args += [f"--llm.gateway.models.{name}.inference-url={url}",
+                             f"--llm.gateway.models.{name}.tokenizer-model={self.model}"]
         for i, (key, tenant, rpm) in enumerate([(self.key, "reliability", 10_000_000),
                                                 (self.limited_key, "reliability-limited", limited_rpm)]):
             gateway_args += [f"--llm.gateway.api-keys[{i}].sha256={sha256(key)}",

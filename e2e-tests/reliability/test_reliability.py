@@ -1,12 +1,17 @@
 """The harness's own checks (run by reliability.py before every run; alone: python3 -m unittest in this folder)."""
 import json
+import socket
 import struct
+import threading
+import time
 import unittest
 
 import clients
+import hop
 import ledger
 import probes
 import report
+import services
 
 
 def turn(key, user, answer=None):
@@ -140,6 +145,42 @@ class PerfDataTest(unittest.TestCase):
     def test_not_a_perf_file(self):
         with self.assertRaises(ValueError):
             probes.perf_counters(b"\0" * 64)
+
+
+class DelayingProxyTest(unittest.TestCase):
+    def test_forwards_both_ways_and_holds_answers_while_slow(self):
+        server = socket.create_server(("127.0.0.1", 0))
+
+        def echo():
+            conn, _ = server.accept()
+            with conn:
+                while data := conn.recv(1024):
+                    conn.sendall(data.upper())
+
+        threading.Thread(target=echo, daemon=True).start()
+        proxy = hop.DelayingProxy(server.getsockname()[1])
+        proxy.start()
+        try:
+            with socket.create_connection(("127.0.0.1", proxy.port), timeout=5) as c:
+                c.sendall(b"fast")
+                self.assertEqual(b"FAST", c.recv(1024))
+                proxy.delay_s = 0.3
+                started = time.monotonic()
+                c.sendall(b"slow")
+                self.assertEqual(b"SLOW", c.recv(1024))
+                self.assertGreaterEqual(time.monotonic() - started, 0.3)
+        finally:
+            proxy.stop()
+            server.close()
+
+    def test_a_target_that_is_down_closes_the_connection(self):
+        proxy = hop.DelayingProxy(services.free_port())
+        proxy.start()
+        try:
+            with socket.create_connection(("127.0.0.1", proxy.port), timeout=5) as c:
+                self.assertEqual(b"", c.recv(1024))
+        finally:
+            proxy.stop()
 
 
 if __name__ == "__main__":
