@@ -74,6 +74,21 @@ def jvm_native_committed(java_home, pid):
     return int(m.group(3)) * scale
 
 
+def class_histogram(java_home, pid):
+    """{class: bytes} of the live objects (`jcmd GC.class_histogram`, itself after a full collection), or {}."""
+    try:
+        out = subprocess.run([os.path.join(java_home, "bin", "jcmd"), str(pid), "GC.class_histogram"],
+                             capture_output=True, text=True, timeout=120).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return {}
+    histogram = {}
+    for line in out.splitlines():
+        m = re.match(r"\s*\d+:\s+\d+\s+(\d+)\s+(\S+)", line)
+        if m:
+            histogram[m.group(2)] = histogram.get(m.group(2), 0) + int(m.group(1))
+    return histogram
+
+
 def live_heap_bytes(java_home, pid):
     """Heap used right after a full collection (`jcmd GC.run`): what is still referenced, without the sawtooth of
     garbage waiting for the next collection. None when the JVM cannot be reached."""
