@@ -34,7 +34,9 @@ TOPICS = ["a cat", "the sea", "a red ball", "a tall tree", "the moon", "a small 
 
 
 def jar(module):
-    return os.path.join(ROOT, module, "target", f"{module}-0.1.0-SNAPSHOT.jar")
+    """The packaged jar, or its copy under $BENCH_JARS (jars that no build rewrites during the run)."""
+    folder = os.environ.get("BENCH_JARS") or os.path.join(ROOT, module, "target")
+    return os.path.join(folder, f"{module}-0.1.0-SNAPSHOT.jar")
 
 
 class Stack:
@@ -84,7 +86,7 @@ class Stack:
                 p.kill()
 
 
-def wait_up(port, limit=180):
+def wait_up(port, limit=600):
     deadline = time.time() + limit
     while time.time() < deadline:
         try:
@@ -172,7 +174,13 @@ def run_round(args, label, policy, replicas, fault=None):
     total = args.conversations * args.turns
     try:
         sessions = [create_session(stack.model) for _ in range(args.conversations)]
-        turn(stack.model, create_session(stack.model), "Hello.", 4)  # the first request's one-off costs
+        warm = create_session(stack.model)
+        for attempt in range(5):  # the first requests' one-off costs (class loading, JIT), not measured
+            try:
+                turn(stack.model, warm, "Hello.", 4)
+                break
+            except RuntimeError:
+                time.sleep(2)
         queue = list(range(args.conversations))
 
         def worker():
