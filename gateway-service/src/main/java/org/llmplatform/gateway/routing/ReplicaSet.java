@@ -43,6 +43,11 @@ public final class ReplicaSet {
     };
   }
 
+  /** Prompt blocks the kv-aware index holds (0 for the other policies). */
+  int indexed() {
+    return policy instanceof KvAware kv ? kv.indexed() : 0;
+  }
+
   public String model() {
     return model;
   }
@@ -76,7 +81,9 @@ public final class ReplicaSet {
     }
     Replica chosen =
         candidates.size() == 1 ? candidates.getFirst() : policy.choose(key, candidates, all);
-    policy.routed(key, chosen);
+    if (all.size() > 1) { // with one replica there is nothing to choose, and nothing to remember
+      policy.routed(key, chosen);
+    }
     return chosen;
   }
 

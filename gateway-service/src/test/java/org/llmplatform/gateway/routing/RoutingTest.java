@@ -128,6 +128,18 @@ class RoutingTest {
   }
 
   @Test
+  void oneReplicaFillsNoIndex() {
+    ReplicaSet set = replicas("kv-aware", URLS.subList(0, 1));
+    for (int c = 0; c < 50; c++) {
+      set.pick(new RouteKey(null, prompt(c, 160)), List.of());
+    }
+    assertThat(set.indexed()).isZero();
+    ReplicaSet three = replicas("kv-aware");
+    three.pick(new RouteKey(null, prompt(1, 160)), List.of());
+    assertThat(three.indexed()).isEqualTo(10);
+  }
+
+  @Test
   void aReplicaDownOrAlreadyTriedIsNotPicked() {
     ReplicaSet set = replicas("round-robin");
     List<Replica> r = set.replicas();
@@ -165,15 +177,22 @@ class RoutingTest {
   }
 
   private ReplicaSet replicas(String policy) {
+    return replicas(policy, URLS);
+  }
+
+  private ReplicaSet replicas(String policy, List<String> urls) {
     var props = new HashMap<String, String>();
-    for (int i = 0; i < URLS.size(); i++) {
-      props.put("llm.gateway.models.m.replicas[" + i + "]", URLS.get(i));
+    for (int i = 0; i < urls.size(); i++) {
+      props.put("llm.gateway.models.m.replicas[" + i + "]", urls.get(i));
     }
     props.put("llm.gateway.routing.policy", policy);
     GatewayProperties properties =
         new Binder(new MapConfigurationPropertySource(props))
             .bind("llm.gateway", GatewayProperties.class)
             .get();
+    if (downstreams != null) {
+      downstreams.destroy();
+    }
     downstreams =
         new Downstreams(
             properties,
