@@ -2,7 +2,6 @@ package org.llmplatform.tokenizer.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -105,7 +104,9 @@ class TemplateLimitsApiTest {
     assertThat(error.message())
         .isEqualTo("the chat template took longer than the limit of 300 ms to render");
     assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
-    assertThat(cpuOver(Duration.ofSeconds(1))).isLessThan(Duration.ofMillis(400));
+    // the render itself stops: within 2 s no thread is rendering, and none starts again for 1 s
+    // (a thread's stack, not the process's CPU time, which a loaded machine's JIT and GC blur)
+    TemplateModels.assertRenderingStops(Duration.ofSeconds(2));
   }
 
   @Test
@@ -209,14 +210,5 @@ class TemplateLimitsApiTest {
         .exchange()
         .expectStatus()
         .isBadRequest();
-  }
-
-  /** The CPU time this process spends over {@code window}: the work still running in it. */
-  private static Duration cpuOver(Duration window) throws InterruptedException {
-    var os =
-        (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
-    long before = os.getProcessCpuTime();
-    Thread.sleep(window);
-    return Duration.ofNanos(os.getProcessCpuTime() - before);
   }
 }

@@ -38,4 +38,28 @@ final class TemplateModels {
     }
     return messages;
   }
+
+  /** Whether some thread is inside the template engine now. */
+  static boolean rendering() {
+    return Thread.getAllStackTraces().values().stream()
+        .flatMap(java.util.Arrays::stream)
+        .anyMatch(frame -> frame.getClassName().startsWith("com.hubspot.jinjava"));
+  }
+
+  /**
+   * Within {@code within} no thread renders a template any more, and none starts again for a
+   * second: a thread's stack, not the process's CPU time, which a loaded machine's JIT and GC blur.
+   */
+  static void assertRenderingStops(java.time.Duration within) throws InterruptedException {
+    long deadline = System.nanoTime() + within.toNanos();
+    while (rendering() && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    for (int sample = 0; sample < 50; sample++) {
+      org.assertj.core.api.Assertions.assertThat(rendering())
+          .as("a thread still renders the template")
+          .isFalse();
+      Thread.sleep(20);
+    }
+  }
 }
