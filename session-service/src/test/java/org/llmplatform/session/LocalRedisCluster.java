@@ -62,6 +62,9 @@ final class LocalRedisCluster implements AutoCloseable {
                   "127.0.0.1",
                   "--cluster-enabled",
                   "yes",
+                  // no failover while a loaded test machine pauses a node for a few seconds
+                  "--cluster-node-timeout",
+                  "60000",
                   "--cluster-config-file",
                   node.resolve("nodes.conf").toString(),
                   "--dir",

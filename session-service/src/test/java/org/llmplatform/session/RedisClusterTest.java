@@ -70,8 +70,14 @@ class RedisClusterTest {
             .expectStatus()
             .isNoContent();
       }
-      assertThat(connection.clusterGetNodes()).filteredOn(n -> n.isMaster()).hasSize(3);
+      // the owners' keys live on many slots, served by more than one master
+      assertThat(slots).hasSizeGreaterThan(6);
+      Set<String> masters = new HashSet<>();
+      for (int slot : slots) {
+        var node = connection.clusterGetNodeForSlot(slot);
+        masters.add(node.getHost() + ":" + node.getPort());
+      }
+      assertThat(masters).hasSizeGreaterThan(1);
     }
-    assertThat(slots).hasSizeGreaterThan(6); // the owners' keys live on many slots
   }
 }
