@@ -101,10 +101,15 @@ public class Generation {
           String name = replica.client().downstream().name();
           return replica
               .generate(request)
-              .doOnNext(event -> started.set(true))
               // map, not handle: Reactor restores the tracing ThreadLocals around every handle()
-              // call, a cost paid per token
-              .map(event -> checked(event, name))
+              // call, a cost paid per token; one operator for both steps
+              .map(
+                  event -> {
+                    if (!started.getPlain()) {
+                      started.setPlain(true); // read only on this flux's own error signal
+                    }
+                    return checked(event, name);
+                  })
               .onErrorResume(
                   ApiException.class,
                   e ->
