@@ -90,7 +90,11 @@ class ApiContractTest {
   @Test
   void actuatorIsOnTheManagementPortWithoutKey() {
     WebTestClient management =
-        WebTestClient.bindToServer().baseUrl("http://127.0.0.1:" + managementPort).build();
+        WebTestClient.bindToServer()
+            .baseUrl("http://127.0.0.1:" + managementPort)
+            .responseTimeout(
+                java.time.Duration.ofSeconds(30)) // health pings Redis: slow when loaded
+            .build();
     management.get().uri("/actuator/health/readiness").exchange().expectStatus().isOk();
     management.get().uri("/actuator/health/liveness").exchange().expectStatus().isOk();
     management.get().uri("/actuator/prometheus").exchange().expectStatus().isOk();

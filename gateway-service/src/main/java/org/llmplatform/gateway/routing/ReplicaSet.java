@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.function.Function;
 import org.llmplatform.gateway.GatewayProperties;
+import org.llmplatform.gateway.error.ApiException;
 
 /**
  * The inference-service replicas of one model and the policy that spreads requests over them. The
@@ -87,9 +88,16 @@ public final class ReplicaSet {
     return chosen;
   }
 
-  /** Any replica, available first (for the model's shape, which every replica shares). */
+  /**
+   * Any replica, available first (for the model's shape, which every replica shares); 503 while
+   * none is known (a DNS name that resolves to no address yet).
+   */
   public Replica any() {
     List<Replica> all = replicas;
+    if (all.isEmpty()) {
+      throw ApiException.unavailable(
+          "inference-service:" + model, "no replica of the model is known yet", null);
+    }
     return all.stream().filter(Replica::available).findFirst().orElse(all.getFirst());
   }
 

@@ -1,6 +1,7 @@
 package org.llmplatform.gateway.routing;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import java.net.URI;
@@ -167,6 +168,29 @@ class RoutingTest {
         .isEqualTo(URI.create("http://10.0.0.4:8082"));
     set.update(List.of()); // an empty DNS answer keeps what was known
     assertThat(set.replicas()).hasSize(2);
+  }
+
+  @Test
+  void aNameThatResolvesToNothingYetHasNoReplicaAndSays503() {
+    var props = new HashMap<String, String>();
+    props.put("llm.gateway.models.m.replicas-dns", "http://no-such-host.invalid:8082");
+    GatewayProperties properties =
+        new Binder(new MapConfigurationPropertySource(props))
+            .bind("llm.gateway", GatewayProperties.class)
+            .get();
+    downstreams =
+        new Downstreams(
+            properties,
+            WebClient.builder(),
+            CircuitBreakerRegistry.ofDefaults(),
+            JsonMapper.builder().build(),
+            new InternalAccessProperties(null, true));
+    ReplicaSet set = downstreams.inference("m");
+    assertThat(set.pick(new RouteKey(null, prompt(1, 20)), List.of())).isNull();
+    assertThatThrownBy(set::any)
+        .isInstanceOfSatisfying(
+            org.llmplatform.gateway.error.ApiException.class,
+            e -> assertThat(e.status().value()).isEqualTo(503));
   }
 
   @Test
