@@ -53,7 +53,8 @@ class CancelledRenderApiTest {
             () ->
                 WebTestClient.bindToServer()
                     .baseUrl("http://127.0.0.1:" + port)
-                    .responseTimeout(Duration.ofMillis(700))
+                    .responseTimeout(
+                        Duration.ofSeconds(3)) // past the body's parse, into the render
                     .build()
                     .post()
                     .uri("/v1/internal/tokenize")
