@@ -147,17 +147,30 @@ class PlaygroundIT {
     page.set("max-tokens", "450");
     double before = settled(inference, "llm_generation_tokens_total");
 
-    page.send("Tell me a long story.");
-    page.awaitFirstText();
-    // The answer is frozen mid-stream so that Stop lands in it however fast the tiny model is.
-    inference.suspend();
-    try {
-      assertThat(page.canStop()).isTrue();
-      page.pressStop();
-      assertThat(page.awaitAnswer()).isEqualTo("stopped");
-    } finally {
-      inference.resume();
+    // The answer is frozen mid-stream so that Stop lands in it however fast the tiny model is; on
+    // a fast machine the whole answer may be in before the freeze: then another message is sent.
+    boolean stopped = false;
+    int completed = 0; // answers that finished before the freeze (stored in the session)
+    for (int attempt = 0; attempt < 5 && !stopped; attempt++) {
+      before = settled(inference, "llm_generation_tokens_total");
+      page.send("Tell me a long story.");
+      page.awaitFirstText();
+      inference.suspend();
+      try {
+        if (page.canStop()) {
+          page.pressStop();
+          assertThat(page.awaitAnswer()).isEqualTo("stopped");
+          stopped = true;
+        }
+      } finally {
+        inference.resume();
+      }
+      if (!stopped) {
+        page.awaitAnswer();
+        completed++;
+      }
     }
+    assertThat(stopped).as("Stop pressed while an answer was streaming").isTrue();
 
     String shown = page.lastAnswerText();
     assertThat(shown).isNotEmpty();
@@ -168,7 +181,7 @@ class PlaygroundIT {
     assertThat(generated).as("tokens generated upstream").isPositive().isLessThan(fullLength);
     assertThat(page.lastAnswerText()).as("nothing more after Stop").isEqualTo(shown);
     JsonNode session = sessionMessages(page.awaitCurrentSession()).json();
-    assertThat(session.path("messages")).as("a stopped turn is not stored").isEmpty();
+    assertThat(session.path("messages")).as("a stopped turn is not stored").hasSize(2 * completed);
     page.screenshot("stopped");
   }
 
