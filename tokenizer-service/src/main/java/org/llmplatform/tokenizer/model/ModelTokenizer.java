@@ -9,6 +9,8 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.IntPredicate;
 import org.llmplatform.api.error.InvalidFieldException;
 import org.llmplatform.api.tokenizer.ChatMessage;
@@ -33,6 +35,10 @@ public final class ModelTokenizer implements AutoCloseable {
   private final ChatTemplateRenderer renderer;
   private final SpecialTokenText specialTokenText;
   private final PlainTextEncoder plainText;
+
+  /** Templates that failed on a tool-calls-only turn's none content and rendered it as "". */
+  private final Set<String> refusesNoneContent = ConcurrentHashMap.newKeySet();
+
   // byte tokens (and what does not end their run) a stream holds to the run's end, per skip mode
   private final IntPredicate byteFallback;
   private final IntPredicate byteFallbackSkippingSpecial;
@@ -205,6 +211,9 @@ public final class ModelTokenizer implements AutoCloseable {
     variables.put("add_generation_prompt", addGenerationPrompt);
     variables.put("tools", masker.mask(tools));
     variables.put("documents", masker.mask(documents));
+    if (refusesNoneContent.contains(template)) {
+      withEmptyContent(templateMessages); // known to fail on none: rendered once, not twice
+    }
     try {
       return masker.unmask(renderer.render(template, variables));
     } catch (TemplateLimitException e) {
@@ -216,13 +225,16 @@ public final class ModelTokenizer implements AutoCloseable {
       if (!withEmptyContent(templateMessages)) {
         throw e;
       }
+      ChatPrompt prompt;
       try {
-        return masker.unmask(renderer.render(template, variables));
+        prompt = masker.unmask(renderer.render(template, variables));
       } catch (TemplateLimitException limit) {
         throw limit;
       } catch (ChatTemplateException alsoFails) {
         throw e; // the template's own verdict on the conversation as sent
       }
+      refusesNoneContent.add(template);
+      return prompt;
     }
   }
 
