@@ -2,9 +2,7 @@ package org.llmplatform.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -79,25 +77,8 @@ class PipelineTest {
   private static final DisposableServer TOKENIZER =
       service(
           routes ->
-              routes
-                  .post("/v1/internal/tokenize", PipelineTest::tokenize)
-                  .get(
-                      "/v1/internal/tokenizer.json",
-                      (req, res) ->
-                          res.header("Content-Type", "application/json")
-                              .sendByteArray(Mono.fromCallable(PipelineTest::vocab)))
-                  .get(
-                      "/v1/internal/tokenizer",
-                      (req, res) ->
-                          json(
-                              res,
-                              """
-                              {"model":"tiny","vocab_size":384,"special_tokens":{},
-                               "added_special_tokens":[],"eos_token_ids":[3],
-                               "clean_up_tokenization_spaces":false,"has_chat_template":true,
-                               "chat_template_source":"model","chat_template_names":[],
-                               "tool_call_format":"hermes"}
-                              """)));
+              FakeTokenizer.routes(routes, "hermes")
+                  .post("/v1/internal/tokenize", PipelineTest::tokenize));
 
   private static final DisposableServer INFERENCE =
       service(
@@ -105,15 +86,7 @@ class PipelineTest {
               routes
                   .get(
                       "/v1/internal/model",
-                      (req, res) ->
-                          json(
-                              res,
-                              """
-                              {"name":"tiny","vocab_size":384,"context_length":%d,
-                               "layers":2,"kv_heads":2,"head_dim":16,"dtype":"float32",
-                               "eos_ids":[3],"device":"cpu"}
-                              """
-                                  .formatted(CONTEXT)))
+                      (req, res) -> json(res, FakeTokenizer.modelInfo(CONTEXT)))
                   .post("/v1/internal/generate", PipelineTest::generate));
 
   private static final DisposableServer SESSIONS =
@@ -747,10 +720,6 @@ class PipelineTest {
 
   private static NettyOutbound json(HttpServerResponse res, String body) {
     return res.header("Content-Type", "application/json").sendString(Mono.just(body));
-  }
-
-  private static byte[] vocab() throws IOException {
-    return Files.readAllBytes(TestTokenizers.tinyLlamaGqa().resolve("tokenizer.json"));
   }
 
   private static String url(DisposableServer server) {

@@ -2,8 +2,6 @@ package org.llmplatform.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -51,27 +49,7 @@ class ReplicasApiTest {
       HttpServer.create()
           .host("127.0.0.1")
           .port(0)
-          .route(
-              routes ->
-                  routes
-                      .get(
-                          "/v1/internal/tokenizer.json",
-                          (req, res) ->
-                              res.header("Content-Type", "application/json")
-                                  .sendByteArray(Mono.fromCallable(ReplicasApiTest::vocab)))
-                      .get(
-                          "/v1/internal/tokenizer",
-                          (req, res) ->
-                              res.header("Content-Type", "application/json")
-                                  .sendString(
-                                      Mono.just(
-                                          """
-                                          {"model":"tiny","vocab_size":384,"special_tokens":{},
-                                           "added_special_tokens":[],"eos_token_ids":[3],
-                                           "clean_up_tokenization_spaces":false,
-                                           "has_chat_template":true,"chat_template_source":"model",
-                                           "chat_template_names":[]}
-                                          """))))
+          .route(routes -> FakeTokenizer.routes(routes, null))
           .bindNow();
 
   /**
@@ -98,13 +76,7 @@ class ReplicasApiTest {
                           (req, res) ->
                               res.header("Content-Type", "application/json")
                                   .header("Connection", "close")
-                                  .sendString(
-                                      Mono.just(
-                                          """
-                                          {"name":"tiny","vocab_size":384,"context_length":256,
-                                           "layers":2,"kv_heads":2,"head_dim":16,
-                                           "dtype":"float32","eos_ids":[3],"device":"cpu"}
-                                          """)))
+                                  .sendString(Mono.just(FakeTokenizer.modelInfo(256))))
                       .get(
                           "/actuator/health/readiness",
                           (req, res) ->
@@ -272,9 +244,5 @@ class ReplicasApiTest {
         .append(ids.size())
         .append("}}\n\n")
         .toString();
-  }
-
-  private static byte[] vocab() throws IOException {
-    return Files.readAllBytes(TestTokenizers.tinyLlamaGqa().resolve("tokenizer.json"));
   }
 }
