@@ -147,13 +147,25 @@ class PlaygroundIT {
     page.set("max-tokens", "450");
     double before = settled(inference, "llm_generation_tokens_total");
 
-    page.send("Tell me a long story.");
-    page.awaitFirstText();
-    // The answer is frozen mid-stream so that Stop lands in it however fast the tiny model is.
+    // inference-service is frozen and let run in slices of a few milliseconds until the answer
+    // shows text, so that Stop lands mid-answer however fast the tiny model is on this machine
     inference.suspend();
-    boolean streaming;
+    boolean streaming = false;
     try {
-      streaming = page.canStop();
+      page.send("Tell me a long story.");
+      for (int slice = 0; slice < 3000; slice++) {
+        inference.resume();
+        Thread.sleep(2);
+        inference.suspend();
+        String state = page.lastAnswerState();
+        if ("streaming".equals(state) && !page.lastAnswerText().isEmpty()) {
+          streaming = page.canStop();
+          break;
+        }
+        if (state != null && !"streaming".equals(state)) {
+          break;
+        }
+      }
       if (streaming) {
         page.pressStop();
         assertThat(page.awaitAnswer()).isEqualTo("stopped");
@@ -161,7 +173,7 @@ class PlaygroundIT {
     } finally {
       inference.resume();
     }
-    // on an idle machine the whole answer may be in before the freeze: nothing to stop then
+    // a slice long enough for the whole answer leaves nothing to stop
     org.junit.jupiter.api.Assumptions.assumeTrue(
         streaming, "the answer finished before inference-service was frozen; Stop not exercised");
 

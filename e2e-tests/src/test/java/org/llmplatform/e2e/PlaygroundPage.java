@@ -234,11 +234,6 @@ final class PlaygroundPage implements AutoCloseable {
     return lastAnswerState();
   }
 
-  /** Waits until the last answer, still streaming, shows some text. */
-  void awaitFirstText() {
-    wait.until(d -> "streaming".equals(lastAnswerState()) && !lastAnswerText().isEmpty());
-  }
-
   void pressStop() {
     byId("stop").click();
   }
