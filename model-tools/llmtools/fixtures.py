@@ -16,19 +16,9 @@ import sys
 import torch
 
 from .bpe import ByteLevelBpe
+from .chatml import EOT, IM_END, SPECIALS, generation_config, tokenizer_config
 from .export import export_onnx, write_json, write_model_folder
 from .llama import LlamaConfig, LlamaForCausalLM
-
-PAD, EOT, IM_START, IM_END = "<|pad|>", "<|endoftext|>", "<|im_start|>", "<|im_end|>"
-SPECIALS = [PAD, EOT, IM_START, IM_END]
-
-# ChatML, as Qwen and many others render it.
-CHAT_TEMPLATE = (
-    "{% for message in messages %}"
-    "{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n' }}"
-    "{% endfor %}"
-    "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}"
-)
 
 # A small fixed corpus: the fixtures' weights are random, the tokenizer only needs plausible merges.
 CORPUS = """
@@ -57,26 +47,6 @@ def build_tokenizer(vocab_size: int, split_digits: bool = False) -> ByteLevelBpe
     texts = [line for line in CORPUS.splitlines() if line.strip()] * 4
     texts += [CHAT_PROMPT]
     return ByteLevelBpe.train(texts, vocab_size, SPECIALS, split_digits)
-
-
-def tokenizer_config(max_length: int) -> dict:
-    return {
-        "add_bos_token": False,
-        "add_eos_token": False,
-        "bos_token": None,
-        "eos_token": IM_END,
-        "pad_token": PAD,
-        "unk_token": None,
-        "chat_template": CHAT_TEMPLATE,
-        "clean_up_tokenization_spaces": False,
-        "model_max_length": max_length,
-        "tokenizer_class": "PreTrainedTokenizerFast",
-        "added_tokens_decoder": {
-            str(i): {"content": s, "lstrip": False, "normalized": False, "rstrip": False,
-                     "single_word": False, "special": True}
-            for i, s in enumerate(SPECIALS)
-        },
-    }
 
 
 def make_model(cfg: LlamaConfig, seed: int, fp16: bool) -> LlamaForCausalLM:
@@ -159,11 +129,6 @@ def write_text_bench(out_root, name, shape, tokenizer_model, seed):
     print(f"wrote {out} ({sum(p.numel() for p in model.parameters()):,} parameters, {tokenizer_model}'s tokenizer)")
 
 
-def generation_config(eos_ids) -> dict:
-    return {"bos_token_id": None, "eos_token_id": list(eos_ids), "pad_token_id": 0, "do_sample": False,
-            "max_new_tokens": 256}
-
-
 def write_fixture(out_root, name, cfg, seed, fp16, with_reference=True, shared_kv=False):
     torch.manual_seed(seed)
     tokenizer = build_tokenizer(cfg.vocab_size if cfg.vocab_size <= 4096 else 1024)
@@ -175,7 +140,6 @@ def write_fixture(out_root, name, cfg, seed, fp16, with_reference=True, shared_k
                        generation_config(eos_ids), "float16" if fp16 else "float32", prompts, 40,
                        bos_id=None, eos_ids=eos_ids, shared_kv=shared_kv)
     if with_reference:
-        import json
         for case in json.load(open(os.path.join(out, "reference.json")))["cases"]:
             if set(case["greedy_ids"]) & set(eos_ids):
                 raise SystemExit(f"{name}: reference for {case['prompt']!r} reaches an eos id; pick another seed")

@@ -35,8 +35,9 @@ import urllib.error
 import urllib.request
 
 from . import chatdata, tooluse
-from .evaluate import Tally, score_answer
+from .encoder import FastEncoder, load_tokenizer
 from .export import write_json
+from .scoring import Tally, score_answer
 
 HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REPO = os.path.normpath(os.path.join(HERE, ".."))
@@ -207,7 +208,6 @@ def template_check(tokenizer_url, conversations, expected_ids, expected_texts):
 
 def check_template(tokenizer_url, model_dir, conversations):
     """template_check on every test conversation against this folder's tokenizer in Python; logs the result."""
-    from .train import FastEncoder, load_tokenizer
     enc = FastEncoder(load_tokenizer(os.path.join(model_dir, "tokenizer.json")))
     ids = [enc.conversation(c)[0] for c in conversations]
     texts = [chatdata.render(c) for c in conversations]

@@ -14,10 +14,15 @@ import torch
 
 from llmtools import chatdata, names, tooluse, wording
 from llmtools.bpe import ByteLevelBpe
-from llmtools.evaluate import BARS, Tally, misses, score_answer
-from llmtools.fixtures import SPECIALS
+from llmtools.chatml import SPECIALS
+from llmtools.checkpoints import MODEL
+from llmtools.config import STAGES
+from llmtools.dataset import packed_batch_of
+from llmtools.encoder import FastEncoder
 from llmtools.llama import LlamaConfig, LlamaForCausalLM
-from llmtools.train import STAGES, FastEncoder, add_lora, lr_at, merge_lora, packed_batch_of
+from llmtools.lora import add_lora, merge_lora
+from llmtools.scoring import BARS, Tally, misses, score_answer
+from llmtools.training import lr_at
 
 POOLS = names.Pools(1234)
 TRAIN = chatdata.conversations("train", 2000, 1234, POOLS)
@@ -281,7 +286,7 @@ class TrainingPartsTest(unittest.TestCase):
                           num_attention_heads=4, num_key_value_heads=2)
         model = LlamaForCausalLM(cfg)
         model.init_weights(torch.Generator().manual_seed(0))
-        add_lora(model, 4)
+        add_lora(model, 4, seed=1234)
         trainable = [n for n, p in model.named_parameters() if p.requires_grad]
         self.assertTrue(trainable and all("lora_" in n for n in trainable))
         with torch.no_grad():
@@ -330,7 +335,6 @@ class TrainingPartsTest(unittest.TestCase):
         self.assertAlmostEqual(lr_at(stage, 1000), 1e-4)
 
     def test_the_model_fits_the_budget(self):
-        from llmtools.train import MODEL
         model = LlamaForCausalLM(MODEL)
         self.assertLessEqual(sum(p.numel() for p in model.parameters()), 10_000_000)
         self.assertLessEqual(MODEL.vocab_size, 1024)
