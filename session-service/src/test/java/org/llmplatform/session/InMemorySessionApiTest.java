@@ -7,7 +7,6 @@ import java.time.Instant;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.llmplatform.api.session.Session;
-import org.llmplatform.api.session.SessionPage;
 import org.springframework.test.context.TestPropertySource;
 
 /**
@@ -21,24 +20,7 @@ class InMemorySessionApiTest extends SessionApiTest {
   /** The store lives as long as the Spring context: delete every session the tests made. */
   @AfterEach
   void deleteSessions() {
-    for (String owner : new String[] {"alice", "bob", "mallory", "a"}) {
-      SessionPage page =
-          http.get()
-              .uri("/v1/sessions?owner={owner}&limit=100", owner)
-              .exchange()
-              .expectStatus()
-              .isOk()
-              .expectBody(SessionPage.class)
-              .returnResult()
-              .getResponseBody();
-      for (Session session : page.data()) {
-        http.delete()
-            .uri("/v1/sessions/{id}?owner={owner}", session.id(), owner)
-            .exchange()
-            .expectStatus()
-            .isNoContent();
-      }
-    }
+    new SessionCalls(http).deleteAll("alice", "bob", "mallory", "a");
   }
 
   @Override

@@ -8,6 +8,7 @@ import org.llmplatform.api.session.CreateSessionRequest;
 import org.llmplatform.api.session.NewMessage;
 import org.llmplatform.api.session.Session;
 import org.llmplatform.api.session.SessionMessages;
+import org.llmplatform.api.session.SessionPage;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
 /** The session API as the tests call it, over HTTP. */
@@ -60,6 +61,31 @@ record SessionCalls(WebTestClient http) {
         .expectBody(SessionMessages.class)
         .returnResult()
         .getResponseBody();
+  }
+
+  /**
+   * Deletes every session of these owners: the memory store lives as long as the Spring context,
+   * which the memory-store test classes share.
+   */
+  void deleteAll(String... owners) {
+    for (String owner : owners) {
+      SessionPage page =
+          http.get()
+              .uri("/v1/sessions?owner={owner}&limit=100", owner)
+              .exchange()
+              .expectStatus()
+              .isOk()
+              .expectBody(SessionPage.class)
+              .returnResult()
+              .getResponseBody();
+      for (Session session : page.data()) {
+        http.delete()
+            .uri("/v1/sessions/{id}?owner={owner}", session.id(), owner)
+            .exchange()
+            .expectStatus()
+            .isNoContent();
+      }
+    }
   }
 
   static NewMessage user(String content) {
