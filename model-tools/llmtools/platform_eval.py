@@ -35,20 +35,16 @@ import urllib.error
 import urllib.request
 
 from . import chatdata, tooluse
+from .config import HERE, log
 from .encoder import FastEncoder, load_tokenizer
 from .export import write_json
 from .scoring import Tally, score_answer
 
-HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REPO = os.path.normpath(os.path.join(HERE, ".."))
 OUT = os.path.join(HERE, ".cache", "platform-eval")
 MAX_TOKENS = 64
 JAVA_CANDIDATES = [os.environ.get("JAVA_HOME", ""), "/usr/lib/jvm/temurin-25-jdk-amd64",
                    "/usr/lib/jvm/java-25-openjdk-amd64"]
-
-
-def log(*args):
-    print(time.strftime("%H:%M:%S"), *args, flush=True)
 
 
 def call(method, url, key, body=None, timeout=120):
