@@ -46,6 +46,10 @@ final class Platform {
   final ServiceProcess gateway;
   final Map<String, ServiceProcess> inference = new LinkedHashMap<>();
   final Map<String, Path> modelDirs = new LinkedHashMap<>();
+
+  /** Where every service exports its spans (OTLP/HTTP), as it would to a collector. */
+  final OtlpReceiver traces = new OtlpReceiver();
+
   private final String run = UUID.randomUUID().toString().substring(0, 8);
 
   /** Bearer keys of the tenants the gateway is configured with. */
@@ -88,6 +92,7 @@ final class Platform {
     }
 
     var tokenizerArgs = new ArrayList<String>(List.of("--llm.tokenizer.default-model=" + TINY));
+    tokenizerArgs.addAll(tracing());
     modelDirs.forEach(
         (name, dir) -> tokenizerArgs.add("--llm.tokenizer.models." + name + ".dir=" + dir));
     tokenizer = new ServiceProcess("tokenizer", jar("tokenizer-service"), tokenizerArgs, logs);
@@ -97,10 +102,10 @@ final class Platform {
           new ServiceProcess(
               "inference-" + model.getKey(),
               jar("inference-service"),
-              List.of("--llm.model.dir=" + model.getValue()),
+              concat(List.of("--llm.model.dir=" + model.getValue()), tracing()),
               logs));
     }
-    session = new ServiceProcess("session", jar("session-service"), List.of(), logs);
+    session = new ServiceProcess("session", jar("session-service"), tracing(), logs);
 
     var gatewayArgs =
         new ArrayList<String>(
@@ -115,6 +120,7 @@ final class Platform {
                 "--llm.gateway.resilience.breaker-open-for=2s",
                 "--llm.gateway.resilience.breaker-minimum-calls=5",
                 "--llm.gateway.cors.allowed-origins=" + BROWSER_ORIGIN));
+    gatewayArgs.addAll(tracing());
     inference.forEach(
         (name, service) ->
             gatewayArgs.add("--llm.gateway.models." + name + ".inference-url=" + service.url()));
@@ -129,6 +135,22 @@ final class Platform {
     key(gatewayArgs, 3, tokenLimitedKey, "tokens-" + run, 100_000, 10);
     key(gatewayArgs, 4, playgroundKey, "playground-" + run, 100_000, 100_000_000);
     gateway = ServiceProcess.gateway("gateway", jar("gateway-service"), gatewayArgs, logs);
+  }
+
+  /**
+   * Spans to {@link #traces}, sent every 500 ms; sampling stays each service's default (a caller's
+   * sampled {@code traceparent} is followed).
+   */
+  private List<String> tracing() {
+    return List.of(
+        "--management.opentelemetry.tracing.export.otlp.endpoint=" + traces.tracesEndpoint(),
+        "--management.opentelemetry.tracing.export.schedule-delay=500ms");
+  }
+
+  private static List<String> concat(List<String> a, List<String> b) {
+    var all = new ArrayList<String>(a);
+    all.addAll(b);
+    return all;
   }
 
   String gatewayUrl() {
@@ -183,6 +205,7 @@ final class Platform {
         Thread.currentThread().interrupt();
       }
     }
+    traces.close();
   }
 
   private Path jar(String module) {

@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Locale;
 import org.llmplatform.gateway.GatewayProperties;
 import org.llmplatform.gateway.observability.RequestId;
+import org.llmplatform.http.tracing.TraceIdHeaderFilter;
 import org.springframework.http.HttpHeaders;
 import org.springframework.web.cors.CorsConfiguration;
 
@@ -38,6 +39,7 @@ final class ApiCorsRules extends CorsConfiguration {
   static final List<String> EXPOSED_HEADERS =
       List.of(
           RequestId.HEADER,
+          TraceIdHeaderFilter.HEADER,
           "Idempotency-Key",
           "Idempotent-Replayed",
           HttpHeaders.RETRY_AFTER,

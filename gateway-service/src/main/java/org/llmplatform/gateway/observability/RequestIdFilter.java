@@ -2,6 +2,7 @@ package org.llmplatform.gateway.observability;
 
 import java.util.UUID;
 import java.util.regex.Pattern;
+import org.llmplatform.http.tracing.TraceIdHeaderFilter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.core.Ordered;
@@ -15,8 +16,8 @@ import reactor.core.publisher.Mono;
 /**
  * Gives every request an {@code x-request-id} (the client's when it sent a sane one), returns it on
  * the response, puts it in the Reactor context (every downstream call carries it, so an internal
- * service's log and error name the same id) and logs one access line with it when the exchange
- * ends.
+ * service's log and error name the same id) and logs one access line with it and the trace id
+ * ({@link TraceIdHeaderFilter}) when the exchange ends.
  */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE)
@@ -41,8 +42,9 @@ class RequestIdFilter implements WebFilter {
         .doFinally(
             signal ->
                 log.info(
-                    "request_id={} {} {} status={} ms={}",
+                    "request_id={} trace_id={} {} {} status={} ms={}",
                     id,
+                    exchange.getResponse().getHeaders().getFirst(TraceIdHeaderFilter.HEADER),
                     exchange.getRequest().getMethod(),
                     exchange.getRequest().getPath(),
                     exchange.getResponse().getStatusCode() == null

@@ -1,5 +1,6 @@
 package org.llmplatform.inference.api;
 
+import io.micrometer.tracing.Tracer;
 import java.util.ArrayList;
 import java.util.List;
 import org.llmplatform.api.inference.FinishEvent;
@@ -9,6 +10,7 @@ import org.llmplatform.api.inference.ModelInfo;
 import org.llmplatform.api.inference.StreamEvent;
 import org.llmplatform.api.inference.TokenEvent;
 import org.llmplatform.api.inference.Usage;
+import org.llmplatform.http.tracing.TraceIdHeaderFilter;
 import org.llmplatform.inference.constraint.OutputConstraints;
 import org.llmplatform.inference.constraint.RequestConstraint;
 import org.llmplatform.inference.engine.GenerationRequest;
@@ -23,6 +25,7 @@ import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.server.ServerWebExchange;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -35,21 +38,27 @@ class GenerateController {
 
   private final InferenceEngine engine;
   private final ObjectProvider<OutputConstraints> constraints;
+  private final ObjectProvider<Tracer> tracer;
 
-  GenerateController(InferenceEngine engine, ObjectProvider<OutputConstraints> constraints) {
+  GenerateController(
+      InferenceEngine engine,
+      ObjectProvider<OutputConstraints> constraints,
+      ObjectProvider<Tracer> tracer) {
     this.engine = engine;
     this.constraints = constraints;
+    this.tracer = tracer;
   }
 
   @PostMapping(path = "/v1/internal/generate", consumes = MediaType.APPLICATION_JSON_VALUE)
-  Mono<ResponseEntity<Object>> generate(@RequestBody GenerateRequest body) {
+  Mono<ResponseEntity<Object>> generate(
+      @RequestBody GenerateRequest body, ServerWebExchange exchange) {
     SamplingParams params = GenerationDefaultsResolver.resolve(body, engine.spec());
     if (body.constraint() == null) {
-      return run(body, params, null);
+      return run(body, params, null, exchange);
     }
     // compiled off the event loop, or taken from the cache; a refusal is a 400 naming the field
     return Mono.fromFuture(() -> constraints().prepare(body.constraint(), params))
-        .flatMap(constraint -> run(body, params, constraint));
+        .flatMap(constraint -> run(body, params, constraint, exchange));
   }
 
   private OutputConstraints constraints() {
@@ -63,7 +72,10 @@ class GenerateController {
 
   /** Submits the request; its events streamed, or aggregated into one response. */
   private Mono<ResponseEntity<Object>> run(
-      GenerateRequest body, SamplingParams params, RequestConstraint constraint) {
+      GenerateRequest body,
+      SamplingParams params,
+      RequestConstraint constraint,
+      ServerWebExchange exchange) {
     int n = body.choices();
     var listener = new SinkListener(params.logprobs() != null, n);
     var request =
@@ -73,8 +85,9 @@ class GenerateController {
             n,
             listener,
             constraint);
+    Flux<StreamEvent> events = traced(listener.events(), request, exchange);
     engine.submit(request);
-    Flux<StreamEvent> events = listener.events().doOnCancel(() -> engine.cancel(request));
+    events = events.doOnCancel(() -> engine.cancel(request));
     if (body.streaming()) {
       // each event named (token / finish): a reader picks the record by name, not by its text
       Flux<ServerSentEvent<StreamEvent>> named =
@@ -84,6 +97,18 @@ class GenerateController {
     return events
         .collectList()
         .map(all -> ResponseEntity.ok().body(aggregate(all, params.logprobs() != null, n)));
+  }
+
+  /** The events, recording the request's queue, prefill and decode spans when tracing is on. */
+  private Flux<StreamEvent> traced(
+      Flux<StreamEvent> events, GenerationRequest request, ServerWebExchange exchange) {
+    Tracer t = tracer.getIfAvailable();
+    var parent = TraceIdHeaderFilter.serverSpan(exchange);
+    if (t == null || parent.isEmpty() || parent.get().isNoop()) {
+      return events;
+    }
+    var spans = new GenerationSpans(t, parent.get(), request);
+    return events.doOnNext(spans::event).doFinally(spans::end);
   }
 
   /**

@@ -21,6 +21,7 @@ public final class GenerationRequest implements Schedulable {
   private final AtomicReference<RequestState> state = new AtomicReference<>(RequestState.WAITING);
   private volatile boolean cancelRequested;
   final long submittedNanos = System.nanoTime();
+  private volatile long admittedNanos; // 0 while waiting
   // engine thread: choices not yet ended, their tokens so far, the worst way one ended
   private int choicesRunning;
   private int choicesGenerated;
@@ -146,7 +147,24 @@ public final class GenerationRequest implements Schedulable {
   }
 
   boolean transition(RequestState from, RequestState to) {
-    return state.compareAndSet(from, to);
+    boolean moved = state.compareAndSet(from, to);
+    if (moved && to == RequestState.PREFILLING) {
+      admittedNanos = System.nanoTime();
+    }
+    return moved;
+  }
+
+  /** {@link System#nanoTime()} when the request was made. */
+  public long submittedNanos() {
+    return submittedNanos;
+  }
+
+  /**
+   * {@link System#nanoTime()} when the engine took the request from the queue to prefill it; 0
+   * while it waits, and for a request that ended waiting.
+   */
+  public long admittedNanos() {
+    return admittedNanos;
   }
 
   void finish(RequestState terminal) {
