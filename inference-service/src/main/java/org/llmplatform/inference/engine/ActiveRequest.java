@@ -9,8 +9,11 @@ import org.llmplatform.inference.sampling.TokenChoice;
 import org.llmplatform.inference.sampling.TokenSelector;
 
 /**
- * A running request, or one choice of a request of n: its rows in the batch (one, or one per beam),
- * how long their KV is, and the choice of the next tokens from each step's logits.
+ * A running request, or one choice of a request of n: its {@link RequestState} (prefilling, then
+ * decoding, then ended), its rows (one, or one per beam), how long their KV is, and the choice of
+ * the next tokens from each step's logits. Where its rows sit in the batch is {@link
+ * BatchLayout}'s. While prefilling, one entry stands for all the request's choices; they fork when
+ * it joins.
  */
 final class ActiveRequest {
 
@@ -25,10 +28,10 @@ final class ActiveRequest {
   int[] lastTokens = new int[0]; // per row: the token the next step feeds
   int kvLength; // valid KV tokens of each row
   int prefilled; // prompt tokens already in the prefill cache, while prefilling
-  int rowOffset; // first row in the batch
+  RequestState state = RequestState.PREFILLING;
   int generated;
   private int[] generatedIds = new int[16]; // sampling mode: the tokens emitted, in order
-  FinishReason finish;
+  FinishReason finish; // with a terminal state: how it ended, as its listener hears it
   String error; // why it failed, with FinishReason.ERROR
   private long lastTokenNanos;
 
@@ -56,6 +59,24 @@ final class ActiveRequest {
         request.constraint() != null && beams == null ? request.constraint().newSequence() : null;
   }
 
+  /** Ends the sequence: its state follows from {@code reason}; {@code error} when it failed. */
+  void end(FinishReason reason, String error) {
+    finish = reason;
+    if (error != null) {
+      this.error = error;
+    }
+    state =
+        switch (reason) {
+          case CANCELLED -> RequestState.CANCELLED;
+          case ERROR -> RequestState.FAILED;
+          default -> RequestState.FINISHED;
+        };
+  }
+
+  boolean ended() {
+    return state.isTerminal();
+  }
+
   /** False while the mask of a constrained sequence's next choice is still being computed. */
   boolean readyToAdvance() {
     return guide == null || guide.ready();
@@ -69,12 +90,12 @@ final class ActiveRequest {
    * Takes the next tokens from logits rows {@code [offset, offset + rows)} (the prefill's single
    * row at the start) after the KV grew to {@code kvLength}.
    *
-   * @return for each new row, the index of its parent among the rows given; empty when finished
+   * @return for each new row, the index of its parent among the rows given; empty when it ended
    */
   int[] advance(float[][] logits, int offset, int count, int newKvLength) {
     kvLength = newKvLength;
     if (request.cancelRequested()) {
-      finish = FinishReason.CANCELLED;
+      end(FinishReason.CANCELLED, null);
       return new int[0];
     }
     return selector != null ? sample(logits[offset]) : beamStep(logits, offset, count);
@@ -83,18 +104,17 @@ final class ActiveRequest {
   private int[] sample(float[] rowLogits) {
     TokenChoice choice = guide == null ? selector.next(rowLogits) : guide.next(rowLogits, selector);
     if (choice == null) {
-      finish = FinishReason.ERROR;
-      error = guide.error();
+      end(FinishReason.ERROR, guide.error());
       return new int[0];
     }
     emit(choice);
     lastTokens = new int[] {choice.tokenId()};
     if (params.stopTokenIds().contains(choice.tokenId())) {
-      finish = FinishReason.STOP;
+      end(FinishReason.STOP, null);
     } else if (generated >= params.maxNewTokens() || kvLength + 1 >= contextLength) {
-      finish = FinishReason.LENGTH;
+      end(FinishReason.LENGTH, null);
     }
-    return finish == null ? new int[] {0} : new int[0];
+    return ended() ? new int[0] : new int[] {0};
   }
 
   private int[] beamStep(float[][] logits, int offset, int count) {
@@ -107,7 +127,7 @@ final class ActiveRequest {
       for (int t : tokens) {
         emit(new TokenChoice(t, Double.NaN, List.of()));
       }
-      finish = best != null && best.stopped() ? FinishReason.STOP : FinishReason.LENGTH;
+      end(best != null && best.stopped() ? FinishReason.STOP : FinishReason.LENGTH, null);
       return new int[0];
     }
     lastTokens = next.stream().mapToInt(b -> b.tokens()[b.tokens().length - 1]).toArray();

@@ -46,19 +46,16 @@ final class PrefixReuse implements AutoCloseable {
         executor, metrics, new PrefixCache(settings.prefixCacheBytes(), bytesPerToken));
   }
 
-  /**
-   * Loads the longest cached sequence that {@code prompt} begins with into the prefill cache.
-   *
-   * @return the prompt tokens now in the prefill cache (0 on a miss)
-   */
-  int load(int[] prompt) {
+  /** The longest cached sequence that {@code prompt} begins with, or null. */
+  PrefixCache.Hit lookup(int[] prompt) {
     PrefixCache.Hit hit = cache.lookup(prompt);
     metrics.prefixCacheQueried(prompt.length, hit == null ? 0 : hit.length());
-    if (hit == null) {
-      return 0;
-    }
+    return hit;
+  }
+
+  /** Loads a hit into the prefill cache: a prompt's prefill goes on from there. */
+  void load(PrefixCache.Hit hit) {
     executor.prefillCache().gather(List.of(new KvRow(hit.kv(), 0, hit.length())));
-    return hit.length();
   }
 
   /** Keeps a finished request's KV (row {@code row} of {@code source}) for prompts extending it. */
