@@ -366,6 +366,24 @@ class HelmChartTest {
   }
 
   @Test
+  void everyServiceExportsItsSpansToTheCollectorGivenAtTheSamplingShareGiven() {
+    Rendered defaults = render();
+    Rendered traced = render("tracing.yaml");
+
+    for (String service : SERVICES) {
+      var deployment = defaults.one("Deployment", PREFIX + service);
+      assertThat(defaults.env(deployment, "TRACING_SAMPLING")).containsEntry("value", "0.1");
+      assertThat(defaults.envNames(deployment))
+          .as("no collector, no export")
+          .doesNotContain("MANAGEMENT_OPENTELEMETRY_TRACING_EXPORT_OTLP_ENDPOINT");
+      deployment = traced.one("Deployment", PREFIX + service);
+      assertThat(traced.env(deployment, "TRACING_SAMPLING")).containsEntry("value", "0.25");
+      assertThat(traced.env(deployment, "MANAGEMENT_OPENTELEMETRY_TRACING_EXPORT_OTLP_ENDPOINT"))
+          .containsEntry("value", "http://otel-collector.monitoring:4318/v1/traces");
+    }
+  }
+
+  @Test
   void aValueOfTheWrongTypeFailsWithAClearMessage() {
     assertThatThrownBy(() -> render("wrong-type.yaml"))
         .hasMessageContaining("replicas")
@@ -433,6 +451,11 @@ class HelmChartTest {
     Map<String, Object> env(Map<String, Object> deployment, String name) {
       List<Map<String, Object>> env = (List<Map<String, Object>>) container(deployment).get("env");
       return env.stream().filter(e -> name.equals(e.get("name"))).findFirst().orElseThrow();
+    }
+
+    List<Object> envNames(Map<String, Object> deployment) {
+      List<Map<String, Object>> env = (List<Map<String, Object>>) container(deployment).get("env");
+      return env.stream().map(e -> e.get("name")).toList();
     }
 
     String secretValue(String secret, String key) {
