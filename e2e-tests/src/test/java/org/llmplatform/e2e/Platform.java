@@ -41,6 +41,10 @@ final class Platform {
 
   final Path repo;
   final Path sharedModels;
+
+  /** Where each service's log goes. */
+  final Path logs;
+
   final ServiceProcess tokenizer;
   final ServiceProcess session;
   final ServiceProcess gateway;
@@ -84,7 +88,7 @@ final class Platform {
             .resolve("models")
             .toAbsolutePath()
             .normalize();
-    Path logs = repo.resolve("e2e-tests/target/e2e-logs");
+    logs = repo.resolve("e2e-tests/target/e2e-logs");
     Files.createDirectories(logs);
     modelDirs.put(TINY, repo.resolve("test-models").resolve(TINY));
     if (Files.isDirectory(sharedModels.resolve(STORIES))) {
@@ -208,12 +212,18 @@ final class Platform {
     traces.close();
   }
 
-  private Path jar(String module) {
-    return repo.resolve(module).resolve("target").resolve(module + "-0.1.0-SNAPSHOT.jar");
+  /**
+   * A service's packaged jar; {@code -De2e.jars=<folder>} takes the four from there instead (copies
+   * that a build running beside the suite cannot rewrite under it).
+   */
+  Path jar(String module) {
+    String jars = System.getProperty("e2e.jars");
+    Path folder = jars != null ? Path.of(jars) : repo.resolve(module).resolve("target");
+    return folder.resolve(module + "-0.1.0-SNAPSHOT.jar");
   }
 
-  private static void key(
-      List<String> args, int i, String key, String tenant, int requests, long tokens)
+  /** Adds API key {@code i} of {@code tenant}, with its limits per minute, to a gateway's args. */
+  static void key(List<String> args, int i, String key, String tenant, int requests, long tokens)
       throws Exception {
     String hash =
         HexFormat.of()

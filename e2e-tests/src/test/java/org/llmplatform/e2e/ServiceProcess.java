@@ -145,6 +145,16 @@ final class ServiceProcess {
     }
   }
 
+  /** SIGTERM, as Kubernetes stops a pod: the service drains and exits by itself. */
+  synchronized void terminate() throws Exception {
+    signal("TERM");
+  }
+
+  /** Waits for the process to exit; true when it did within {@code limit}. */
+  boolean awaitExit(Duration limit) throws InterruptedException {
+    return process.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
   /** Freezes the process (SIGSTOP): it keeps its port but answers nothing. */
   void suspend() throws Exception {
     signal("STOP");
