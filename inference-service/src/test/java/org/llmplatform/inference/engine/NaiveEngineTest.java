@@ -174,6 +174,26 @@ class NaiveEngineTest {
   }
 
   @Test
+  void anIdleEngineWaitsForWorkInsteadOfSpinning() throws Exception {
+    try (var engine = engine(new StepLog(), 8, 4)) {
+      var l = new CollectingListener();
+      engine.submit(new GenerationRequest(CASES.get(1).promptIds(), greedy(5), l));
+      l.await();
+      assertThat(slotsFreed(engine)).isTrue();
+      var threads = java.lang.management.ManagementFactory.getThreadMXBean();
+      Thread loop =
+          Thread.getAllStackTraces().keySet().stream()
+              .filter(t -> t.getName().equals("llm-engine"))
+              .findFirst()
+              .orElseThrow();
+      long before = threads.getThreadCpuTime(loop.threadId());
+      Thread.sleep(500);
+      long cpuMs = (threads.getThreadCpuTime(loop.threadId()) - before) / 1_000_000;
+      assertThat(cpuMs).as("engine thread CPU ms while idle for 500 ms").isLessThan(50);
+    }
+  }
+
+  @Test
   void cancellingOneRequestEndsItWithinAStepAndTheOthersGoOn() throws Exception {
     try (var engine = engine(new StepLog(), 8, 0)) {
       ReferenceCase kept = CASES.get(1);

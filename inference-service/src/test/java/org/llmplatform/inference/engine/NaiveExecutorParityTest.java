@@ -7,22 +7,22 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.llmplatform.inference.ReferenceCase;
 import org.llmplatform.inference.TestModels;
 import org.llmplatform.inference.kvcache.KvCache;
 import org.llmplatform.inference.kvcache.KvCache.KvRow;
 import org.llmplatform.inference.naive.NaiveModelExecutor;
-import org.llmplatform.inference.runtime.DecoderSession;
-import org.llmplatform.inference.runtime.RuntimeOptions;
 
 /**
- * The differential test of {@link OnnxModelExecutor} (KV cache, padded batches, pinned or shared
- * buffers) against the naive executor (full recomputation, plain loops): one script of steps on
- * each, prompts joining and leaving the batch between decode steps and prefilled in chunks, gives
- * the same greedy ids and logits within 1e-4 at every step of every row. An fp16 model's within
- * 5e-3 + 0.2%: its keys and values are rounded to fp16, and a value that lands on the other side of
- * a rounding boundary in one implementation moves the later logits by a few fp16 steps.
+ * The differential test of the ONNX Runtime executors ({@link OnnxModelExecutor}'s pinned outputs
+ * and {@link IoBindingModelExecutor}; KV cache, padded batches, shared buffers) against the naive
+ * executor (full recomputation, plain loops): one script of steps on each, prompts joining and
+ * leaving the batch between decode steps and prefilled in chunks, gives the same greedy ids and
+ * logits within 1e-4 at every step of every row. An fp16 model's within 5e-3 + 0.2%: its keys and
+ * values are rounded to fp16, and a value that lands on the other side of a rounding boundary in
+ * one implementation moves the later logits by a few fp16 steps.
  */
 class NaiveExecutorParityTest {
 
@@ -31,12 +31,18 @@ class NaiveExecutorParityTest {
         .filter(d -> d.getParent().getFileName().toString().equals("test-models"));
   }
 
+  /** Each fixture on each ONNX Runtime path: pinned outputs and IoBinding. */
+  static Stream<Arguments> fixturesAndPaths() {
+    return fixtures()
+        .flatMap(m -> Stream.of(Arguments.of(m, "pinned"), Arguments.of(m, "iobinding")));
+  }
+
   /** Per decode step, per row: the logits; the ids chosen from them (greedy) follow. */
   record Trace(List<float[][]> steps, List<int[]> ids) {}
 
-  @ParameterizedTest(name = "{0}")
-  @MethodSource("fixtures")
-  void batchedChunkedStepsGiveTheNaiveIdsAndLogits(Path model) throws Exception {
+  @ParameterizedTest(name = "{0} {1}")
+  @MethodSource("fixturesAndPaths")
+  void batchedChunkedStepsGiveTheNaiveIdsAndLogits(Path model, String path) throws Exception {
     int[][] prompts = prompts(model);
     Trace naive;
     try (var executor = NaiveModelExecutor.open(model)) {
@@ -44,7 +50,9 @@ class NaiveExecutorParityTest {
     }
     Trace onnx;
     try (var executor =
-        new OnnxModelExecutor(DecoderSession.open(model, RuntimeOptions.cpuDefaults()))) {
+        path.equals("pinned")
+            ? IoBindingParityTest.pinned(model)
+            : IoBindingParityTest.bound(model)) {
       onnx = run(executor, prompts);
     }
     boolean fp16 = model.getFileName().toString().contains("fp16");

@@ -14,6 +14,7 @@ import org.llmplatform.inference.kvcache.KvCache;
 public final class TokenKvCache implements KvCache {
 
   private final List<int[]> rows = new ArrayList<>();
+  private int gathers;
 
   @Override
   public int rows() {
@@ -30,7 +31,7 @@ public final class TokenKvCache implements KvCache {
   }
 
   /** Row {@code row}'s tokens. */
-  int[] tokens(int row) {
+  public int[] tokens(int row) {
     return rows.get(row);
   }
 
@@ -39,10 +40,15 @@ public final class TokenKvCache implements KvCache {
     rows.set(row, tokens);
   }
 
-  /** One empty row. */
-  void reset() {
+  /** One row of {@code tokens}, nothing else. */
+  public void reset(int... tokens) {
     rows.clear();
-    rows.add(new int[0]);
+    rows.add(tokens.clone());
+  }
+
+  /** {@link #gather} calls so far. */
+  public int gathers() {
+    return gathers;
   }
 
   /** The naive executor appends each row's token itself; nothing to swap. */
@@ -51,6 +57,7 @@ public final class TokenKvCache implements KvCache {
 
   @Override
   public void gather(List<KvRow> newRows) {
+    gathers++;
     List<int[]> next = new ArrayList<>();
     for (KvRow r : newRows) {
       TokenKvCache source = (TokenKvCache) r.source();
