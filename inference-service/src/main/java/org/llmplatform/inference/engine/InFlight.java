@@ -23,6 +23,23 @@ final class InFlight {
     this.contextLength = contextLength;
   }
 
+  /** The KV slots the sequences hold; admission takes them, retirement gives them back. */
+  KvBudget budget() {
+    return budget;
+  }
+
+  /**
+   * Admits a request taken from the waiting queue: one entry, choice 0, prefills for all its
+   * choices (they fork from it when it joins).
+   */
+  ActiveRequest admit(GenerationRequest request) {
+    metrics.admitted(System.nanoTime() - request.submittedNanos);
+    request.transition(RequestState.WAITING, RequestState.PREFILLING);
+    ActiveRequest a = new ActiveRequest(request, 0, contextLength, metrics);
+    sequences.add(a);
+    return a;
+  }
+
   List<ActiveRequest> all() {
     return sequences;
   }
@@ -33,10 +50,6 @@ final class InFlight {
 
   boolean isEmpty() {
     return sequences.isEmpty();
-  }
-
-  void add(ActiveRequest a) {
-    sequences.add(a);
   }
 
   /**

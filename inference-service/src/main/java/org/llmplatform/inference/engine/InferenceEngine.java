@@ -74,15 +74,7 @@ public final class InferenceEngine implements AutoCloseable {
     int prefillChunk = chunks ? settings.prefillChunk() : 0;
     this.scheduler =
         new StepScheduler(
-            waiting,
-            budget,
-            batch,
-            inFlight,
-            prefixReuse,
-            metrics,
-            settings.maxBatchSize(),
-            spec.contextLength(),
-            prefillChunk);
+            waiting, inFlight, batch, prefixReuse, settings.maxBatchSize(), prefillChunk);
     this.update = new StepUpdate(batch, inFlight, executor.prefillCache(), prefixReuse);
     if (prefillChunk != settings.prefillChunk()) {
       log.warn(

@@ -2,7 +2,6 @@ package org.llmplatform.inference.engine;
 
 import java.util.ArrayList;
 import java.util.List;
-import org.llmplatform.inference.kvcache.KvBudget;
 import org.llmplatform.inference.kvcache.PrefixCache;
 import org.llmplatform.inference.scheduler.Scheduler;
 
@@ -16,35 +15,31 @@ import org.llmplatform.inference.scheduler.Scheduler;
 final class StepScheduler {
 
   private final Scheduler<GenerationRequest> waiting;
-  private final KvBudget budget;
-  private final BatchLayout batch;
   private final InFlight inFlight;
+  private final BatchLayout batch;
   private final PrefixReuse prefixReuse; // null when off
-  private final EngineMetrics metrics;
   private final int maxBatchSize;
-  private final int contextLength;
   private final int prefillChunk; // 0: whole prompts
   private long prefillTokensLeft; // of this iteration
   private boolean iterationStarts = true;
 
+  /**
+   * @param prefixReuse null when off
+   * @param maxBatchSize rows decoded together
+   * @param prefillChunk prompt tokens per iteration; 0: whole prompts
+   */
   StepScheduler(
       Scheduler<GenerationRequest> waiting,
-      KvBudget budget,
-      BatchLayout batch,
       InFlight inFlight,
+      BatchLayout batch,
       PrefixReuse prefixReuse,
-      EngineMetrics metrics,
       int maxBatchSize,
-      int contextLength,
       int prefillChunk) {
     this.waiting = waiting;
-    this.budget = budget;
-    this.batch = batch;
     this.inFlight = inFlight;
+    this.batch = batch;
     this.prefixReuse = prefixReuse;
-    this.metrics = metrics;
     this.maxBatchSize = maxBatchSize;
-    this.contextLength = contextLength;
     this.prefillChunk = prefillChunk;
   }
 
@@ -79,13 +74,9 @@ final class StepScheduler {
       reserved += a.state == RequestState.PREFILLING ? a.request.rows() : 0;
     }
     int free = maxBatchSize - batch.rows() - reserved;
-    for (GenerationRequest request : waiting.admit(budget, free, InFlight::endWaitingCancelled)) {
-      metrics.admitted(System.nanoTime() - request.submittedNanos);
-      request.transition(RequestState.WAITING, RequestState.PREFILLING);
-      // one entry per request: choice 0 prefills, the others fork from it when it joins
-      ActiveRequest a = new ActiveRequest(request, 0, contextLength, metrics);
-      inFlight.add(a);
-      admitted.add(a);
+    for (GenerationRequest request :
+        waiting.admit(inFlight.budget(), free, InFlight::endWaitingCancelled)) {
+      admitted.add(inFlight.admit(request));
     }
   }
 
