@@ -27,6 +27,9 @@ public final class LogSoftmax {
    */
   public static List<TokenChoice.Alternative> top(float[] logits, double logSumExp, int n) {
     int[] best = new int[Math.min(n, logits.length)];
+    if (best.length == 0) {
+      return List.of(); // logprobs 0: the chosen token's logprob, no alternatives
+    }
     int size = 0;
     for (int id = 0; id < logits.length; id++) {
       if (logits[id] == Float.NEGATIVE_INFINITY) {

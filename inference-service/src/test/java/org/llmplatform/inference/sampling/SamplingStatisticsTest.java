@@ -173,6 +173,16 @@ class SamplingStatisticsTest {
   }
 
   @Test
+  void logprobsZeroGivesTheChosenTokensLogprobAndNoAlternatives() {
+    var params =
+        new SamplingParams(0, 0, 1, 0, 1, 0, 0, Map.of(), null, Set.of(), 5, 0, 1, 1, false);
+    TokenChoice c = new TokenSelector(params, new int[] {0}).next(LOGITS.clone());
+    assertThat(c.tokenId()).isEqualTo(0);
+    assertThat(c.logprob()).isLessThan(0.0);
+    assertThat(c.top()).isEmpty();
+  }
+
+  @Test
   void outOfRangeParametersNameTheirField() {
     org.assertj.core.api.Assertions.assertThatThrownBy(
             () ->
