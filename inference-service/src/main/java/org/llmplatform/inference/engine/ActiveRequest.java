@@ -1,7 +1,6 @@
 package org.llmplatform.inference.engine;
 
 import java.util.List;
-import java.util.stream.IntStream;
 import org.llmplatform.inference.constraint.GuidedSequence;
 import org.llmplatform.inference.sampling.BeamSearch;
 import org.llmplatform.inference.sampling.SamplingParams;
@@ -168,9 +167,5 @@ final class ActiveRequest {
     int[] out = java.util.Arrays.copyOf(prompt, kvLength);
     System.arraycopy(generatedIds, 0, out, prompt.length, fed);
     return out;
-  }
-
-  static int[] identity(int n) {
-    return IntStream.range(0, n).toArray();
   }
 }

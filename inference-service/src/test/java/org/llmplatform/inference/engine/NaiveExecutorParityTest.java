@@ -72,6 +72,112 @@ class NaiveExecutorParityTest {
     }
   }
 
+  @ParameterizedTest(name = "{0} {1}")
+  @MethodSource("fixturesAndPaths")
+  void theEngineOverEachPathGivesTheEngineOverNaiveTokens(Path model, String path)
+      throws Exception {
+    List<List<int[]>> naive = engineRun(NaiveModelExecutor.open(model), model);
+    List<List<int[]>> onnx =
+        engineRun(
+            path.equals("pinned")
+                ? IoBindingParityTest.pinned(model)
+                : IoBindingParityTest.bound(model),
+            model);
+    assertThat(onnx).hasSameSizeAs(naive);
+    for (int i = 0; i < naive.size(); i++) {
+      for (int c = 0; c < naive.get(i).size(); c++) {
+        assertThat(onnx.get(i).get(c))
+            .as("request %d, choice %d", i, c)
+            .containsExactly(naive.get(i).get(c));
+      }
+    }
+  }
+
+  /**
+   * The reference prompts at once through one engine (batch 4, prefill chunks of 4, prefix cache
+   * on): greedy, one of 2 choices, one 3-beam search; then the next turn of the first conversation.
+   * Per request, per choice, the ids.
+   */
+  static List<List<int[]>> engineRun(ModelExecutor executor, Path model) throws Exception {
+    var settings = new EngineSettings(4, 64, 1L << 30, 4, 1L << 24);
+    List<ReferenceCase> cases = ReferenceCase.load(model);
+    List<ChoicesTest.ChoicesListener> out = new ArrayList<>();
+    int[] hitTokens = new int[1];
+    EngineMetrics metrics =
+        new EngineMetrics() {
+          @Override
+          public void admitted(long queueNanos) {}
+
+          @Override
+          public void firstToken(long ttftNanos) {}
+
+          @Override
+          public void nextToken(long gapNanos) {}
+
+          @Override
+          public void finished(long e2eNanos, int promptTokens, int generatedTokens) {}
+
+          @Override
+          public void prefixCacheQueried(int promptTokens, int hits) {
+            hitTokens[0] += hits;
+          }
+        };
+    try (var engine = new InferenceEngine(executor, settings, metrics)) {
+      engine.start();
+      assertThat(engine.awaitReady(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+      for (int i = 0; i < cases.size(); i++) {
+        int[] prompt = cases.get(i).promptIds();
+        var params =
+            i == 2
+                ? new org.llmplatform.inference.sampling.SamplingParams(
+                    0,
+                    0,
+                    1,
+                    0,
+                    1,
+                    0,
+                    0,
+                    java.util.Map.of(),
+                    null,
+                    java.util.Set.of(),
+                    10,
+                    null,
+                    3,
+                    1.0,
+                    false)
+                : org.llmplatform.inference.sampling.SamplingParams.greedy(
+                    8 + 4 * i, java.util.Set.of());
+        int n = i == 1 ? 2 : 1;
+        var l = new ChoicesTest.ChoicesListener(n);
+        out.add(l);
+        engine.submit(new GenerationRequest(prompt, params, n, l));
+      }
+      for (var l : out) {
+        l.await();
+      }
+      int[] first = cases.getFirst().promptIds();
+      int[] reply = out.getFirst().ids()[0];
+      int[] next = java.util.Arrays.copyOf(first, first.length + reply.length + 3);
+      System.arraycopy(reply, 0, next, first.length, reply.length);
+      System.arraycopy(cases.getLast().promptIds(), 0, next, first.length + reply.length, 3);
+      var turn = new ChoicesTest.ChoicesListener(1);
+      out.add(turn);
+      engine.submit(
+          new GenerationRequest(
+              next,
+              org.llmplatform.inference.sampling.SamplingParams.greedy(10, java.util.Set.of()),
+              1,
+              turn));
+      turn.await();
+    }
+    assertThat(hitTokens[0]).as("prompt tokens from the prefix cache").isPositive();
+    List<List<int[]>> ids = new ArrayList<>();
+    for (var l : out) {
+      ids.add(List.of(l.ids()));
+    }
+    return ids;
+  }
+
   /**
    * Prompt 0 alone for 3 steps; prompt 1 (prefilled in chunks of 4) joins for 3; prompt 2 joins and
    * prompt 0 leaves, 4 more steps. Each row feeds its own greedy id.
