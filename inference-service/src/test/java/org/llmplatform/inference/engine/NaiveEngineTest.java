@@ -10,16 +10,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.llmplatform.api.inference.OutputConstraint;
 import org.llmplatform.inference.ReferenceCase;
 import org.llmplatform.inference.constraint.ConstraintProperties;
 import org.llmplatform.inference.constraint.OutputConstraints;
-import org.llmplatform.inference.kvcache.KvCache;
 import org.llmplatform.inference.naive.NaiveModelExecutor;
-import org.llmplatform.inference.runtime.ModelSpec;
 import org.llmplatform.inference.sampling.BeamSearch;
 import org.llmplatform.inference.sampling.SamplingParams;
 import org.llmplatform.structured.vocab.Vocabulary;
@@ -35,66 +32,6 @@ class NaiveEngineTest {
   static final Path MODEL =
       Path.of(System.getProperty("llm.repo.dir", ".."), "test-models/tiny-llama-gqa");
   static final List<ReferenceCase> CASES = ReferenceCase.load(MODEL);
-
-  /** The naive executor, logging each model call: "P from-to" per prefill chunk, "D rows". */
-  static final class StepLog implements ModelExecutor {
-    final NaiveModelExecutor naive;
-    final List<String> calls = new CopyOnWriteArrayList<>();
-
-    StepLog() throws Exception {
-      this.naive = NaiveModelExecutor.open(MODEL);
-    }
-
-    @Override
-    public ModelSpec spec() {
-      return naive.spec();
-    }
-
-    @Override
-    public String device() {
-      return naive.device();
-    }
-
-    @Override
-    public KvCache batchCache() {
-      return naive.batchCache();
-    }
-
-    @Override
-    public KvCache prefillCache() {
-      return naive.prefillCache();
-    }
-
-    @Override
-    public boolean prefillsInChunks() {
-      return true;
-    }
-
-    @Override
-    public KvCache newKvCache() {
-      return naive.newKvCache();
-    }
-
-    @Override
-    public void prefill(int[] promptIds, float[] lastLogits) {
-      naive.prefill(promptIds, lastLogits);
-    }
-
-    @Override
-    public void prefillChunk(int[] promptIds, int from, int to, float[] lastLogits) {
-      calls.add("P " + from + "-" + to);
-      naive.prefillChunk(promptIds, from, to, lastLogits);
-    }
-
-    @Override
-    public void decode(int[] tokens, int[] positions, int[] kvLengths, float[][] logits) {
-      calls.add("D " + naive.batchCache().rows());
-      naive.decode(tokens, positions, kvLengths, logits);
-    }
-
-    @Override
-    public void close() {}
-  }
 
   static InferenceEngine engine(ModelExecutor executor, int maxBatch, int chunk) throws Exception {
     var engine =
@@ -122,7 +59,7 @@ class NaiveEngineTest {
 
   @Test
   void requestsJoiningARunningBatchGiveTheReferenceTokens() throws Exception {
-    try (var engine = engine(new StepLog(), 8, 0)) {
+    try (var engine = engine(new StepLog(MODEL), 8, 0)) {
       List<CollectingListener> out = new ArrayList<>();
       for (ReferenceCase c : CASES) {
         var l = new CollectingListener();
@@ -140,7 +77,7 @@ class NaiveEngineTest {
 
   @Test
   void aLongPromptIsPrefilledInChunksBetweenTheDecodeStepsOfARunningStream() throws Exception {
-    var log = new StepLog();
+    var log = new StepLog(MODEL);
     try (var engine = engine(log, 8, 4)) {
       var stream = new CollectingListener();
       var late = new CollectingListener();
@@ -175,7 +112,7 @@ class NaiveEngineTest {
 
   @Test
   void anIdleEngineWaitsForWorkInsteadOfSpinning() throws Exception {
-    try (var engine = engine(new StepLog(), 8, 4)) {
+    try (var engine = engine(new StepLog(MODEL), 8, 4)) {
       var l = new CollectingListener();
       engine.submit(new GenerationRequest(CASES.get(1).promptIds(), greedy(5), l));
       l.await();
@@ -195,7 +132,7 @@ class NaiveEngineTest {
 
   @Test
   void cancellingOneRequestEndsItWithinAStepAndTheOthersGoOn() throws Exception {
-    try (var engine = engine(new StepLog(), 8, 0)) {
+    try (var engine = engine(new StepLog(MODEL), 8, 0)) {
       ReferenceCase kept = CASES.get(1);
       var other = new CollectingListener();
       var cancelled = new CollectingListener();
@@ -220,7 +157,7 @@ class NaiveEngineTest {
 
   @Test
   void aRequestCancelledWhilePrefillingEndsWithoutATokenAndFreesItsSlot() throws Exception {
-    var log = new StepLog();
+    var log = new StepLog(MODEL);
     try (var engine = engine(log, 8, 2)) {
       var stream = new CollectingListener();
       var cancelled = new CollectingListener();
@@ -255,7 +192,7 @@ class NaiveEngineTest {
     var beamParams =
         new SamplingParams(0, 0, 1, 0, 1, 0, 0, Map.of(), null, Set.of(3), 12, null, 3, 1.0, false);
     int[] prompt = CASES.get(3).promptIds();
-    try (var engine = engine(new StepLog(), 8, 0)) {
+    try (var engine = engine(new StepLog(MODEL), 8, 0)) {
       ReferenceCase other = CASES.get(4);
       var greedy = new CollectingListener();
       var beam = new CollectingListener();
@@ -294,7 +231,7 @@ class NaiveEngineTest {
 
   @Test
   void greedyChoicesAreTheOneChoiceTokensFromOnePrefill() throws Exception {
-    var log = new StepLog();
+    var log = new StepLog(MODEL);
     try (var engine = engine(log, 8, 0)) {
       ReferenceCase c = CASES.get(1);
       var listener = new ChoicesTest.ChoicesListener(3);
@@ -310,7 +247,7 @@ class NaiveEngineTest {
 
   @Test
   void aConstrainedRequestBesideAFreeOneMatchesItsPatternAndLeavesTheOtherAlone() throws Exception {
-    try (var engine = engine(new StepLog(), 8, 0);
+    try (var engine = engine(new StepLog(MODEL), 8, 0);
         var constraints =
             OutputConstraints.forModel(
                 MODEL, engine.spec(), ConstraintProperties.defaults(), new SimpleMeterRegistry())) {
