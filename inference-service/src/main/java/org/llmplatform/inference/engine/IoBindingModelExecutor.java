@@ -10,12 +10,12 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Locale;
 import org.llmplatform.inference.kvcache.BoundKvCache;
+import org.llmplatform.inference.kvcache.BoundSharedKvCache;
 import org.llmplatform.inference.kvcache.CudaKvMemory;
 import org.llmplatform.inference.kvcache.HostKvMemory;
 import org.llmplatform.inference.kvcache.IoBoundKvCache;
 import org.llmplatform.inference.kvcache.KvCache;
 import org.llmplatform.inference.kvcache.KvMemory;
-import org.llmplatform.inference.kvcache.SharedKvCache;
 import org.llmplatform.inference.runtime.DecoderSession;
 import org.llmplatform.inference.runtime.Device;
 import org.llmplatform.inference.runtime.ModelSpec;
@@ -108,7 +108,7 @@ public final class IoBindingModelExecutor implements ModelExecutor {
   // a cache that runs lays out the whole context when updated in place; a kept one is compact
   private IoBoundKvCache cache(int sharedCapacity) {
     return spec.sharedKvBuffer()
-        ? new SharedKvCache(spec, kvMemory, null, sharedCapacity)
+        ? new BoundSharedKvCache(spec, kvMemory, sharedCapacity)
         : new BoundKvCache(spec, kvMemory);
   }
 

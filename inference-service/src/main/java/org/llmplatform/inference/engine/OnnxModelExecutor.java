@@ -16,6 +16,7 @@ import org.llmplatform.inference.kvcache.HostKvMemory;
 import org.llmplatform.inference.kvcache.KvCache;
 import org.llmplatform.inference.kvcache.KvMemory;
 import org.llmplatform.inference.kvcache.PinnedKvCache;
+import org.llmplatform.inference.kvcache.PinnedSharedKvCache;
 import org.llmplatform.inference.kvcache.SharedKvCache;
 import org.llmplatform.inference.runtime.DecoderSession;
 import org.llmplatform.inference.runtime.ModelSpec;
@@ -94,7 +95,7 @@ public final class OnnxModelExecutor implements ModelExecutor {
   // a cache that runs lays out the whole context when updated in place; a kept one is compact
   private PinnedKvCache cache(int sharedCapacity) {
     return spec.sharedKvBuffer()
-        ? new SharedKvCache(spec, kvMemory, session.env(), sharedCapacity)
+        ? new PinnedSharedKvCache(spec, kvMemory, session.env(), sharedCapacity)
         : new HostKvCache(session.env(), spec);
   }
 

@@ -6,7 +6,7 @@ import org.llmplatform.inference.runtime.OrtIoBinding;
 /**
  * A KV cache in host or device memory ({@link KvMemory}) that binds itself to a run through ONNX
  * Runtime's IoBinding. {@link BoundKvCache} (left-padded rows, past and present apart) and {@link
- * SharedKvCache} (right-padded rows, one buffer updated in place). Engine thread only.
+ * BoundSharedKvCache} (right-padded rows, one buffer updated in place). Engine thread only.
  */
 public interface IoBoundKvCache extends KvCache {
 

@@ -8,7 +8,7 @@ import java.util.Map;
 /**
  * A KV cache in host memory that binds itself to an ORT Java run: the past as inputs, the present
  * as pinned outputs. {@link HostKvCache} (left-padded rows, past and present apart) and {@link
- * SharedKvCache} (right-padded rows, one buffer updated in place). Engine thread only.
+ * PinnedSharedKvCache} (right-padded rows, one buffer updated in place). Engine thread only.
  */
 public interface PinnedKvCache extends KvCache {
 

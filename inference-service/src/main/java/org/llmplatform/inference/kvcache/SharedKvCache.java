@@ -1,18 +1,9 @@
 package org.llmplatform.inference.kvcache;
 
-import ai.onnxruntime.OnnxTensor;
-import ai.onnxruntime.OnnxTensorLike;
-import ai.onnxruntime.OnnxValue;
-import ai.onnxruntime.OrtEnvironment;
-import ai.onnxruntime.OrtException;
 import java.lang.foreign.MemorySegment;
-import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.llmplatform.inference.runtime.ModelSpec;
-import org.llmplatform.inference.runtime.OrtIoBinding;
-import org.llmplatform.inference.runtime.OrtIoBinding.ElementType;
 
 /**
  * KV cache updated in place, for graphs whose attention writes the new keys and values into the
@@ -25,38 +16,32 @@ import org.llmplatform.inference.runtime.OrtIoBinding.ElementType;
  * that only keeps rows (prefix reuse) is as long as its longest row. A second side is allocated
  * only when a re-pack cannot run in place (rows reordered or repeated, as in beam search).
  *
- * <p>Blocks live in a {@link KvMemory}: host memory bound as ORT Java pinned outputs ({@link
- * #bind(Map, Map, int)}), or host or device memory bound through IoBinding ({@link
- * #bind(OrtIoBinding, int)}). Engine thread only.
+ * <p>Blocks live in a {@link KvMemory}. This class is the layout; binding is its subclasses':
+ * {@link PinnedSharedKvCache} (host blocks as ORT Java pinned outputs) and {@link
+ * BoundSharedKvCache} (host or device blocks through IoBinding). Engine thread only.
  */
-public final class SharedKvCache implements PinnedKvCache, IoBoundKvCache {
+public abstract sealed class SharedKvCache implements KvCache
+    permits PinnedSharedKvCache, BoundSharedKvCache {
 
-  private final ModelSpec spec;
-  private final KvMemory memory;
-  private final OrtEnvironment env;
-  private final ElementType elementType;
+  final ModelSpec spec;
+  final KvMemory memory;
   private final int elementBytes;
   private final int minCapacity;
   // [side][layer * 2 + kind], kind 0 = key, 1 = value; each [rows, kv_heads, capacity, head_dim]
   private final KvBlocks sides;
   private final int[] capacity = new int[2]; // positions per row and head, per side
   private final long[] shape = new long[4];
-  private final List<OnnxTensor> bound = new ArrayList<>();
   private int current;
   private int rows;
   private int past;
 
   /**
-   * @param env for ORT Java tensors over host blocks ({@link #bind(Map, Map, int)}); null when the
-   *     cache is only bound through IoBinding
    * @param minCapacity positions per row to lay out at least: the context length for a cache that
    *     runs, 0 for one that only keeps rows
    */
-  public SharedKvCache(ModelSpec spec, KvMemory memory, OrtEnvironment env, int minCapacity) {
+  SharedKvCache(ModelSpec spec, KvMemory memory, int minCapacity) {
     this.spec = spec;
     this.memory = memory;
-    this.env = env;
-    this.elementType = ElementType.of(spec.kvType());
     this.elementBytes = spec.kvType().bytes();
     this.minCapacity = minCapacity;
     this.sides = new KvBlocks(memory, spec.numLayers() * 2);
@@ -72,52 +57,23 @@ public final class SharedKvCache implements PinnedKvCache, IoBoundKvCache {
     return past;
   }
 
-  @Override
+  /** Rows are right-padded: a row's tokens first, its padding after. */
   public boolean rightPadded() {
     return true;
   }
 
-  @Override
+  /** Starts an empty cache of {@code rows} rows (past length 0), e.g. before a prefill. */
   public void reset(int rows) {
     closeBound();
     this.rows = rows;
     this.past = 0;
   }
 
-  /** Binds each block as a tensor over host memory, as both the past input and the present. */
-  @Override
-  public void bind(
-      Map<String, OnnxTensorLike> inputs, Map<String, OnnxValue> outputs, int newTokens)
-      throws OrtException {
-    if (!memory.memoryInfo().isHost()) {
-      throw new IllegalStateException("pinned outputs need host memory; bind through IoBinding");
-    }
-    long bytes = prepare(newTokens);
-    for (int layer = 0; layer < spec.numLayers(); layer++) {
-      for (int kind = 0; kind < 2; kind++) {
-        MemorySegment block = sides.get(current, layer * 2 + kind);
-        inputs.put(pastName(layer, kind), tensor(block, bytes));
-        outputs.put(presentName(layer, kind), tensor(block, bytes));
-      }
-    }
-  }
-
-  /** Binds each block (host or device) as both the past input and the present output. */
-  @Override
-  public void bind(OrtIoBinding binding, int newTokens) throws OrtException {
-    long bytes = prepare(newTokens);
-    var where = memory.memoryInfo();
-    for (int layer = 0; layer < spec.numLayers(); layer++) {
-      for (int kind = 0; kind < 2; kind++) {
-        MemorySegment block = sides.get(current, layer * 2 + kind);
-        binding.bindInput(pastName(layer, kind), where, block, bytes, elementType, shape);
-        binding.bindOutput(presentName(layer, kind), where, block, bytes, elementType, shape);
-      }
-    }
-  }
-
-  // Room for newTokens more in every row, blocks allocated; sets the bound shape. Bytes bound.
-  private long prepare(int newTokens) {
+  /**
+   * Before a run: room for {@code newTokens} more in every row, blocks allocated, {@link #shape()}
+   * set. Returns the bytes of each block to bind.
+   */
+  long prepare(int newTokens) {
     closeBound();
     if (past + newTokens > capacity[current] || capacity[current] < minCapacity) {
       relayout(past + newTokens);
@@ -227,11 +183,23 @@ public final class SharedKvCache implements PinnedKvCache, IoBoundKvCache {
     sides.close();
   }
 
-  private String pastName(int layer, int kind) {
+  /**
+   * The bound shape of each block, [rows, kv_heads, capacity, head_dim], after {@link #prepare}.
+   */
+  long[] shape() {
+    return shape;
+  }
+
+  /** The current block of one layer's keys (kind 0) or values (kind 1). */
+  MemorySegment block(int layer, int kind) {
+    return sides.get(current, layer * 2 + kind);
+  }
+
+  String pastName(int layer, int kind) {
     return kind == 0 ? spec.names().pastKeys().get(layer) : spec.names().pastValues().get(layer);
   }
 
-  private String presentName(int layer, int kind) {
+  String presentName(int layer, int kind) {
     return kind == 0
         ? spec.names().presentKeys().get(layer)
         : spec.names().presentValues().get(layer);
@@ -245,15 +213,6 @@ public final class SharedKvCache implements PinnedKvCache, IoBoundKvCache {
     return sides.ensure(side, slot, bytes, side == current); // live rows survive growth
   }
 
-  private OnnxTensor tensor(MemorySegment block, long bytes) throws OrtException {
-    var view = block.asSlice(0, bytes).asByteBuffer().order(ByteOrder.nativeOrder());
-    OnnxTensor t = OnnxTensor.createTensor(env, view, shape, spec.kvType().onnxType());
-    bound.add(t);
-    return t;
-  }
-
-  private void closeBound() {
-    bound.forEach(OnnxTensor::close);
-    bound.clear();
-  }
+  /** Releases what the last bind made (tensors over the blocks), if anything. */
+  void closeBound() {}
 }
