@@ -15,28 +15,32 @@ import java.util.concurrent.TimeUnit;
  * A real Redis Cluster on loopback: six redis-server processes started with {@code
  * --cluster-enabled yes} and joined by {@code redis-cli --cluster create} (three masters, one
  * replica each), as the Redis documentation sets one up. Tests that need it skip where redis-server
- * or redis-cli is not installed.
+ * or redis-cli is not installed. Shared with gateway-service's tests through this module's
+ * test-jar.
  */
-final class LocalRedisCluster implements AutoCloseable {
+public final class LocalRedisCluster implements AutoCloseable {
 
   private static final int NODES = 6;
 
   private final List<Process> processes = new ArrayList<>();
   private final List<Integer> ports = new ArrayList<>();
   private final Path dir;
+  private final String cli;
+  private volatile String password;
 
-  private LocalRedisCluster(Path dir) {
+  private LocalRedisCluster(Path dir, String cli) {
     this.dir = dir;
+    this.cli = cli;
   }
 
-  static LocalRedisCluster start() throws IOException, InterruptedException {
+  public static LocalRedisCluster start() throws IOException, InterruptedException {
     String server = binary("redis-server");
     String cli = binary("redis-cli");
     assumeTrue(server != null && cli != null, "no redis-server / redis-cli: no cluster to test on");
-    var cluster = new LocalRedisCluster(Files.createTempDirectory("session-redis-cluster-"));
+    var cluster = new LocalRedisCluster(Files.createTempDirectory("redis-cluster-"), cli);
     try {
       cluster.startNodes(server);
-      cluster.create(cli);
+      cluster.create();
       return cluster;
     } catch (IOException | InterruptedException | RuntimeException e) {
       cluster.close();
@@ -45,8 +49,91 @@ final class LocalRedisCluster implements AutoCloseable {
   }
 
   /** {@code host:port,host:port,…}: what {@code spring.data.redis.cluster.nodes} takes. */
-  String nodes() {
+  public String nodes() {
     return String.join(",", ports.stream().map(p -> "127.0.0.1:" + p).toList());
+  }
+
+  /**
+   * Makes every node require {@code password} (replicas authenticate to their masters with it), as
+   * a production cluster would; {@link #cli} sends it from then on.
+   */
+  public void requirePassword(String password) throws IOException, InterruptedException {
+    for (int port : ports) {
+      cli(port, "config", "set", "masterauth", password);
+    }
+    for (int port : ports) {
+      cli(port, "config", "set", "requirepass", password);
+    }
+    this.password = password;
+  }
+
+  /** The port of the master that holds {@code key} (the one node that answers EXISTS with 1). */
+  public int holder(String key) throws IOException, InterruptedException {
+    for (int i = 0; i < ports.size(); i++) {
+      if (processes.get(i).isAlive() && cli(ports.get(i), "exists", key).equals("1")) {
+        return ports.get(i);
+      }
+    }
+    throw new IllegalStateException("no node holds " + key);
+  }
+
+  /** Kills the node on {@code port} at once (SIGKILL), as a crash would. */
+  public void kill(int port) throws InterruptedException {
+    Process node = processes.get(ports.indexOf(port));
+    node.destroyForcibly();
+    node.waitFor();
+  }
+
+  /**
+   * Promotes the replica of the (dead) master on {@code port} with {@code CLUSTER FAILOVER FORCE},
+   * as an operator would rather than wait for the node time-out, and waits until it serves.
+   *
+   * @return the new master's port
+   */
+  public int failOver(int port) throws IOException, InterruptedException {
+    int live = ports.stream().filter(p -> p != port).findFirst().orElseThrow();
+    String[] nodes = cli(live, "cluster", "nodes").split("\n");
+    String masterId = null;
+    for (String node : nodes) {
+      if (node.split(" ")[1].startsWith("127.0.0.1:" + port + "@")) {
+        masterId = node.split(" ")[0];
+      }
+    }
+    int replica = -1;
+    for (String node : nodes) {
+      String[] fields = node.split(" ");
+      if (fields[3].equals(masterId)) {
+        replica =
+            Integer.parseInt(
+                fields[1].substring(fields[1].indexOf(':') + 1, fields[1].indexOf('@')));
+      }
+    }
+    if (replica < 0) {
+      throw new IllegalStateException("no replica of :" + port + " in " + String.join("\n", nodes));
+    }
+    cli(replica, "cluster", "failover", "force");
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (!cli(replica, "role").startsWith("master") || !clusterOk(replica)) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException(":" + replica + " did not take over; see " + dir);
+      }
+      Thread.sleep(100);
+    }
+    return replica;
+  }
+
+  /** What {@code redis-cli -p port args…} printed, trimmed. */
+  public String cli(int port, String... args) throws IOException, InterruptedException {
+    var command = new ArrayList<>(List.of(cli, "-p", Integer.toString(port)));
+    command.addAll(List.of(args));
+    var builder = new ProcessBuilder(command).redirectErrorStream(true);
+    if (password != null) {
+      builder.environment().put("REDISCLI_AUTH", password);
+    }
+    Process process = builder.start();
+    String out = new String(process.getInputStream().readAllBytes()).trim();
+    process.waitFor(10, TimeUnit.SECONDS);
+    return out;
   }
 
   private void startNodes(String server) throws IOException, InterruptedException {
@@ -82,7 +169,7 @@ final class LocalRedisCluster implements AutoCloseable {
     }
     long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
     for (int port : ports) {
-      while (!TestRedis.answersPing("127.0.0.1", port)) {
+      while (!cli(port, "ping").equals("PONG")) {
         if (System.nanoTime() > deadline) {
           throw new IllegalStateException("redis-server :" + port + " did not start; see " + dir);
         }
@@ -91,7 +178,7 @@ final class LocalRedisCluster implements AutoCloseable {
     }
   }
 
-  private void create(String cli) throws IOException, InterruptedException {
+  private void create() throws IOException, InterruptedException {
     var command = new ArrayList<>(List.of(cli, "--cluster", "create"));
     ports.forEach(p -> command.add("127.0.0.1:" + p));
     command.addAll(List.of("--cluster-replicas", "1", "--cluster-yes"));
@@ -106,7 +193,7 @@ final class LocalRedisCluster implements AutoCloseable {
     // the slots are assigned; wait until every node agrees the cluster is up
     long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
     for (int port : ports) {
-      while (!clusterOk(cli, port)) {
+      while (!clusterOk(port)) {
         if (System.nanoTime() > deadline) {
           throw new IllegalStateException("the cluster did not come up; see " + dir);
         }
@@ -115,14 +202,8 @@ final class LocalRedisCluster implements AutoCloseable {
     }
   }
 
-  private static boolean clusterOk(String cli, int port) throws IOException, InterruptedException {
-    Process info =
-        new ProcessBuilder(cli, "-p", Integer.toString(port), "cluster", "info")
-            .redirectErrorStream(true)
-            .start();
-    String out = new String(info.getInputStream().readAllBytes());
-    info.waitFor(10, TimeUnit.SECONDS);
-    return out.contains("cluster_state:ok");
+  private boolean clusterOk(int port) throws IOException, InterruptedException {
+    return cli(port, "cluster", "info").contains("cluster_state:ok");
   }
 
   private static String binary(String name) {
