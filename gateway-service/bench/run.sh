@@ -42,6 +42,7 @@ jit() { # CPU time of a JVM's JIT compiler threads, in ticks
 BEFORE=("$(cpu "${PIDS[0]}")" "$(cpu "${PIDS[1]}")" "$(cpu "${PIDS[3]}")")
 BEFORE_JIT=("$(jit "${PIDS[0]}")" "$(jit "${PIDS[1]}")" "$(jit "${PIDS[3]}")")
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) cores)"
+export BENCH_GATEWAY_PID=${PIDS[3]}  # for clients that read the gateway's CPU time (steady.py --gateway-cpu)
 # BENCH_CLIENT replaces bench.py with another client taking the same arguments (inference-service/bench/peer uses it)
 ${BENCH_CLIENT:-python3 -u "$ROOT/gateway-service/bench/bench.py"} --gateway http://127.0.0.1:18084 --inference http://127.0.0.1:18082 \
   --tokenizer http://127.0.0.1:18081 --key "$KEY" --model "$MODEL" "$@"

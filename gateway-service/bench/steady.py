@@ -10,6 +10,10 @@ generate straight to inference-service (time to its first token), a streamed cha
 (time to its first content chunk), a chat completion for an unknown model (404: parse, auth, the error) and
 GET /v1/models. The first --rounds are warm-up; the table gives p50/p10 over the last --measure rounds, and the
 gateway's added TTFT (its p50 minus direct's).
+
+--gateway-cpu keeps only the direct generate and the gateway's streamed chat completion in each round, and reports
+the gateway's CPU time (from /proc/$BENCH_GATEWAY_PID/stat, which run.sh exports) over the measured rounds: per
+request and per streamed content chunk (the issue 22 definition of gateway CPU per streamed token).
 """
 import argparse
 import http.client
@@ -28,11 +32,13 @@ def main():
     ap.add_argument("--max-tokens", type=int, default=8)
     ap.add_argument("--rounds", type=int, default=1500, help="warm-up rounds")
     ap.add_argument("--measure", type=int, default=400, help="measured rounds")
+    ap.add_argument("--gateway-cpu", action="store_true",
+                    help="rounds of a direct generate and a gateway chat completion only; report the gateway's CPU")
     args, _ = ap.parse_known_args()
 
     connections = {}
 
-    def call(url, method, path, body=None, headers=None, first=None):
+    def call(url, method, path, body=None, headers=None, first=None, each=None):
         """Milliseconds to the whole response, or to the first line matching `first` of a streamed one."""
         conn = connections.get(url)
         if conn is None:
@@ -47,6 +53,8 @@ def main():
             return (time.perf_counter() - start) * 1000
         elapsed = None
         for line in iter(resp.readline, b""):
+            if each is not None:
+                each(line)
             if elapsed is None and first(line):
                 elapsed = (time.perf_counter() - start) * 1000
         if elapsed is None:
@@ -67,6 +75,12 @@ def main():
         chunk = json.loads(line[5:])
         return any(c.get("delta", {}).get("content") for c in chunk.get("choices", []))
 
+    chunks = [0]
+
+    def count(line):
+        if content(line):
+            chunks[0] += 1
+
     kinds = {
         "tokenize with the chat template, to tokenizer-service":
             lambda: call(args.tokenizer, "POST", "/v1/internal/tokenize", tokenize),
@@ -77,17 +91,25 @@ def main():
         "chat completion, first content, through the gateway":
             lambda: call(args.gateway, "POST", "/v1/chat/completions",
                          {"model": args.model, "stream": True, "max_tokens": args.max_tokens, "temperature": 0,
-                          "messages": messages}, auth, first=content),
+                          "messages": messages}, auth, first=content, each=count),
         "chat completion for an unknown model (404)":
             lambda: call(args.gateway, "POST", "/v1/chat/completions",
                          {"model": "no-such-model", "max_tokens": 1, "messages": messages}, auth),
         "`GET /v1/models`": lambda: call(args.gateway, "GET", "/v1/models", headers=auth),
     }
+    if args.gateway_cpu:
+        kinds = {k: v for k, v in kinds.items() if "generate" in k or "first content" in k}
     times = {kind: [] for kind in kinds}
     load_before = os.getloadavg()[0]
-    for _ in range(args.rounds + args.measure):
+    pid = os.environ.get("BENCH_GATEWAY_PID")
+    cpu_before = None
+    for i in range(args.rounds + args.measure):
+        if i == args.rounds:
+            chunks[0] = 0
+            cpu_before = cpu_seconds(pid) if pid else None
         for kind, run in kinds.items():
             times[kind].append(run())
+    cpu = cpu_seconds(pid) - cpu_before if cpu_before is not None else None
     p50 = {kind: statistics.median(t[-args.measure:]) for kind, t in times.items()}
     print(f"\n{args.model}: {len(ids)} prompt tokens, one client, keep-alive, {args.rounds} warm-up rounds, "
           f"{args.measure} measured; load average {load_before:.1f} -> {os.getloadavg()[0]:.1f}\n")
@@ -97,6 +119,20 @@ def main():
     gateway = p50["chat completion, first content, through the gateway"]
     direct = p50["generate, first token, to inference-service"]
     print(f"\nadded TTFT p50: {gateway - direct:.2f} ms")
+    if cpu is not None:
+        print(f"gateway CPU over the measured rounds: {cpu * 1000 / args.measure:.2f} ms per round, "
+              f"{cpu * 1e6 / max(chunks[0], 1):.0f} µs per streamed content chunk ({chunks[0]} chunks)")
+        print(json.dumps({"added_ttft_ms": round(gateway - direct, 3),
+                          "gateway_cpu_ms_per_round": round(cpu * 1000 / args.measure, 3),
+                          "gateway_cpu_us_per_chunk": round(cpu * 1e6 / max(chunks[0], 1), 1),
+                          "chunks": chunks[0]}))
+
+
+def cpu_seconds(pid):
+    """CPU time (user + system) a process has used, from /proc/<pid>/stat."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 if __name__ == "__main__":
