@@ -124,6 +124,14 @@ public final class LocalRedisCluster implements AutoCloseable {
 
   /** What {@code redis-cli -p port args…} printed, trimmed. */
   public String cli(int port, String... args) throws IOException, InterruptedException {
+    return cli(cli, password, port, args);
+  }
+
+  /**
+   * What {@code redis-cli -p port args…} printed, trimmed; AUTH with {@code password} unless null.
+   */
+  static String cli(String cli, String password, int port, String... args)
+      throws IOException, InterruptedException {
     var command = new ArrayList<>(List.of(cli, "-p", Integer.toString(port)));
     command.addAll(List.of(args));
     var builder = new ProcessBuilder(command).redirectErrorStream(true);
@@ -206,7 +214,8 @@ public final class LocalRedisCluster implements AutoCloseable {
     return cli(port, "cluster", "info").contains("cluster_state:ok");
   }
 
-  private static String binary(String name) {
+  /** The path of an installed Redis binary, or null. */
+  static String binary(String name) {
     return List.of("/usr/bin/" + name, "/usr/local/bin/" + name).stream()
         .filter(path -> Files.isExecutable(Path.of(path)))
         .findFirst()
@@ -214,7 +223,7 @@ public final class LocalRedisCluster implements AutoCloseable {
   }
 
   /** A free port whose cluster bus port (port + 10000) is free as well. */
-  private static int freePort() throws IOException {
+  static int freePort() throws IOException {
     while (true) {
       try (ServerSocket socket = new ServerSocket(0)) {
         int port = socket.getLocalPort();
