@@ -5,6 +5,7 @@ import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -84,7 +85,7 @@ final class GrammarCompiler implements AutoCloseable {
       compiled = cache.get(key);
       if (compiled == null) {
         compiled = new CompletableFuture<>();
-        submit(c, compiled);
+        submit(c, key, compiled);
         cache.put(key, compiled);
         metrics.cacheMisses().increment();
       } else {
@@ -98,26 +99,46 @@ final class GrammarCompiler implements AutoCloseable {
         .exceptionallyCompose(e -> CompletableFuture.failedFuture(refusal(c, param, e, timeout)));
   }
 
-  private void submit(OutputConstraint c, CompletableFuture<Grammar> into) {
-    try {
-      pool.execute(
-          () -> {
-            long start = System.nanoTime();
-            try {
-              Grammar g = build(c);
-              if (g.isEmpty()) {
-                throw new IllegalArgumentException("no output can match the constraint");
+  /**
+   * Compiles {@code c} on the pool into {@code into}. At the compile timeout (queue time included)
+   * a compile not done is stopped (its thread interrupted: the automaton constructions check at
+   * each new state; or its place in the queue given up) and forgotten, so that one slow constraint
+   * does not hold a compile thread from the ones behind it, and a later request compiles it afresh.
+   */
+  private void submit(OutputConstraint c, Key key, CompletableFuture<Grammar> into) {
+    var task =
+        new FutureTask<Void>(
+            () -> {
+              long start = System.nanoTime();
+              try {
+                Grammar g = build(c);
+                if (g.isEmpty()) {
+                  throw new IllegalArgumentException("no output can match the constraint");
+                }
+                into.complete(g);
+              } catch (RuntimeException | StackOverflowError e) {
+                into.completeExceptionally(e);
+              } finally {
+                metrics.compile().record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
               }
-              into.complete(g);
-            } catch (RuntimeException | StackOverflowError e) {
-              into.completeExceptionally(e);
-            } finally {
-              metrics.compile().record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
-            }
-          });
+              return null;
+            });
+    try {
+      pool.execute(task);
     } catch (RejectedExecutionException e) {
       throw new OverloadedException(limits.compileQueue());
     }
+    CompletableFuture.delayedExecutor(limits.compileTimeout().toMillis(), TimeUnit.MILLISECONDS)
+        .execute(
+            () -> {
+              if (into.completeExceptionally(new TimeoutException())) {
+                task.cancel(true);
+                pool.remove(task);
+                synchronized (cache) {
+                  cache.remove(key, into);
+                }
+              }
+            });
   }
 
   private static Grammar build(OutputConstraint c) {

@@ -130,6 +130,27 @@ class GrammarCompilerTest {
   }
 
   @Test
+  void aCompilePastTheTimeoutIsStoppedAndFreesItsThreadForTheNext() throws Exception {
+    // the schema compiler's first run in this JVM (class loading) is not what is measured here
+    compiler.compile(OutputConstraint.jsonSchema("{\"type\":\"boolean\"}")).get();
+    // one compile thread: a slow constraint that kept running would time out every one behind it
+    compiler = compiler(new ConstraintProperties(2, 1 << 20, Duration.ofMillis(100), 1, 8, 1));
+    var slow = compiler.compile(slowRegex(200));
+    var next = compiler.compile(OutputConstraint.jsonSchema("{\"type\":\"integer\"}"));
+
+    assertThat(refusal(slow).getMessage()).contains("did not compile within 100 ms");
+    assertThat(refusal(next).getMessage())
+        .as("queued behind the slow one past its own timeout")
+        .contains("did not compile within");
+    // the slow compile is stopped, so the same constraint asked again waits its own turn only
+    assertThat(compiler.compile(OutputConstraint.jsonSchema("{\"type\":\"integer\"}")).get())
+        .isNotNull();
+    assertThat(refusal(compiler.compile(slowRegex(200))).getMessage())
+        .as("a timed-out compile is not cached: it runs again")
+        .contains("did not compile within 100 ms");
+  }
+
+  @Test
   void aFullCompileQueueIsOverloaded() {
     compiler = compiler(new ConstraintProperties(8, 1 << 20, Duration.ofSeconds(5), 1, 2, 1));
     for (int n = 200; n < 203; n++) { // one compiling, two waiting

@@ -183,6 +183,7 @@ public final class Dfa {
         long key = ((long) sa << 32) | sb;
         Integer id = ids.get(key);
         if (id == null) {
+          CompileInterruptedException.check();
           id = order.size();
           if (id >= MAX_STATES) {
             throw new AutomatonTooLargeException(MAX_STATES);

@@ -23,6 +23,7 @@ public final class Nfa {
   private int accept = -1;
 
   public int newState() {
+    CompileInterruptedException.check();
     return states++;
   }
 

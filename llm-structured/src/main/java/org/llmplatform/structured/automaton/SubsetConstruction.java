@@ -160,6 +160,7 @@ final class SubsetConstruction {
     Key key = new Key(set);
     Integer id = ids.get(key);
     if (id == null) {
+      CompileInterruptedException.check();
       id = sets.size();
       if (id >= Dfa.MAX_STATES) {
         throw new AutomatonTooLargeException(Dfa.MAX_STATES);
