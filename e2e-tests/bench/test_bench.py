@@ -168,7 +168,7 @@ class ConversationsTest(unittest.TestCase):
 class FakeServer:
     """An OpenAI-like server: /v1/models lists fake-model; a POST (chat or completions) streams `tokens` chunks, the
     first after FIRST_S, then one every GAP_S, then usage (prompt_tokens = 7 + words of the last message) and [DONE];
-    refuses ignore_eos like the platform does; every `fail_every`-th request fails, alternately 429 and an error
+    refuses ignore_eos (a server without that vLLM extension); every `fail_every`-th request fails, alternately 429 and an error
     event mid-stream. Keeps the messages it got."""
 
     def __init__(self, tokens=3, fail_every=0):

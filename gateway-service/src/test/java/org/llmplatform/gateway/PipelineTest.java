@@ -451,6 +451,30 @@ class PipelineTest {
   }
 
   @Test
+  void ignoreEosReachesTheEngineAndIsRefusedWithAFormat() {
+    post("/v1/chat/completions", chat("\"ignore_eos\":true,\"max_tokens\":8"));
+    assertThat(sent("generate").getFirst().get("ignore_eos").asBoolean()).isTrue();
+    SENT.clear();
+    post("/v1/completions", "{\"model\":\"tiny\",\"prompt\":\"x\",\"ignore_eos\":true}");
+    assertThat(sent("generate").getFirst().get("ignore_eos").asBoolean()).isTrue();
+    SENT.clear();
+    post("/v1/chat/completions", chat("\"ignore_eos\":false"));
+    assertThat(sent("generate").getFirst().has("ignore_eos")).isFalse();
+
+    http.post()
+        .uri("/v1/chat/completions")
+        .header(HttpHeaders.AUTHORIZATION, GatewayTestKeys.ALPHA)
+        .contentType(MediaType.APPLICATION_JSON)
+        .bodyValue(chat("\"ignore_eos\":true,\"response_format\":{\"type\":\"json_object\"}"))
+        .exchange()
+        .expectStatus()
+        .isBadRequest()
+        .expectBody()
+        .jsonPath("$.error.param")
+        .isEqualTo("ignore_eos");
+  }
+
+  @Test
   void aSchemaTheEngineRefusesIs400NamingTheClientsField() {
     http.post()
         .uri("/v1/chat/completions")

@@ -16,9 +16,9 @@ import org.llmplatform.gateway.tools.ToolUse;
 
 /**
  * {@code POST /v1/chat/completions}: OpenAI's fields, vLLM's extensions ({@code top_k}, {@code
- * min_p}, {@code repetition_penalty}, {@code num_beams}) and {@code session_id}. Values out of
- * range are refused here (400 naming the field); limits that depend on configuration are checked by
- * the handler.
+ * min_p}, {@code repetition_penalty}, {@code num_beams}, {@code ignore_eos}) and {@code
+ * session_id}. Values out of range are refused here (400 naming the field); limits that depend on
+ * configuration are checked by the handler.
  */
 @JsonIgnoreProperties({
   "store",
@@ -55,7 +55,8 @@ record ChatCompletionRequest(
     @JsonProperty("guided_choice") List<String> guidedChoice,
     List<Tool> tools,
     @JsonProperty("tool_choice") Object toolChoice,
-    @JsonProperty("parallel_tool_calls") Boolean parallelToolCalls)
+    @JsonProperty("parallel_tool_calls") Boolean parallelToolCalls,
+    @JsonProperty("ignore_eos") Boolean ignoreEos)
     implements ClientRequest {
 
   /**
@@ -85,6 +86,8 @@ record ChatCompletionRequest(
     RequestChecks.positive("max_completion_tokens", maxCompletionTokens);
     RequestChecks.stop(stop);
     ConstrainedOutput output = ConstrainedOutput.of(responseFormat, guidedRegex, guidedChoice);
+    RequestChecks.ignoreEos(
+        ignoreEos, output != null || ToolUse.of(tools, toolChoice, parallelToolCalls) != null);
     if (ToolUse.of(tools, toolChoice, parallelToolCalls) != null && output != null) {
       throw new IllegalArgumentException(
           "tools cannot be combined with response_format or guided_ fields: the answer is either"
@@ -148,6 +151,7 @@ record ChatCompletionRequest(
         Boolean.TRUE.equals(logprobs) ? (topLogprobs == null ? 0 : topLogprobs) : null,
         numBeams,
         stop,
-        ConstrainedOutput.of(responseFormat, guidedRegex, guidedChoice));
+        ConstrainedOutput.of(responseFormat, guidedRegex, guidedChoice),
+        ignoreEos);
   }
 }

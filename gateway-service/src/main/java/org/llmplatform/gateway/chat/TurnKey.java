@@ -77,7 +77,8 @@ record TurnKey(String value, boolean fromClient, String requestHash) {
             sampling.logprobs(),
             sampling.numBeams(),
             sampling.stop(),
-            sampling.output() == null ? null : sampling.output().constraint()));
+            sampling.output() == null ? null : sampling.output().constraint(),
+            sampling.ignoreEos()));
     fields.add(java.util.Arrays.asList(request.tools(), request.toolChoice(), request.choices()));
     try {
       byte[] digest =

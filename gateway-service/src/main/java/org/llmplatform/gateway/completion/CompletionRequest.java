@@ -56,7 +56,8 @@ record CompletionRequest(
     @JsonProperty("num_beams") Integer numBeams,
     @JsonProperty("response_format") ResponseFormat responseFormat,
     @JsonProperty("guided_regex") String guidedRegex,
-    @JsonProperty("guided_choice") List<String> guidedChoice)
+    @JsonProperty("guided_choice") List<String> guidedChoice,
+    @JsonProperty("ignore_eos") Boolean ignoreEos)
     implements ClientRequest {
 
   static final int DEFAULT_MAX_TOKENS = 16;
@@ -83,7 +84,9 @@ record CompletionRequest(
         n);
     RequestChecks.positive("max_tokens", maxTokens);
     RequestChecks.stop(stop);
-    ConstrainedOutput.of(responseFormat, guidedRegex, guidedChoice); // 400 when misused
+    RequestChecks.ignoreEos(
+        ignoreEos,
+        ConstrainedOutput.of(responseFormat, guidedRegex, guidedChoice) != null); // 400 if misused
     if (logprobs != null && (logprobs < 0 || logprobs > 20)) {
       throw new IllegalArgumentException("logprobs must be between 0 and 20");
     }
@@ -132,6 +135,7 @@ record CompletionRequest(
         logprobs,
         numBeams,
         stop,
-        ConstrainedOutput.of(responseFormat, guidedRegex, guidedChoice));
+        ConstrainedOutput.of(responseFormat, guidedRegex, guidedChoice),
+        ignoreEos);
   }
 }

@@ -75,6 +75,7 @@ public class Generation {
             .numBeams(p.numBeams())
             .n(choices == 1 ? null : choices)
             .constraint(p.output() == null ? null : p.output().constraint())
+            .ignoreEos(Boolean.TRUE.equals(p.ignoreEos()) ? true : null)
             .stream(true)
             .build();
     return Flux.defer(() -> onReplica(model, key, request, new ArrayList<>()))

@@ -70,4 +70,16 @@ public final class RequestChecks {
       throw new IllegalArgumentException(field + " must be between " + min + " and " + max);
     }
   }
+
+  /**
+   * {@code ignore_eos} needs free text: a format or tool calls end with the model's end-of-sequence
+   * token where they are complete.
+   */
+  public static void ignoreEos(Boolean ignoreEos, boolean constrained) {
+    if (Boolean.TRUE.equals(ignoreEos) && constrained) {
+      throw new IllegalArgumentException(
+          "ignore_eos cannot be combined with response_format, guided_ fields or tools: a format"
+              + " or a call ends with the model's end-of-sequence token");
+    }
+  }
 }

@@ -10,6 +10,8 @@ import java.util.Map;
  * @param logprobs number of top alternatives to return per token (0: just the token's), null: none
  * @param stop strings that end the generation when they appear in the text (not returned)
  * @param output what the output must match (null: free text)
+ * @param ignoreEos true: the model's end-of-sequence tokens do not end the answer (vLLM's {@code
+ *     ignore_eos}; only stop strings and the token limit do), null or false: they do
  */
 public record SamplingParams(
     Integer maxTokens,
@@ -25,7 +27,8 @@ public record SamplingParams(
     Integer logprobs,
     Integer numBeams,
     List<String> stop,
-    ConstrainedOutput output) {
+    ConstrainedOutput output,
+    Boolean ignoreEos) {
 
   public SamplingParams {
     logitBias = logitBias == null ? null : Map.copyOf(logitBias);
@@ -48,6 +51,7 @@ public record SamplingParams(
         logprobs,
         numBeams,
         stop,
-        output);
+        output,
+        ignoreEos);
   }
 }

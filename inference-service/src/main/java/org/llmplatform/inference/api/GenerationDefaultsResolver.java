@@ -32,7 +32,13 @@ final class GenerationDefaultsResolver {
                 .formatted(prompt, spec.contextLength()));
       }
     }
-    Set<Integer> stop = new LinkedHashSet<>(spec.eosIds());
+    boolean ignoreEos = Boolean.TRUE.equals(r.ignoreEos());
+    if (ignoreEos && r.constraint() != null) {
+      // a grammar ends its output with an eos id where it accepts: without one it could not end
+      throw new InvalidFieldException(
+          "ignore_eos", "ignore_eos cannot be combined with constraint");
+    }
+    Set<Integer> stop = ignoreEos ? new LinkedHashSet<>() : new LinkedHashSet<>(spec.eosIds());
     if (r.stopTokenIds() != null) {
       for (int id : r.stopTokenIds()) {
         checkId(id, spec, "stop_token_ids");

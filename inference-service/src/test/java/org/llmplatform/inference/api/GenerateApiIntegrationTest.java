@@ -317,4 +317,74 @@ class GenerateApiIntegrationTest {
         .findFirst()
         .orElse(0);
   }
+
+  @Test
+  void ignoreEosGeneratesPastTheEosUntilMaxNewTokensAndStopTokenIdsStillEnd() {
+    int eos = engine.spec().eosIds().getFirst();
+    // the bias makes eos the greedy choice at every step
+    Map<String, Object> eosFirst =
+        Map.of(
+            "input_ids",
+            ids(reference().promptIds()),
+            "max_new_tokens",
+            6,
+            "logit_bias",
+            Map.of(Integer.toString(eos), 100.0));
+
+    GenerateResponse stopped = generate(eosFirst);
+    GenerateResponse ignored = generate(with(eosFirst, "ignore_eos", true));
+    GenerateResponse byStopIds =
+        generate(with(with(eosFirst, "ignore_eos", true), "stop_token_ids", List.of(eos)));
+
+    assertThat(stopped.outputIds()).containsExactly(eos);
+    assertThat(stopped.finishReason()).isEqualTo("stop");
+    assertThat(ignored.outputIds()).hasSize(6).containsOnly(eos);
+    assertThat(ignored.finishReason()).isEqualTo("length");
+    assertThat(byStopIds.outputIds()).containsExactly(eos);
+    assertThat(byStopIds.finishReason()).isEqualTo("stop");
+  }
+
+  @Test
+  void ignoreEosWithAConstraintIsA400NamingIgnoreEos() {
+    ErrorBody error =
+        http()
+            .post()
+            .uri("/v1/internal/generate")
+            .contentType(MediaType.APPLICATION_JSON)
+            .bodyValue(
+                Map.of(
+                    "input_ids",
+                    ids(reference().promptIds()),
+                    "ignore_eos",
+                    true,
+                    "constraint",
+                    Map.of("type", "json_object")))
+            .exchange()
+            .expectStatus()
+            .isBadRequest()
+            .expectBody(ErrorBody.class)
+            .returnResult()
+            .getResponseBody();
+    assertThat(error.error().param()).isEqualTo("ignore_eos");
+  }
+
+  private GenerateResponse generate(Map<String, Object> body) {
+    return http()
+        .post()
+        .uri("/v1/internal/generate")
+        .contentType(MediaType.APPLICATION_JSON)
+        .bodyValue(body)
+        .exchange()
+        .expectStatus()
+        .isOk()
+        .expectBody(GenerateResponse.class)
+        .returnResult()
+        .getResponseBody();
+  }
+
+  private static Map<String, Object> with(Map<String, Object> body, String key, Object value) {
+    var copy = new java.util.LinkedHashMap<String, Object>(body);
+    copy.put(key, value);
+    return copy;
+  }
 }

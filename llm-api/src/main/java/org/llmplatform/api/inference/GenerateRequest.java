@@ -36,6 +36,8 @@ import org.llmplatform.api.error.InvalidFieldException;
  *     choice's events carry its {@code index}; with {@code seed}, choice i samples with seed + i
  * @param constraint what the output must match (JSON Schema, any JSON object, a regex, a choice),
  *     enforced by masking the logits at each step; null = free text
+ * @param ignoreEos true: the model's eos ids do not end the sequence (only {@code stopTokenIds} and
+ *     {@code maxNewTokens} do), as vLLM's {@code ignore_eos}: fixed output lengths for benchmarks
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record GenerateRequest(
@@ -59,7 +61,8 @@ public record GenerateRequest(
     @JsonProperty("early_stopping") Boolean earlyStopping,
     @JsonProperty("stream") Boolean stream,
     @JsonProperty("n") Integer n,
-    @JsonProperty("constraint") OutputConstraint constraint) {
+    @JsonProperty("constraint") OutputConstraint constraint,
+    @JsonProperty("ignore_eos") Boolean ignoreEos) {
 
   public GenerateRequest {
     if (inputIds == null || inputIds.isEmpty()) {
@@ -107,6 +110,7 @@ public record GenerateRequest(
     private Boolean stream;
     private Integer n;
     private OutputConstraint constraint;
+    private Boolean ignoreEos;
 
     private Builder(List<Integer> inputIds) {
       this.inputIds = inputIds;
@@ -202,6 +206,11 @@ public record GenerateRequest(
       return this;
     }
 
+    public Builder ignoreEos(Boolean value) {
+      ignoreEos = value;
+      return this;
+    }
+
     public GenerateRequest build() {
       return new GenerateRequest(
           inputIds,
@@ -222,7 +231,8 @@ public record GenerateRequest(
           earlyStopping,
           stream,
           n,
-          constraint);
+          constraint,
+          ignoreEos);
     }
   }
 
