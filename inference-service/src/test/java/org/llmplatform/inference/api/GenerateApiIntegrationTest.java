@@ -67,18 +67,7 @@ class GenerateApiIntegrationTest {
   void nonStreamedGreedyGenerationReproducesTheReference() {
     ReferenceCase c = reference();
     GenerateResponse r =
-        http()
-            .post()
-            .uri("/v1/internal/generate")
-            .contentType(MediaType.APPLICATION_JSON)
-            .bodyValue(
-                Map.of("input_ids", ids(c.promptIds()), "max_new_tokens", c.greedyIds().length))
-            .exchange()
-            .expectStatus()
-            .isOk()
-            .expectBody(GenerateResponse.class)
-            .returnResult()
-            .getResponseBody();
+        generate(Map.of("input_ids", ids(c.promptIds()), "max_new_tokens", c.greedyIds().length));
     assertThat(r.outputIds()).containsExactlyElementsOf(ids(c.greedyIds()));
     assertThat(r.finishReason()).isEqualTo("length");
     assertThat(r.usage().promptTokens()).isEqualTo(c.promptIds().length);
@@ -141,28 +130,8 @@ class GenerateApiIntegrationTest {
             0.9,
             "seed",
             7);
-    var a =
-        http()
-            .post()
-            .uri("/v1/internal/generate")
-            .bodyValue(body)
-            .exchange()
-            .expectStatus()
-            .isOk()
-            .expectBody(GenerateResponse.class)
-            .returnResult()
-            .getResponseBody();
-    var b =
-        http()
-            .post()
-            .uri("/v1/internal/generate")
-            .bodyValue(body)
-            .exchange()
-            .expectStatus()
-            .isOk()
-            .expectBody(GenerateResponse.class)
-            .returnResult()
-            .getResponseBody();
+    var a = generate(body);
+    var b = generate(body);
     assertThat(a.outputIds()).isEqualTo(b.outputIds()).hasSize(20);
   }
 
