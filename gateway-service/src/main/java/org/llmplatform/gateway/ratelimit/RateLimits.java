@@ -32,14 +32,19 @@ public class RateLimits {
 
   /** Counts one request against the key; 429 when past its requests or tokens per minute. */
   public Mono<Void> admit(Tenant tenant) {
-    // both buckets at once: one Redis round trip (pipelined on the shared connection), not two
-    return Mono.when(
-        check(
-            buckets.take(PREFIX + tenant.keyId() + ":requests", tenant.requestsPerMinute(), 1, 1),
-            "requests per minute"),
-        check(
-            buckets.take(PREFIX + tenant.keyId() + ":tokens", tenant.tokensPerMinute(), 0, 1),
-            "generated tokens per minute"));
+    // both buckets at once: one Redis round trip (pipelined on the shared connection), not two.
+    // A refusal waits for the other bucket (bounded by its time-out) rather than cancel its script
+    // in flight, which on a Redis Cluster (the keys on different masters) now and then left the
+    // refused request without an answer
+    return Mono.whenDelayError(
+            check(
+                buckets.take(
+                    PREFIX + tenant.keyId() + ":requests", tenant.requestsPerMinute(), 1, 1),
+                "requests per minute"),
+            check(
+                buckets.take(PREFIX + tenant.keyId() + ":tokens", tenant.tokensPerMinute(), 0, 1),
+                "generated tokens per minute"))
+        .onErrorMap(Exceptions::isMultiple, RateLimits::rateLimitFirst); // both refused
   }
 
   /**
