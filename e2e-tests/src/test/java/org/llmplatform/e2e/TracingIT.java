@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.llmplatform.e2e.OtlpReceiver.ReceivedSpan;
@@ -48,7 +49,16 @@ class TracingIT {
     List<ReceivedSpan> spans =
         platform.traces.awaitTrace(
             traceId,
-            t -> names(t).containsAll(Set.of("queue wait", "prefill", "decode")) && appended(t),
+            // each service exports its own batches: wait for all four
+            t ->
+                names(t).containsAll(Set.of("queue wait", "prefill", "decode"))
+                    && appended(t)
+                    && Stream.of(
+                            "gateway-service",
+                            "tokenizer-service",
+                            "session-service",
+                            "inference-service")
+                        .allMatch(service -> !server(t, service).isEmpty()),
             Duration.ofSeconds(30));
     Map<String, ReceivedSpan> byId =
         spans.stream().collect(Collectors.toMap(ReceivedSpan::spanId, Function.identity()));
