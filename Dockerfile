@@ -33,7 +33,7 @@ COPY deployment-tests/pom.xml deployment-tests/pom.xml
 RUN --mount=type=cache,target=/root/.m2 \
     ./mvnw -B -q -pl "${SERVICE}" -am -DskipTests -Dspotless.check.skip=true \
       $( [ "${VARIANT}" = cuda ] && echo -Pgpu ) package \
- && cp "$(ls ${SERVICE}/target/${SERVICE}-*.jar | grep -v plain)" /src/app.jar \
+ && cp "$(ls ${SERVICE}/target/${SERVICE}-*.jar | grep -v -e plain -e -tests.jar)" /src/app.jar \
  && java -Djarmode=tools -jar /src/app.jar extract --layers --launcher --destination /layers
 
 # ---- runtime bases ----------------------------------------------------------------------------------

@@ -28,7 +28,7 @@ PIDS+=($!)
 until redis-cli -p "$REDIS_PORT" ping 2>/dev/null | grep -q PONG; do sleep 0.1; done
 
 SERVICE_PORT=$(free_port)
-JAR=$(ls session-service/target/session-service-*.jar | head -n 1)
+JAR=session-service/target/session-service-0.1.0-SNAPSHOT.jar
 "$JAVA" -jar "$JAR" --server.port="$SERVICE_PORT" \
   --spring.data.redis.url="redis://127.0.0.1:$REDIS_PORT" --llm.session.key-prefix=bench: \
   --llm.session.max-messages-per-session=100000000 >"$WORK/service.log" 2>&1 &
