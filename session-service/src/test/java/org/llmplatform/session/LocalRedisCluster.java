@@ -198,16 +198,27 @@ public final class LocalRedisCluster implements AutoCloseable {
     if (!create.waitFor(60, TimeUnit.SECONDS) || create.exitValue() != 0) {
       throw new IllegalStateException("redis-cli --cluster create failed; see " + dir);
     }
-    // the slots are assigned; wait until every node agrees the cluster is up
+    // the slots are assigned; wait until every node agrees the cluster is up and knows every node
+    // and which master each replica follows (gossip: a test's failover looks the replica up)
     long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
     for (int port : ports) {
-      while (!clusterOk(port)) {
+      while (!clusterOk(port) || !knowsEveryReplica(port)) {
         if (System.nanoTime() > deadline) {
           throw new IllegalStateException("the cluster did not come up; see " + dir);
         }
         Thread.sleep(100);
       }
     }
+  }
+
+  private boolean knowsEveryReplica(int port) throws IOException, InterruptedException {
+    String[] nodes = cli(port, "cluster", "nodes").split("\n");
+    long replicas =
+        java.util.Arrays.stream(nodes)
+            .map(n -> n.split(" "))
+            .filter(f -> f.length > 3 && f[2].contains("slave") && !f[3].equals("-"))
+            .count();
+    return nodes.length == NODES && replicas == NODES / 2;
   }
 
   private boolean clusterOk(int port) throws IOException, InterruptedException {
