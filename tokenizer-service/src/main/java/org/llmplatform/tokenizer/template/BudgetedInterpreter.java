@@ -10,7 +10,8 @@ import com.hubspot.jinjava.interpret.TemplateError;
  * An interpreter that spends a {@link RenderBudget}: Jinjava's {@code for} tag calls {@link #wrap}
  * once per iteration and every tag and output resolves its expressions through {@link
  * #resolveELExpression}, outside the resolver's own error handling. It also remembers the last
- * {@link TemplateMessage} a loop reached, for the error of a render that fails.
+ * {@link TemplateMessage} a loop reached, for the error of a render that fails, and writes strings
+ * as they are.
  */
 final class BudgetedInterpreter extends JinjavaInterpreter {
 
@@ -42,6 +43,16 @@ final class BudgetedInterpreter extends JinjavaInterpreter {
   public Object resolveELExpression(String expression, int lineNumber, int position) {
     budget.check();
     return super.resolveELExpression(expression, lineNumber, position);
+  }
+
+  /**
+   * A string is output as it is, as Jinja2's {@code str()} does. Jinjava's Pyish mapper writes it
+   * as JSON and unescapes only some escapes, so a control character in a message (NUL, ESC, BEL…)
+   * reached the prompt as the text {@code \\u0000} (found by TokenizerFuzzTest).
+   */
+  @Override
+  public String getAsString(Object value) {
+    return value instanceof String s ? s : super.getAsString(value);
   }
 
   /** Remembers the message of the first fatal error: Jinjava records some and renders on. */

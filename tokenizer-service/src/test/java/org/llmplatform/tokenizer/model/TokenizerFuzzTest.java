@@ -38,9 +38,8 @@ class TokenizerFuzzTest {
   private static final Map<String, ModelTokenizer> LOADED = new HashMap<>();
 
   /**
-   * Fragments hostile text is made of. No C0 control character: the renderer writes one in a
-   * message as the text {@code \\u0000} (a finding of this test, not an injection; see the
-   * reliability report).
+   * Fragments hostile text is made of. The C0 controls were once written to the prompt as the text
+   * {@code \\u0000} (Jinjava's output of a string through JSON; fixed in BudgetedInterpreter).
    */
   private static final List<String> FRAGMENTS =
       List.of(
@@ -63,6 +62,14 @@ class TokenizerFuzzTest {
           "\n",
           "\r\n",
           "\t",
+          "\u0000",
+          "\u001b[0m",
+          "\u0007",
+          "\b",
+          "\u000b",
+          "\f",
+          "\u001f",
+          "\u007f",
           "\u2028",
           "\uFEFF",
           "é",
