@@ -3,6 +3,7 @@ package org.llmplatform.inference.api;
 import org.llmplatform.api.error.ErrorBody;
 import org.llmplatform.api.error.InvalidFieldException;
 import org.llmplatform.http.error.ErrorResponses;
+import org.llmplatform.inference.drain.DrainingException;
 import org.llmplatform.inference.sampling.InvalidParameterException;
 import org.llmplatform.inference.scheduler.OverloadedException;
 import org.springframework.http.HttpStatus;
@@ -18,7 +19,8 @@ import org.springframework.web.server.ServerWebInputException;
  * as {@code application/json} (also when the client accepts only {@code text/event-stream}, as the
  * gateway does: an error written as an event was a body it could not read): 400 {@code
  * invalid_request} naming the field, 413 {@code request_too_large}, 429 {@code overloaded}, 500
- * {@code internal_error} with the request id only.
+ * {@code internal_error} with the request id only, 503 {@code draining} while the service shuts
+ * down.
  */
 @RestControllerAdvice
 class ApiErrorHandler {
@@ -37,6 +39,12 @@ class ApiErrorHandler {
   @ExceptionHandler(OverloadedException.class)
   ResponseEntity<ErrorBody> overloaded(OverloadedException e) {
     return ErrorResponses.of(HttpStatus.TOO_MANY_REQUESTS, "overloaded", e.getMessage(), null);
+  }
+
+  /** A generation asked while the service shuts down: the gateway tries another replica. */
+  @ExceptionHandler(DrainingException.class)
+  ResponseEntity<ErrorBody> draining(DrainingException e) {
+    return ErrorResponses.of(HttpStatus.SERVICE_UNAVAILABLE, "draining", e.getMessage(), null);
   }
 
   /** Malformed JSON, a wrong type, a record that refused its values, a body over the limit. */

@@ -13,6 +13,7 @@ import org.llmplatform.api.inference.Usage;
 import org.llmplatform.http.tracing.TraceIdHeaderFilter;
 import org.llmplatform.inference.constraint.OutputConstraints;
 import org.llmplatform.inference.constraint.RequestConstraint;
+import org.llmplatform.inference.drain.Drain;
 import org.llmplatform.inference.engine.GenerationRequest;
 import org.llmplatform.inference.engine.InferenceEngine;
 import org.llmplatform.inference.sampling.InvalidParameterException;
@@ -39,12 +40,15 @@ class GenerateController {
   private final InferenceEngine engine;
   private final ObjectProvider<OutputConstraints> constraints;
   private final ObjectProvider<Tracer> tracer;
+  private final Drain drain;
 
   GenerateController(
       InferenceEngine engine,
       ObjectProvider<OutputConstraints> constraints,
-      ObjectProvider<Tracer> tracer) {
+      ObjectProvider<Tracer> tracer,
+      Drain drain) {
     this.engine = engine;
+    this.drain = drain;
     this.constraints = constraints;
     this.tracer = tracer;
   }
@@ -52,6 +56,7 @@ class GenerateController {
   @PostMapping(path = "/v1/internal/generate", consumes = MediaType.APPLICATION_JSON_VALUE)
   Mono<ResponseEntity<Object>> generate(
       @RequestBody GenerateRequest body, ServerWebExchange exchange) {
+    drain.checkAdmitting();
     SamplingParams params = GenerationDefaultsResolver.resolve(body, engine.spec());
     if (body.constraint() == null) {
       return run(body, params, null, exchange);
