@@ -172,6 +172,7 @@ public final class InferenceEngine implements AutoCloseable {
     executor.decode(new int[] {token}, new int[] {1}, new int[] {1}, new float[][] {row});
     executor.batchCache().clear();
     executor.batchCache().reserve(budget.slots());
+    executor.prefillCache().reserve(1);
   }
 
   /**
