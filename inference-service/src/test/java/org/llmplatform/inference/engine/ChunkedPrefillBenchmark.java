@@ -24,18 +24,54 @@ import org.llmplatform.inference.sampling.TokenChoice;
  * sends {@code longPrompts} prompts of {@code longTokens} tokens one after another (the next when
  * the previous has its first token; max_new_tokens 1, so they do not join the batch). The stream
  * gaps between consecutive tokens emitted in that window are the samples; the reference mode
- * measures the same number of stream steps without long prompts.
+ * measures the streams without long prompts, in two windows of 3 s on one engine: the first while
+ * the batch reaches its past lengths for the first time (a KV cache that grows does it here), the
+ * second with fresh streams over the same lengths again. The first window is the reference of the
+ * modes; first / second says what reaching a longer past costs. Resident memory (VmRSS) is read
+ * after the warm-up and after each window.
  *
- * <p>Arguments: model dir, chunk sizes (e.g. 0,32,128; 0 = one pass), long prompt tokens (2000),
- * long prompts (3), streams (8).
+ * <p>Arguments: model dir, chunk sizes (e.g. 0,32,128; 0 = one pass; empty: the reference windows
+ * only), long prompt tokens (2000), long prompts (3), streams (8).
  */
 public final class ChunkedPrefillBenchmark {
 
-  record Result(String mode, double p50, double p99, double max, long samples, double longTtftMs) {}
+  record Result(
+      String mode,
+      double p50,
+      double p99,
+      double max,
+      long samples,
+      double tokS,
+      double longTtftMs,
+      long rssMb,
+      long minorFaults,
+      double cpuMsPerToken) {}
+
+  /** This process's minor page faults and CPU time so far (all threads), where the OS says. */
+  record Usage(long minorFaults, long cpuNanos) {
+    static Usage now() {
+      long faults = -1;
+      try {
+        String stat = java.nio.file.Files.readString(Path.of("/proc/self/stat"));
+        // fields after the command's closing parenthesis: state is field 3, minflt field 10
+        faults = Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[7]);
+      } catch (java.io.IOException e) {
+        // not Linux
+      }
+      var os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+      long cpu =
+          os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getProcessCpuTime() : -1;
+      return new Usage(faults, cpu);
+    }
+  }
 
   public static void main(String[] args) throws Exception {
     Path model = Path.of(args[0]);
-    int[] chunks = Arrays.stream(args[1].split(",")).mapToInt(Integer::parseInt).toArray();
+    int[] chunks =
+        Arrays.stream(args[1].split(","))
+            .filter(c -> !c.isBlank())
+            .mapToInt(Integer::parseInt)
+            .toArray();
     int longTokens = args.length > 2 ? Integer.parseInt(args[2]) : 2000;
     int longPrompts = args.length > 3 ? Integer.parseInt(args[3]) : 3;
     int streams = args.length > 4 ? Integer.parseInt(args[4]) : 8;
@@ -44,7 +80,7 @@ public final class ChunkedPrefillBenchmark {
     List<Result> results = new ArrayList<>();
     String name = null;
     int context = 0;
-    long referenceSteps = 0;
+    long warmRss = 0;
     for (int m = -1; m < chunks.length; m++) {
       int chunk = m < 0 ? 0 : chunks[m];
       try (var engine =
@@ -62,15 +98,18 @@ public final class ChunkedPrefillBenchmark {
           throw new IllegalArgumentException(
               name + " has a context of " + context + " tokens; long prompts need " + longTokens);
         }
-        Result r =
-            m < 0
-                ? reference(engine, streams, longPrompts, longTokens)
-                : measure(engine, chunk, streams, longPrompts, longTokens);
         if (m < 0) {
-          referenceSteps = r.samples();
+          warmRss = rssMb();
+          for (String window : List.of("streams alone (reference)", "streams alone, again")) {
+            Result r = reference(engine, streams, window);
+            results.add(r);
+            System.err.println(r);
+          }
+        } else {
+          Result r = measure(engine, chunk, streams, longPrompts, longTokens);
+          results.add(r);
+          System.err.println(r);
         }
-        results.add(r);
-        System.err.println(r);
       }
     }
     System.out.printf(
@@ -83,33 +122,62 @@ public final class ChunkedPrefillBenchmark {
         longTokens,
         Runtime.getRuntime().availableProcessors());
     System.out.println(
-        "| mode | stream ITL p50 ms | p99 ms | max ms | gaps measured | long prompt TTFT ms | p99 / reference p99 |");
-    System.out.println("|---|---:|---:|---:|---:|---:|---:|");
+        "| mode | stream ITL p50 ms | p99 ms | max ms | gaps measured | stream tok/s | long prompt TTFT ms | p99 / reference p99 | RSS MB after | minor faults | CPU ms / stream token |");
+    System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     double ref = results.getFirst().p99();
     for (Result r : results) {
       System.out.printf(
           Locale.ROOT,
-          "| %s | %.1f | %.1f | %.1f | %d | %s | %.1f× |%n",
+          "| %s | %.1f | %.1f | %.1f | %d | %.0f | %s | %.2f× | %d | %d | %.2f |%n",
           r.mode(),
           r.p50(),
           r.p99(),
           r.max(),
           r.samples(),
+          r.tokS(),
           Double.isNaN(r.longTtftMs()) ? "–" : "%.0f".formatted(r.longTtftMs()),
-          r.p99() / ref);
+          r.p99() / ref,
+          r.rssMb(),
+          r.minorFaults(),
+          r.cpuMsPerToken());
     }
+    System.out.printf(
+        Locale.ROOT,
+        "%nreference / second window: p99 %.2f×, max %.2f×, stream tok/s %.2f×, CPU per token %.2f×;"
+            + " minor faults %d / %d; RSS after warm-up %d MB%n",
+        ref / results.get(1).p99(),
+        results.getFirst().max() / results.get(1).max(),
+        results.getFirst().tokS() / results.get(1).tokS(),
+        results.getFirst().cpuMsPerToken() / results.get(1).cpuMsPerToken(),
+        results.getFirst().minorFaults(),
+        results.get(1).minorFaults(),
+        warmRss);
   }
 
-  /** Streams alone: a window of as many decode steps as an unchunked long prompt takes. */
-  static Result reference(InferenceEngine engine, int streams, int longPrompts, int longTokens)
-      throws Exception {
+  /** Streams alone for 3 s: about as many decode steps as an unchunked long prompt takes. */
+  static Result reference(InferenceEngine engine, int streams, String mode) throws Exception {
     List<Stream> running = startStreams(engine, streams);
+    Usage before = Usage.now();
     long start = System.nanoTime();
-    long window = TimeUnit.MILLISECONDS.toNanos(3000);
-    Thread.sleep(TimeUnit.NANOSECONDS.toMillis(window));
+    Thread.sleep(3000);
     long end = System.nanoTime();
+    Usage after = Usage.now();
     stop(engine, running);
-    return summarise("streams alone (reference)", running, start, end, Double.NaN);
+    return summarise(mode, running, start, end, Double.NaN, before, after);
+  }
+
+  /** This process's resident memory (VmRSS) in MB, or -1 where /proc is not there. */
+  static long rssMb() {
+    try {
+      for (String line : java.nio.file.Files.readAllLines(Path.of("/proc/self/status"))) {
+        if (line.startsWith("VmRSS:")) {
+          return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
+        }
+      }
+    } catch (java.io.IOException e) {
+      // not Linux
+    }
+    return -1;
   }
 
   static Result measure(
@@ -118,6 +186,7 @@ public final class ChunkedPrefillBenchmark {
     List<Stream> running = startStreams(engine, streams);
     var rng = new SplittableRandom(chunk + 17);
     int vocab = engine.spec().vocabSize();
+    Usage before = Usage.now();
     long start = System.nanoTime();
     double ttft = 0;
     for (int i = 0; i < longPrompts; i++) {
@@ -130,13 +199,16 @@ public final class ChunkedPrefillBenchmark {
       ttft += (l.times[0] - sent) / 1e6;
     }
     long end = System.nanoTime();
+    Usage after = Usage.now();
     stop(engine, running);
     return summarise(
         chunk == 0 ? "one-pass prefill" : "chunked prefill, " + chunk + " tokens",
         running,
         start,
         end,
-        ttft / longPrompts);
+        ttft / longPrompts,
+        before,
+        after);
   }
 
   static List<Stream> startStreams(InferenceEngine engine, int streams) throws Exception {
@@ -168,7 +240,14 @@ public final class ChunkedPrefillBenchmark {
   }
 
   /** Gaps between consecutive stream tokens whose later token came in [start, end]. */
-  static Result summarise(String mode, List<Stream> running, long start, long end, double ttft) {
+  static Result summarise(
+      String mode,
+      List<Stream> running,
+      long start,
+      long end,
+      double ttft,
+      Usage before,
+      Usage after) {
     List<Double> gaps = new ArrayList<>();
     for (Stream s : running) {
       int n = s.count;
@@ -185,7 +264,11 @@ public final class ChunkedPrefillBenchmark {
         EngineBenchmark.pct(sorted, 99),
         sorted.length == 0 ? Double.NaN : sorted[sorted.length - 1],
         sorted.length,
-        ttft);
+        sorted.length / ((end - start) / 1e9),
+        ttft,
+        rssMb(),
+        after.minorFaults() - before.minorFaults(),
+        (after.cpuNanos() - before.cpuNanos()) / 1e6 / Math.max(1, sorted.length));
   }
 
   /** Token times of one request. */
