@@ -39,6 +39,7 @@ public final class HostKvMemory implements KvMemory {
 
   private final OrtMemoryInfo info;
   private final Set<Long> blocks = new HashSet<>();
+  private boolean closed;
 
   public HostKvMemory() throws OrtException {
     this.info = OrtMemoryInfo.cpu();
@@ -98,8 +99,13 @@ public final class HostKvMemory implements KvMemory {
     // host copies are done when they return
   }
 
+  /** Frees what is left and the memory info; a second call does nothing. */
   @Override
   public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
     blocks.forEach(address -> release(MemorySegment.ofAddress(address)));
     blocks.clear();
     info.close();

@@ -11,12 +11,13 @@ import org.llmplatform.inference.runtime.OrtMemoryInfo;
  * Host KV memory whose fresh blocks are all NaN (every byte 0xFF: NaN in fp32 and fp16), where
  * {@link HostKvMemory} leaves them as the OS or the C library hands them over. A cache that reads a
  * byte it did not write first, even one the attention mask hides (0 × NaN is NaN), spoils the
- * logits of the row. Counts the blocks it allocated.
+ * logits of the row. Counts the blocks it allocated and the calls of close.
  */
 final class PoisonedKvMemory implements KvMemory {
 
   private final HostKvMemory host;
   private final AtomicInteger allocations = new AtomicInteger();
+  private final AtomicInteger closes = new AtomicInteger();
 
   private PoisonedKvMemory(HostKvMemory host) {
     this.host = host;
@@ -28,6 +29,11 @@ final class PoisonedKvMemory implements KvMemory {
     } catch (OrtException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  /** Calls of {@link #close()} so far. */
+  int closes() {
+    return closes.get();
   }
 
   /** Blocks allocated so far (the engine thread allocates; any thread may read). */
@@ -71,6 +77,7 @@ final class PoisonedKvMemory implements KvMemory {
 
   @Override
   public void close() {
+    closes.incrementAndGet();
     host.close();
   }
 }
