@@ -1,5 +1,11 @@
 package org.llmplatform.inference.engine;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -45,24 +51,52 @@ public final class ChunkedPrefillBenchmark {
       double longTtftMs,
       long rssMb,
       long minorFaults,
-      double cpuMsPerToken) {}
+      double cpuMsPerToken,
+      double stepCpuP99,
+      double stepCpuMax,
+      long stepFaultsMax) {}
 
   /** This process's minor page faults and CPU time so far (all threads), where the OS says. */
   record Usage(long minorFaults, long cpuNanos) {
     static Usage now() {
-      long faults = -1;
+      return new Usage(processMinorFaults(), processCpuNanos());
+    }
+
+    static long processMinorFaults() {
       try {
         String stat = java.nio.file.Files.readString(Path.of("/proc/self/stat"));
         // fields after the command's closing parenthesis: state is field 3, minflt field 10
-        faults = Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[7]);
+        return Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[7]);
       } catch (java.io.IOException e) {
-        // not Linux
+        return -1; // not Linux
       }
-      var os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
-      long cpu =
-          os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getProcessCpuTime() : -1;
-      return new Usage(faults, cpu);
     }
+
+    /**
+     * CPU time of all the process's threads in ns, from clock_gettime(CLOCK_PROCESS_CPUTIME_ID):
+     * the management bean's process CPU time counts in 10 ms ticks here, coarser than a step.
+     */
+    static long processCpuNanos() {
+      MemorySegment ts = TIMESPEC.get();
+      try {
+        if ((int) CLOCK_GETTIME.invokeExact(CLOCK_PROCESS_CPUTIME_ID, ts) != 0) {
+          return -1;
+        }
+      } catch (Throwable t) {
+        throw new IllegalStateException(t);
+      }
+      return ts.get(ValueLayout.JAVA_LONG, 0) * 1_000_000_000L + ts.get(ValueLayout.JAVA_LONG, 8);
+    }
+
+    private static final int CLOCK_PROCESS_CPUTIME_ID = 2; // Linux
+    private static final MethodHandle CLOCK_GETTIME =
+        Linker.nativeLinker()
+            .downcallHandle(
+                Linker.nativeLinker().defaultLookup().find("clock_gettime").orElseThrow(),
+                FunctionDescriptor.of(
+                    ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
+    private static final ThreadLocal<MemorySegment> TIMESPEC =
+        ThreadLocal.withInitial(() -> Arena.global().allocate(16, 8));
   }
 
   public static void main(String[] args) throws Exception {
@@ -122,13 +156,13 @@ public final class ChunkedPrefillBenchmark {
         longTokens,
         Runtime.getRuntime().availableProcessors());
     System.out.println(
-        "| mode | stream ITL p50 ms | p99 ms | max ms | gaps measured | stream tok/s | long prompt TTFT ms | p99 / reference p99 | RSS MB after | minor faults | CPU ms / stream token |");
-    System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        "| mode | stream ITL p50 ms | p99 ms | max ms | gaps measured | stream tok/s | long prompt TTFT ms | p99 / reference p99 | RSS MB after | minor faults | CPU ms / stream token | step CPU p99 ms | step CPU max ms | most faults in a step |");
+    System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     double ref = results.getFirst().p99();
     for (Result r : results) {
       System.out.printf(
           Locale.ROOT,
-          "| %s | %.1f | %.1f | %.1f | %d | %.0f | %s | %.2f× | %d | %d | %.2f |%n",
+          "| %s | %.1f | %.1f | %.1f | %d | %.0f | %s | %.2f× | %d | %d | %.2f | %.1f | %.1f | %d |%n",
           r.mode(),
           r.p50(),
           r.p99(),
@@ -139,18 +173,25 @@ public final class ChunkedPrefillBenchmark {
           r.p99() / ref,
           r.rssMb(),
           r.minorFaults(),
-          r.cpuMsPerToken());
+          r.cpuMsPerToken(),
+          r.stepCpuP99(),
+          r.stepCpuMax(),
+          r.stepFaultsMax());
     }
     System.out.printf(
         Locale.ROOT,
-        "%nreference / second window: p99 %.2f×, max %.2f×, stream tok/s %.2f×, CPU per token %.2f×;"
-            + " minor faults %d / %d; RSS after warm-up %d MB%n",
+        "%nreference / second window: p99 %.2f×, max %.2f×, stream tok/s %.2f×, CPU per token %.2f×,"
+            + " step CPU p99 %.2f×; minor faults %d / %d, most in a step %d / %d;"
+            + " RSS after warm-up %d MB%n",
         ref / results.get(1).p99(),
         results.getFirst().max() / results.get(1).max(),
         results.getFirst().tokS() / results.get(1).tokS(),
         results.getFirst().cpuMsPerToken() / results.get(1).cpuMsPerToken(),
+        results.getFirst().stepCpuP99() / results.get(1).stepCpuP99(),
         results.getFirst().minorFaults(),
         results.get(1).minorFaults(),
+        results.getFirst().stepFaultsMax(),
+        results.get(1).stepFaultsMax(),
         warmRss);
   }
 
@@ -190,7 +231,7 @@ public final class ChunkedPrefillBenchmark {
     long start = System.nanoTime();
     double ttft = 0;
     for (int i = 0; i < longPrompts; i++) {
-      var l = new Stream(0);
+      var l = new Stream(0, false);
       long sent = System.nanoTime();
       engine.submit(
           new GenerationRequest(
@@ -217,7 +258,7 @@ public final class ChunkedPrefillBenchmark {
     int maxNew = engine.spec().contextLength() - 16 - 1;
     List<Stream> running = new ArrayList<>();
     for (int i = 0; i < streams; i++) {
-      var s = new Stream(maxNew);
+      var s = new Stream(maxNew, i == 0);
       s.request =
           new GenerationRequest(
               rng.ints(16, 0, vocab).toArray(), SamplingParams.greedy(maxNew, Set.of()), s);
@@ -239,7 +280,10 @@ public final class ChunkedPrefillBenchmark {
     }
   }
 
-  /** Gaps between consecutive stream tokens whose later token came in [start, end]. */
+  /**
+   * Gaps between consecutive stream tokens whose later token came in [start, end], in wall time and
+   * in the process's CPU time (a step's work, whatever else the machine runs).
+   */
   static Result summarise(
       String mode,
       List<Stream> running,
@@ -249,15 +293,25 @@ public final class ChunkedPrefillBenchmark {
       Usage before,
       Usage after) {
     List<Double> gaps = new ArrayList<>();
+    List<Double> cpuGaps = new ArrayList<>();
+    long stepFaults = 0;
+    Stream first = running.getFirst();
+    for (int i = 1; i < first.count; i++) {
+      if (first.times[i] >= start && first.times[i] <= end) {
+        stepFaults = Math.max(stepFaults, first.faults[i] - first.faults[i - 1]);
+      }
+    }
     for (Stream s : running) {
       int n = s.count;
       for (int i = 1; i < n; i++) {
         if (s.times[i] >= start && s.times[i] <= end) {
           gaps.add((s.times[i] - s.times[i - 1]) / 1e6);
+          cpuGaps.add((s.cpu[i] - s.cpu[i - 1]) / 1e6);
         }
       }
     }
     double[] sorted = gaps.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+    double[] cpu = cpuGaps.stream().mapToDouble(Double::doubleValue).sorted().toArray();
     return new Result(
         mode,
         EngineBenchmark.pct(sorted, 50),
@@ -268,24 +322,38 @@ public final class ChunkedPrefillBenchmark {
         ttft,
         rssMb(),
         after.minorFaults() - before.minorFaults(),
-        (after.cpuNanos() - before.cpuNanos()) / 1e6 / Math.max(1, sorted.length));
+        (after.cpuNanos() - before.cpuNanos()) / 1e6 / Math.max(1, sorted.length),
+        EngineBenchmark.pct(cpu, 99),
+        cpu.length == 0 ? Double.NaN : cpu[cpu.length - 1],
+        stepFaults);
   }
 
-  /** Token times of one request. */
+  /**
+   * Token times of one request, wall and process CPU, and for the first stream the process's minor
+   * page faults so far (tokens come on the engine thread).
+   */
   static final class Stream implements GenerationListener {
     final CompletableFuture<Void> done = new CompletableFuture<>();
     final long[] times;
+    final long[] cpu;
+    final long[] faults;
     volatile int count;
     GenerationRequest request;
 
-    Stream(int maxNew) {
+    Stream(int maxNew, boolean countFaults) {
       this.times = new long[Math.max(1, maxNew)];
+      this.cpu = new long[times.length];
+      this.faults = countFaults ? new long[times.length] : null;
     }
 
     @Override
     public void onToken(TokenChoice token) {
       if (count < times.length) {
         times[count] = System.nanoTime();
+        cpu[count] = Usage.processCpuNanos();
+        if (faults != null) {
+          faults[count] = Usage.processMinorFaults();
+        }
         count++;
       }
     }
