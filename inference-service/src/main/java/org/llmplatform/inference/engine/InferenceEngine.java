@@ -3,6 +3,7 @@ package org.llmplatform.inference.engine;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.llmplatform.inference.kvcache.KvBudget;
 import org.llmplatform.inference.kvcache.KvCache.KvRow;
 import org.llmplatform.inference.runtime.ModelSpec;
@@ -53,6 +54,7 @@ public final class InferenceEngine implements AutoCloseable {
   private volatile int batchRows;
   private volatile int slotsInUse;
   private Thread thread;
+  private final AtomicBoolean closed = new AtomicBoolean();
 
   public InferenceEngine(ModelExecutor executor, EngineSettings settings, EngineMetrics metrics) {
     this.executor = executor;
@@ -172,6 +174,7 @@ public final class InferenceEngine implements AutoCloseable {
     executor.decode(new int[] {token}, new int[] {1}, new int[] {1}, new float[][] {row});
     executor.batchCache().clear();
     executor.batchCache().reserve(budget.slots());
+    executor.prefillCache().reserve(1);
   }
 
   /**
@@ -241,8 +244,15 @@ public final class InferenceEngine implements AutoCloseable {
     return budget.slots();
   }
 
+  /**
+   * Stops the engine thread and closes the executor, once: a second call (a test that closed the
+   * engine, then its Spring context at shutdown) does nothing, so no native memory is freed twice.
+   */
   @Override
   public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
     running = false;
     Thread t = thread;
     if (t != null) {

@@ -61,11 +61,18 @@ public final class IoBindingModelExecutor implements ModelExecutor {
   private MemorySegment logits = buffers.allocate(64);
 
   public IoBindingModelExecutor(DecoderSession session) throws OrtException {
+    this(session, session.deviceInUse() == Device.CPU ? new HostKvMemory() : new CudaKvMemory());
+  }
+
+  /**
+   * @param kvMemory memory for the KV caches, on the session's device; this executor closes it
+   */
+  IoBindingModelExecutor(DecoderSession session, KvMemory kvMemory) throws OrtException {
     this.session = session;
     this.spec = session.spec();
     this.binding = OrtIoBinding.create(session);
     this.host = OrtMemoryInfo.cpu();
-    this.kvMemory = session.deviceInUse() == Device.CPU ? new HostKvMemory() : new CudaKvMemory();
+    this.kvMemory = kvMemory;
     this.batch = cache(spec.contextLength());
     this.prefill = cache(spec.contextLength());
     log.info(

@@ -31,7 +31,7 @@ public final class OnnxModelExecutor implements ModelExecutor {
 
   private final DecoderSession session;
   private final ModelSpec spec;
-  private final KvMemory kvMemory; // host blocks of the caches updated in place, else null
+  private final KvMemory kvMemory; // host blocks of the KV caches
   private final PinnedKvCache batch;
   private final PinnedKvCache prefill;
   private final OnnxTensor useCacheTrue;
@@ -45,18 +45,29 @@ public final class OnnxModelExecutor implements ModelExecutor {
   private ByteBuffer logitsBuf = direct(0);
 
   public OnnxModelExecutor(DecoderSession session) {
+    this(session, hostMemory());
+  }
+
+  /**
+   * @param kvMemory host memory for the KV caches; this executor closes it
+   */
+  OnnxModelExecutor(DecoderSession session, KvMemory kvMemory) {
     this.session = session;
     this.spec = session.spec();
-    try {
-      this.kvMemory = spec.sharedKvBuffer() ? new HostKvMemory() : null;
-    } catch (OrtException e) {
-      throw new IllegalStateException(e);
-    }
+    this.kvMemory = kvMemory;
     this.batch = cache(spec.contextLength());
     this.prefill = cache(spec.contextLength());
     try {
       this.useCacheTrue = OnnxTensor.createTensor(session.env(), new boolean[] {true});
       this.useCacheFalse = OnnxTensor.createTensor(session.env(), new boolean[] {false});
+    } catch (OrtException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static KvMemory hostMemory() {
+    try {
+      return new HostKvMemory();
     } catch (OrtException e) {
       throw new IllegalStateException(e);
     }
@@ -96,7 +107,7 @@ public final class OnnxModelExecutor implements ModelExecutor {
   private PinnedKvCache cache(int sharedCapacity) {
     return spec.sharedKvBuffer()
         ? new PinnedSharedKvCache(spec, kvMemory, session.env(), sharedCapacity)
-        : new HostKvCache(session.env(), spec);
+        : new HostKvCache(session.env(), spec, kvMemory);
   }
 
   @Override
@@ -227,9 +238,7 @@ public final class OnnxModelExecutor implements ModelExecutor {
   public void close() {
     batch.close();
     prefill.close();
-    if (kvMemory != null) {
-      kvMemory.close();
-    }
+    kvMemory.close();
     useCacheTrue.close();
     useCacheFalse.close();
     try {

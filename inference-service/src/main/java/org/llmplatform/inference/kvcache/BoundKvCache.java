@@ -38,7 +38,7 @@ public final class BoundKvCache implements IoBoundKvCache {
     this.memory = memory;
     this.elementType = ElementType.of(spec.kvType());
     this.elementBytes = spec.kvType().bytes();
-    this.sides = new KvBlocks(memory, spec.numLayers() * 2);
+    this.sides = new KvBlocks(memory, spec.numLayers() * 2, false);
   }
 
   @Override
@@ -177,6 +177,21 @@ public final class BoundKvCache implements IoBoundKvCache {
     reset(0);
   }
 
+  /**
+   * Lays out both sides for {@code rows} rows of the whole context, untouched: the memory's pages
+   * are mapped as steps first write them, a few per step, instead of a whole doubled block zeroed
+   * and copied in the step that first reaches a longer past.
+   */
+  @Override
+  public void reserve(int rows) {
+    long bytes = bytes(rows, spec.contextLength());
+    for (int side = 0; side < 2; side++) {
+      for (int slot = 0; slot < spec.numLayers() * 2; slot++) {
+        sides.reserve(side, slot, bytes, live(side));
+      }
+    }
+  }
+
   /** Frees the blocks (the memory itself belongs to the executor). */
   @Override
   public void close() {
@@ -195,6 +210,11 @@ public final class BoundKvCache implements IoBoundKvCache {
   }
 
   private MemorySegment ensure(int side, int slot, long bytes) {
-    return sides.ensure(side, slot, bytes, side == current); // the live past survives growth
+    return sides.ensure(side, slot, bytes, live(side));
+  }
+
+  /** Bytes of {@code side} that hold the live past (none on the other side). */
+  private long live(int side) {
+    return side == current ? bytes(rows, past) : 0;
   }
 }

@@ -14,10 +14,13 @@ import java.util.Map;
 import org.llmplatform.inference.runtime.ModelSpec;
 
 /**
- * KV cache in off-heap host memory. Two sides of direct buffers per layer and kind: a step reads
- * the past from the current side and ONNX Runtime writes the present straight into the other side
- * (a pinned output), which {@link #commit} makes current; nothing passes through the Java heap.
- * Buffers only grow and are reused from step to step. Engine thread only.
+ * KV cache in off-heap host memory ({@link KvMemory}). Two sides of blocks per layer and kind: a
+ * step reads the past from the current side and ONNX Runtime writes the present straight into the
+ * other side (a pinned output), which {@link #commit} makes current; nothing passes through the
+ * Java heap. Blocks are reserved for the whole context before serving ({@link #reserve}) or grow,
+ * and are reused from step to step. They are never zero-filled: every byte a step reads as the past
+ * was written before, by the graph (the whole present) or by {@link #gather} (rows and their left
+ * padding). Engine thread only.
  */
 public final class HostKvCache implements PinnedKvCache {
 
@@ -25,17 +28,23 @@ public final class HostKvCache implements PinnedKvCache {
   private final ModelSpec spec;
   private final int elementBytes;
   // [side][layer * 2 + kind], kind 0 = key, 1 = value; each [rows, kv_heads, past_len, head_dim]
-  private final ByteBuffer[][] sides;
+  private final KvBlocks sides;
   private final List<OnnxTensor> bound = new ArrayList<>();
   private int current;
   private int rows;
   private int past;
 
-  public HostKvCache(OrtEnvironment env, ModelSpec spec) {
+  /**
+   * @param memory host memory for the blocks (owned by the caller)
+   */
+  public HostKvCache(OrtEnvironment env, ModelSpec spec, KvMemory memory) {
+    if (!memory.memoryInfo().isHost()) {
+      throw new IllegalArgumentException("pinned outputs need host memory");
+    }
     this.env = env;
     this.spec = spec;
     this.elementBytes = spec.kvType().bytes();
-    this.sides = new ByteBuffer[2][spec.numLayers() * 2];
+    this.sides = new KvBlocks(memory, spec.numLayers() * 2, false);
   }
 
   @Override
@@ -72,8 +81,8 @@ public final class HostKvCache implements PinnedKvCache {
     for (int layer = 0; layer < spec.numLayers(); layer++) {
       for (int kind = 0; kind < 2; kind++) {
         int slot = layer * 2 + kind;
-        ByteBuffer in = ensure(current, slot, bytes(rows, past));
-        ByteBuffer out = ensure(next, slot, presentBytes);
+        MemorySegment in = ensure(current, slot, bytes(rows, past));
+        MemorySegment out = ensure(next, slot, presentBytes);
         OnnxTensor pastTensor = tensor(in, bytes(rows, past), pastShape);
         OnnxTensor presentTensor = tensor(out, presentBytes, presentShape);
         inputs.put(
@@ -127,8 +136,7 @@ public final class HostKvCache implements PinnedKvCache {
   private void gatherInPlace(List<KvRow> newRows) {
     long rowBytes = bytes(1, past);
     for (int slot = 0; slot < spec.numLayers() * 2; slot++) {
-      MemorySegment seg =
-          MemorySegment.ofBuffer(ensure(current, slot, bytes(newRows.size(), past)));
+      MemorySegment seg = ensure(current, slot, bytes(newRows.size(), past));
       for (int i = 0; i < newRows.size(); i++) {
         KvRow r = newRows.get(i);
         if (r.source() != this) {
@@ -142,8 +150,7 @@ public final class HostKvCache implements PinnedKvCache {
 
   private void gatherInto(int side, List<KvRow> newRows, int newPast) {
     for (int slot = 0; slot < spec.numLayers() * 2; slot++) {
-      MemorySegment dst =
-          MemorySegment.ofBuffer(ensure(side, slot, bytes(newRows.size(), newPast)));
+      MemorySegment dst = ensure(side, slot, bytes(newRows.size(), newPast));
       for (int i = 0; i < newRows.size(); i++) {
         copyRow(newRows.get(i), slot, dst, i, newPast);
       }
@@ -153,7 +160,7 @@ public final class HostKvCache implements PinnedKvCache {
   /** Copies row {@code r} into row {@code i} of {@code dst} (past {@code dstPast}), left-padded. */
   private void copyRow(KvRow r, int slot, MemorySegment dst, int i, int dstPast) {
     HostKvCache src = (HostKvCache) r.source();
-    MemorySegment from = MemorySegment.ofBuffer(src.sides[src.current][slot]);
+    MemorySegment from = src.sides.get(src.current, slot);
     int heads = spec.kvHeads();
     long rowHead = (long) spec.headDim() * elementBytes; // bytes of one position of one head
     int pad = dstPast - r.length();
@@ -170,40 +177,46 @@ public final class HostKvCache implements PinnedKvCache {
     reset(0);
   }
 
+  /**
+   * Lays out both sides for {@code rows} rows of the whole context, untouched: the memory's pages
+   * are mapped as steps first write them, a few per step, instead of a whole doubled block zeroed
+   * and copied in the step that first reaches a longer past.
+   */
+  @Override
+  public void reserve(int rows) {
+    long bytes = bytes(rows, spec.contextLength());
+    for (int side = 0; side < 2; side++) {
+      for (int slot = 0; slot < spec.numLayers() * 2; slot++) {
+        sides.reserve(side, slot, bytes, live(side));
+      }
+    }
+  }
+
   @Override
   public void close() {
     closeBound();
+    sides.close();
   }
 
   private long bytes(int rows, int length) {
     return (long) rows * spec.kvHeads() * length * spec.headDim() * elementBytes;
   }
 
-  private ByteBuffer ensure(int side, int slot, long bytes) {
-    ByteBuffer buf = sides[side][slot];
-    if (buf == null || buf.capacity() < bytes) {
-      long grown =
-          Math.max(bytes, buf == null ? 0 : Math.min(Integer.MAX_VALUE - 8, 2L * buf.capacity()));
-      if (grown > Integer.MAX_VALUE - 8) {
-        throw new IllegalStateException(
-            "KV buffer of " + bytes + " bytes exceeds one direct buffer");
-      }
-      ByteBuffer fresh =
-          ByteBuffer.allocateDirect((int) Math.max(grown, 64)).order(ByteOrder.nativeOrder());
-      if (buf != null && side == current) {
-        // keep the live past when the current side grows (only gather/bind call this with live
-        // data)
-        MemorySegment.copy(
-            MemorySegment.ofBuffer(buf), 0, MemorySegment.ofBuffer(fresh), 0, buf.capacity());
-      }
-      sides[side][slot] = fresh;
-      buf = fresh;
-    }
-    return buf;
+  private MemorySegment ensure(int side, int slot, long bytes) {
+    return sides.ensure(side, slot, bytes, live(side));
   }
 
-  private OnnxTensor tensor(ByteBuffer buf, long bytes, long[] shape) throws OrtException {
-    ByteBuffer view = buf.slice(0, (int) bytes).order(ByteOrder.nativeOrder());
+  /** Bytes of {@code side} that hold the live past (none on the other side). */
+  private long live(int side) {
+    return side == current ? bytes(rows, past) : 0;
+  }
+
+  // one direct buffer (ORT Java's view of the block) holds at most Integer.MAX_VALUE bytes
+  private OnnxTensor tensor(MemorySegment block, long bytes, long[] shape) throws OrtException {
+    if (bytes > Integer.MAX_VALUE - 8) {
+      throw new IllegalStateException("KV tensor of " + bytes + " bytes exceeds one direct buffer");
+    }
+    ByteBuffer view = block.asSlice(0, bytes).asByteBuffer().order(ByteOrder.nativeOrder());
     OnnxTensor t = OnnxTensor.createTensor(env, view, shape, spec.kvType().onnxType());
     bound.add(t);
     return t;

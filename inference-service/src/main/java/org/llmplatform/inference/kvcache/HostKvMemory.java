@@ -13,9 +13,12 @@ import java.util.Set;
 import org.llmplatform.inference.runtime.OrtMemoryInfo;
 
 /**
- * {@link KvMemory} in host memory: blocks from the C library's {@code aligned_alloc} / {@code free}
- * (zero-filled like direct buffers), copies are {@code memcpy}. Not arenas: closing a shared arena
- * makes a handshake with every thread, which the engine thread would pay on each block it grows.
+ * {@link KvMemory} in host memory: blocks from the C library's {@code aligned_alloc} / {@code
+ * free}, copies are {@code memcpy}. A block is not written when allocated (no zero-fill, unlike
+ * direct buffers and arenas): a large one is fresh address space whose pages the OS maps as they
+ * are first written, so reserving the whole context costs no resident memory and no time until it
+ * is used. Not arenas: closing a shared arena makes a handshake with every thread, which the engine
+ * thread would pay on each block it grows.
  */
 public final class HostKvMemory implements KvMemory {
 
@@ -36,6 +39,7 @@ public final class HostKvMemory implements KvMemory {
 
   private final OrtMemoryInfo info;
   private final Set<Long> blocks = new HashSet<>();
+  private boolean closed;
 
   public HostKvMemory() throws OrtException {
     this.info = OrtMemoryInfo.cpu();
@@ -59,7 +63,6 @@ public final class HostKvMemory implements KvMemory {
       throw new OutOfMemoryError("aligned_alloc of " + size + " bytes for the KV cache failed");
     }
     block = block.reinterpret(size);
-    block.fill((byte) 0);
     blocks.add(block.address());
     return block;
   }
@@ -96,8 +99,13 @@ public final class HostKvMemory implements KvMemory {
     // host copies are done when they return
   }
 
+  /** Frees what is left and the memory info; a second call does nothing. */
   @Override
   public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
     blocks.forEach(address -> release(MemorySegment.ofAddress(address)));
     blocks.clear();
     info.close();

@@ -4,17 +4,25 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * The native blocks of a KV cache in a {@link KvMemory}: two sides, and per side one block per
- * layer and kind (slot {@code layer * 2 + kind}). Blocks only grow, to at least twice their size,
- * so growth is rare; they are freed on {@link #close()}. Engine thread only.
+ * layer and kind (slot {@code layer * 2 + kind}). Blocks only grow: to the size {@link #reserve}d
+ * before serving, else to at least twice their size, so growth is rare; a block that grows keeps
+ * only the live bytes its cache names. They are freed on {@link #close()}. Engine thread only.
  */
 final class KvBlocks implements AutoCloseable {
 
   private final KvMemory memory;
+  private final boolean pageIn;
   private final MemorySegment[][] blocks;
   private final long[][] sizes;
 
-  KvBlocks(KvMemory memory, int slots) {
+  /**
+   * @param pageIn whether a fresh host block is zeroed at once so that its pages are mapped then
+   *     (the in-place cache, which reserves the whole context at warm-up and would otherwise fault
+   *     in pages across each row's context); else left untouched, mapped as it is first written
+   */
+  KvBlocks(KvMemory memory, int slots, boolean pageIn) {
     this.memory = memory;
+    this.pageIn = pageIn && memory.memoryInfo().isHost();
     this.blocks = new MemorySegment[2][slots];
     this.sizes = new long[2][slots];
   }
@@ -25,28 +33,46 @@ final class KvBlocks implements AutoCloseable {
   }
 
   /**
-   * The block of {@code side} and {@code slot}, of at least {@code bytes}.
+   * The block of {@code side} and {@code slot}, of at least {@code bytes}; one that grows takes at
+   * least twice its size.
    *
-   * @param keep whether a block that grows keeps its contents (the live side)
+   * @param keep bytes at the start of a block that grows to carry over (the live past), 0 for none
    */
-  MemorySegment ensure(int side, int slot, long bytes, boolean keep) {
-    MemorySegment block = blocks[side][slot];
+  MemorySegment ensure(int side, int slot, long bytes, long keep) {
     long have = sizes[side][slot];
-    if (block == null || have < bytes) {
-      long grown = Math.max(Math.max(bytes, 2 * have), 64);
-      MemorySegment fresh = memory.allocate(grown);
-      if (block != null) {
-        if (keep) {
-          memory.copy(block, 0, fresh, 0, have);
-          memory.synchronize();
-        }
-        memory.free(block);
-      }
-      blocks[side][slot] = fresh;
-      sizes[side][slot] = grown;
-      block = fresh;
+    if (blocks[side][slot] == null || have < bytes) {
+      grow(side, slot, Math.max(Math.max(bytes, 2 * have), 64), keep);
     }
-    return block;
+    return blocks[side][slot];
+  }
+
+  /**
+   * Grows the block of {@code side} and {@code slot} to exactly {@code bytes} when smaller: room
+   * laid out before serving, so that a step never allocates.
+   *
+   * @param keep bytes at the start to carry over, 0 for none
+   */
+  void reserve(int side, int slot, long bytes, long keep) {
+    if (blocks[side][slot] == null || sizes[side][slot] < bytes) {
+      grow(side, slot, Math.max(bytes, 64), keep);
+    }
+  }
+
+  private void grow(int side, int slot, long size, long keep) {
+    MemorySegment block = blocks[side][slot];
+    MemorySegment fresh = memory.allocate(size);
+    if (pageIn) {
+      memory.zero(fresh, 0, size);
+    }
+    if (block != null) {
+      if (keep > 0) {
+        memory.copy(block, 0, fresh, 0, Math.min(keep, sizes[side][slot]));
+        memory.synchronize();
+      }
+      memory.free(block);
+    }
+    blocks[side][slot] = fresh;
+    sizes[side][slot] = size;
   }
 
   /** Frees the blocks (the memory itself belongs to the executor). */

@@ -32,10 +32,11 @@ public interface KvCache extends AutoCloseable {
   void clear();
 
   /**
-   * Lays out room for {@code rows} rows before serving, where the cache's size does not depend on
-   * the sequences' lengths ({@link SharedKvCache} holds the whole context per row): grown while
-   * serving, it would allocate and page in fresh memory in the middle of a step. Caches that grow
-   * with their sequences do nothing here.
+   * Lays out room for {@code rows} rows of the whole context before serving, so that no step
+   * allocates. Grown while serving, a cache would allocate fresh memory and copy its past in the
+   * middle of the step that first reaches a longer past. {@link SharedKvCache} also pages the room
+   * in (its rows write all over it); the left-padded caches leave it untouched, and the OS maps its
+   * pages as steps first write them. Caches that grow with their sequences do nothing here.
    */
   default void reserve(int rows) {}
 

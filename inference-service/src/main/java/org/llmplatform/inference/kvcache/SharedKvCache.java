@@ -44,7 +44,7 @@ public abstract sealed class SharedKvCache implements KvCache
     this.memory = memory;
     this.elementBytes = spec.kvType().bytes();
     this.minCapacity = minCapacity;
-    this.sides = new KvBlocks(memory, spec.numLayers() * 2);
+    this.sides = new KvBlocks(memory, spec.numLayers() * 2, true);
   }
 
   @Override
@@ -131,7 +131,7 @@ public abstract sealed class SharedKvCache implements KvCache
     }
     long bytes = bytes(rows, capacity[current]);
     for (int slot = 0; slot < spec.numLayers() * 2; slot++) {
-      ensure(current, slot, bytes);
+      sides.reserve(current, slot, bytes, bytes(this.rows, capacity[current]));
     }
   }
 
@@ -209,8 +209,9 @@ public abstract sealed class SharedKvCache implements KvCache
     return (long) rows * spec.kvHeads() * positions * spec.headDim() * elementBytes;
   }
 
+  // the current side's rows survive growth
   private MemorySegment ensure(int side, int slot, long bytes) {
-    return sides.ensure(side, slot, bytes, side == current); // live rows survive growth
+    return sides.ensure(side, slot, bytes, side == current ? bytes(rows, capacity[side]) : 0);
   }
 
   /** Releases what the last bind made (tensors over the blocks), if anything. */

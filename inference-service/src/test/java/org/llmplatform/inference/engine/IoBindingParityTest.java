@@ -58,6 +58,18 @@ class IoBindingParityTest {
     return new IoBindingModelExecutor(DecoderSession.open(model, RuntimeOptions.cpuDefaults()));
   }
 
+  /** The pinned path with every fresh KV block NaN ({@link PoisonedKvMemory}). */
+  static ModelExecutor pinnedPoisoned(Path model) {
+    return new OnnxModelExecutor(
+        DecoderSession.open(model, RuntimeOptions.cpuDefaults()), PoisonedKvMemory.create());
+  }
+
+  /** The IoBinding path with every fresh KV block NaN ({@link PoisonedKvMemory}). */
+  static ModelExecutor boundPoisoned(Path model) throws OrtException {
+    return new IoBindingModelExecutor(
+        DecoderSession.open(model, RuntimeOptions.cpuDefaults()), PoisonedKvMemory.create());
+  }
+
   @ParameterizedTest(name = "{0}")
   @MethodSource("cases")
   void reproducesReferenceGreedyIdsAndFirstStepLogits(ReferenceCase c) throws Exception {

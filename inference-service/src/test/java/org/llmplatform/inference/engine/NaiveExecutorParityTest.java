@@ -31,10 +31,30 @@ class NaiveExecutorParityTest {
         .filter(d -> d.getParent().getFileName().toString().equals("test-models"));
   }
 
-  /** Each fixture on each ONNX Runtime path: pinned outputs and IoBinding. */
+  /**
+   * Each fixture on each ONNX Runtime path: pinned outputs and IoBinding, each also with every
+   * fresh KV block NaN ({@link PoisonedKvMemory}: the caches do not zero their memory, so a byte
+   * read before it was written would spoil the logits).
+   */
   static Stream<Arguments> fixturesAndPaths() {
     return fixtures()
-        .flatMap(m -> Stream.of(Arguments.of(m, "pinned"), Arguments.of(m, "iobinding")));
+        .flatMap(
+            m ->
+                Stream.of(
+                    Arguments.of(m, "pinned"),
+                    Arguments.of(m, "iobinding"),
+                    Arguments.of(m, "pinned, NaN memory"),
+                    Arguments.of(m, "iobinding, NaN memory")));
+  }
+
+  static ModelExecutor executor(Path model, String path) throws Exception {
+    return switch (path) {
+      case "pinned" -> IoBindingParityTest.pinned(model);
+      case "iobinding" -> IoBindingParityTest.bound(model);
+      case "pinned, NaN memory" -> IoBindingParityTest.pinnedPoisoned(model);
+      case "iobinding, NaN memory" -> IoBindingParityTest.boundPoisoned(model);
+      default -> throw new IllegalArgumentException(path);
+    };
   }
 
   /** Per decode step, per row: the logits; the ids chosen from them (greedy) follow. */
@@ -49,10 +69,7 @@ class NaiveExecutorParityTest {
       naive = run(executor, prompts);
     }
     Trace onnx;
-    try (var executor =
-        path.equals("pinned")
-            ? IoBindingParityTest.pinned(model)
-            : IoBindingParityTest.bound(model)) {
+    try (var executor = executor(model, path)) {
       onnx = run(executor, prompts);
     }
     boolean fp16 = model.getFileName().toString().contains("fp16");
@@ -77,12 +94,7 @@ class NaiveExecutorParityTest {
   void theEngineOverEachPathGivesTheEngineOverNaiveTokens(Path model, String path)
       throws Exception {
     List<List<int[]>> naive = engineRun(NaiveModelExecutor.open(model), model);
-    List<List<int[]>> onnx =
-        engineRun(
-            path.equals("pinned")
-                ? IoBindingParityTest.pinned(model)
-                : IoBindingParityTest.bound(model),
-            model);
+    List<List<int[]>> onnx = engineRun(executor(model, path), model);
     assertThat(onnx).hasSameSizeAs(naive);
     for (int i = 0; i < naive.size(); i++) {
       for (int c = 0; c < naive.get(i).size(); c++) {
