@@ -5,6 +5,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.llmplatform.inference.kvcache.KvBudget;
 import org.llmplatform.inference.kvcache.KvCache.KvRow;
+import org.llmplatform.inference.kvcache.PrefixBlockListener;
 import org.llmplatform.inference.runtime.ModelSpec;
 import org.llmplatform.inference.scheduler.Scheduler;
 import org.slf4j.Logger;
@@ -55,6 +56,18 @@ public final class InferenceEngine implements AutoCloseable {
   private Thread thread;
 
   public InferenceEngine(ModelExecutor executor, EngineSettings settings, EngineMetrics metrics) {
+    this(executor, settings, metrics, PrefixBlockListener.NONE);
+  }
+
+  /**
+   * @param prefixBlocks told, on the engine thread, of each prefix block its prefix cache starts or
+   *     stops holding (the KV-cache events the gateway routes on)
+   */
+  public InferenceEngine(
+      ModelExecutor executor,
+      EngineSettings settings,
+      EngineMetrics metrics,
+      PrefixBlockListener prefixBlocks) {
     this.executor = executor;
     this.spec = executor.spec();
     this.settings = settings;
@@ -70,7 +83,7 @@ public final class InferenceEngine implements AutoCloseable {
     this.stepPositions = new int[budget.slots()];
     this.stepKvLengths = new int[budget.slots()];
     boolean chunks = ChunkedPrefillProbe.chunksOnTopOfPast(executor);
-    this.prefixReuse = chunks ? PrefixReuse.of(executor, settings, metrics) : null;
+    this.prefixReuse = chunks ? PrefixReuse.of(executor, settings, metrics, prefixBlocks) : null;
     int prefillChunk = chunks ? settings.prefillChunk() : 0;
     this.scheduler =
         new StepScheduler(

@@ -4,12 +4,16 @@ import java.util.Arrays;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.llmplatform.api.inference.PrefixBlocks;
 
 /**
  * The KV of recent sequences, kept for prompts that start with them (the next turn of a
  * conversation): a bounded LRU of one-row caches keyed by a hash of their token sequence, holding
  * at most {@code budgetBytes}. A lookup hashes every prefix of the prompt and takes the longest
- * cached sequence whose tokens match (compared, not only hashed). Engine thread only.
+ * cached sequence whose tokens match (compared, not only hashed). It also tracks the {@link
+ * PrefixBlocks} its sequences hold (the whole blocks of each sequence's tokens, counted over the
+ * sequences) and tells a {@link PrefixBlockListener} when a block comes or goes: what the gateway
+ * routes on. Engine thread only.
  */
 public final class PrefixCache implements AutoCloseable {
 
@@ -20,11 +24,12 @@ public final class PrefixCache implements AutoCloseable {
    */
   public record Hit(KvCache kv, int length) {}
 
-  private record Entry(int[] tokens, KvCache kv, long bytes) {}
+  private record Entry(int[] tokens, long[] blocks, KvCache kv, long bytes) {}
 
   private final long budgetBytes;
   private final long bytesPerToken;
   private final LinkedHashMap<Long, Entry> entries = new LinkedHashMap<>(16, 0.75f, true);
+  private final CachedBlocks blocks;
   private long bytes;
 
   /**
@@ -33,11 +38,19 @@ public final class PrefixCache implements AutoCloseable {
    *     dtype)
    */
   public PrefixCache(long budgetBytes, long bytesPerToken) {
+    this(budgetBytes, bytesPerToken, PrefixBlockListener.NONE);
+  }
+
+  /**
+   * @param listener told of each block the cache starts or stops holding
+   */
+  public PrefixCache(long budgetBytes, long bytesPerToken, PrefixBlockListener listener) {
     if (budgetBytes < 0 || bytesPerToken <= 0) {
       throw new IllegalArgumentException("budgetBytes must be >= 0 and bytesPerToken > 0");
     }
     this.budgetBytes = budgetBytes;
     this.bytesPerToken = bytesPerToken;
+    this.blocks = new CachedBlocks(listener);
   }
 
   /**
@@ -74,19 +87,26 @@ public final class PrefixCache implements AutoCloseable {
       kv.close();
       return;
     }
-    Entry old = entries.put(hash(tokens), new Entry(tokens.clone(), kv, size));
+    var entry =
+        new Entry(tokens.clone(), PrefixBlocks.hashes(tokens, PrefixBlocks.TOKENS), kv, size);
+    blocks.add(entry.blocks); // before the old twin leaves: its blocks are not removed and stored
+    Entry old = entries.put(hash(tokens), entry);
     if (old != null) {
-      bytes -= old.bytes;
-      old.kv.close();
+      drop(old);
     }
     bytes += size;
     Iterator<Map.Entry<Long, Entry>> lru = entries.entrySet().iterator();
     while (bytes > budgetBytes && lru.hasNext()) {
       Entry e = lru.next().getValue();
       lru.remove();
-      bytes -= e.bytes;
-      e.kv.close();
+      drop(e);
     }
+  }
+
+  private void drop(Entry e) {
+    bytes -= e.bytes;
+    blocks.remove(e.blocks);
+    e.kv.close();
   }
 
   public int size() {
@@ -97,11 +117,21 @@ public final class PrefixCache implements AutoCloseable {
     return bytes;
   }
 
+  /** The cached sequences' tokens, least recently used first (a test's view). */
+  java.util.List<int[]> sequences() {
+    return entries.values().stream().map(e -> e.tokens.clone()).toList();
+  }
+
+  /** Prefix blocks the cached sequences hold. */
+  public int blocks() {
+    return blocks.size();
+  }
+
+  /** Closes every cached sequence; their blocks are removed. */
   @Override
   public void close() {
-    entries.values().forEach(e -> e.kv.close());
+    entries.values().forEach(this::drop);
     entries.clear();
-    bytes = 0;
   }
 
   static long hash(int[] tokens) {
