@@ -123,6 +123,7 @@ public class Downstreams implements DisposableBean {
 
   @Override
   public void destroy() {
+    inference.values().forEach(ReplicaSet::close);
     connections.dispose();
   }
 }
