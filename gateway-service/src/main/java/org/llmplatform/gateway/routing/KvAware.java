@@ -13,10 +13,11 @@ import org.llmplatform.gateway.GatewayProperties;
  * {@link SessionAffinity}, so that a session's first turn and prompts sharing their first tokens
  * still land together. What each replica holds is a {@link PrefixIndex} of prefix blocks ({@link
  * PrefixBlocks}, {@code blockTokens} tokens each) fed by each replica's KV-cache events ({@link
- * KvEventFeed}: the blocks it stores and evicts, and its load), and by where this gateway sent each
- * prompt: for a replica that publishes events, a guess until its own event arrives, at most {@code
- * routedTtl}; for one that does not (or while its stream is down), the only knowledge, as SGLang's
- * cache-aware router keeps it. Feeds run only while the model has several replicas.
+ * KvEventFeed}: the prefixes it can serve, as blocks, stored and evicted, and its load), and by
+ * where this gateway sent each prompt: for a replica that publishes events, a guess until its own
+ * event arrives, at most {@code routedTtl}; for one that does not (or while its stream is down),
+ * the only knowledge, as SGLang's cache-aware router keeps it. Feeds run only while the model has
+ * several replicas.
  */
 final class KvAware implements RoutingPolicy {
 
@@ -66,9 +67,19 @@ final class KvAware implements RoutingPolicy {
     return longest.size() == 1 ? longest.getFirst() : fallback.choose(key, longest, all);
   }
 
+  /**
+   * Remembers where the prompt went. For a replica that publishes, as its event will say it: the
+   * prompt's last whole block (it will cache the prompt and its answer); for one that does not,
+   * every block, as before the events.
+   */
   @Override
   public void routed(RouteKey key, Replica replica) {
-    index.guessed(replica, blocks(key), System.nanoTime());
+    long[] blocks = blocks(key);
+    KvEventFeed feed = feeds.get(replica);
+    if (feed != null && feed.live() && blocks.length > 1) {
+      blocks = new long[] {blocks[blocks.length - 1]};
+    }
+    index.guessed(replica, blocks, System.nanoTime());
   }
 
   @Override

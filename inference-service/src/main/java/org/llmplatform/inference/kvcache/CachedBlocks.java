@@ -4,9 +4,9 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * The prefix blocks the cached sequences hold, counted over the sequences (they share prefixes: a
- * conversation's turns, a common system prompt): a block is stored when its count goes 0 → 1 and
- * removed at 1 → 0, and only those changes reach the listener. Engine thread only.
+ * The prefix blocks the cached sequences hold, counted over the sequences (two can end with the
+ * same block: the same tokens up to a partial last block): a block is stored when its count goes 0
+ * → 1 and removed at 1 → 0, and only those changes reach the listener. Engine thread only.
  */
 final class CachedBlocks {
 

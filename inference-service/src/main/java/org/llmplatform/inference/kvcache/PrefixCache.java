@@ -10,10 +10,11 @@ import org.llmplatform.api.inference.PrefixBlocks;
  * The KV of recent sequences, kept for prompts that start with them (the next turn of a
  * conversation): a bounded LRU of one-row caches keyed by a hash of their token sequence, holding
  * at most {@code budgetBytes}. A lookup hashes every prefix of the prompt and takes the longest
- * cached sequence whose tokens match (compared, not only hashed). It also tracks the {@link
- * PrefixBlocks} its sequences hold (the whole blocks of each sequence's tokens, counted over the
- * sequences) and tells a {@link PrefixBlockListener} when a block comes or goes: what the gateway
- * routes on. Engine thread only.
+ * cached sequence whose tokens match (compared, not only hashed). It also tracks which prefixes it
+ * can serve, as {@link PrefixBlocks}: the last whole block of each sequence (a hit needs the prompt
+ * to extend a whole sequence, so a block inside one, e.g. a first block many prompts share,
+ * promises nothing), counted over the sequences, and tells a {@link PrefixBlockListener} when one
+ * comes or goes: what the gateway routes on. Engine thread only.
  */
 public final class PrefixCache implements AutoCloseable {
 
@@ -87,8 +88,7 @@ public final class PrefixCache implements AutoCloseable {
       kv.close();
       return;
     }
-    var entry =
-        new Entry(tokens.clone(), PrefixBlocks.hashes(tokens, PrefixBlocks.TOKENS), kv, size);
+    var entry = new Entry(tokens.clone(), lastBlock(tokens), kv, size);
     blocks.add(entry.blocks); // before the old twin leaves: its blocks are not removed and stored
     Entry old = entries.put(hash(tokens), entry);
     if (old != null) {
@@ -101,6 +101,12 @@ public final class PrefixCache implements AutoCloseable {
       lru.remove();
       drop(e);
     }
+  }
+
+  /** The hash of the sequence's last whole block, or none when it is shorter than a block. */
+  private static long[] lastBlock(int[] tokens) {
+    long[] all = PrefixBlocks.hashes(tokens, PrefixBlocks.TOKENS);
+    return all.length == 0 ? all : new long[] {all[all.length - 1]};
   }
 
   private void drop(Entry e) {
@@ -122,7 +128,7 @@ public final class PrefixCache implements AutoCloseable {
     return entries.values().stream().map(e -> e.tokens.clone()).toList();
   }
 
-  /** Prefix blocks the cached sequences hold. */
+  /** Prefix blocks the cached sequences end with. */
   public int blocks() {
     return blocks.size();
   }

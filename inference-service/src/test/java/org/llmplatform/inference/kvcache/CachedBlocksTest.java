@@ -14,9 +14,10 @@ import org.llmplatform.api.inference.PrefixBlocks;
 import org.llmplatform.inference.kvcache.PrefixCacheTest.TrackedKv;
 
 /**
- * The prefix blocks a {@link PrefixCache} reports: each whole 16-token block of its sequences,
- * counted over the sequences that share it, stored at the first and removed with the last; checked
- * on hand-made cases and against a plain recount of the cache's contents on random traffic.
+ * The prefix blocks a {@link PrefixCache} reports: the last whole 16-token block of each cached
+ * sequence (the prefix a prompt must extend for a hit), counted over the sequences that end with
+ * it, stored at the first and removed with the last; checked on hand-made cases and against a plain
+ * recount of the cache's contents on random traffic.
  */
 class CachedBlocksTest {
 
@@ -39,7 +40,7 @@ class CachedBlocksTest {
   }
 
   @Test
-  void aSequenceExtendingAnotherStoresOnlyItsNewBlocks() {
+  void eachSequenceStoresItsLastWholeBlock() {
     var blocks = new Recorder();
     var cache = new PrefixCache(1_000_000, 1, blocks);
     int[] turn1 = tokens(1, 40); // blocks 0, 1 (tokens 32..39 are no whole block)
@@ -49,27 +50,30 @@ class CachedBlocksTest {
     assertThat(h2).startsWith(h1);
 
     cache.put(turn1, new TrackedKv());
-    assertThat(blocks.events).containsExactly("+" + h1[0], "+" + h1[1]);
+    assertThat(blocks.events).containsExactly("+" + h1[1]);
     cache.put(turn2, new TrackedKv());
-    assertThat(blocks.events).hasSize(4).endsWith("+" + h2[2], "+" + h2[3]);
-    assertThat(cache.blocks()).isEqualTo(4);
+    assertThat(blocks.events).containsExactly("+" + h1[1], "+" + h2[3]);
+    assertThat(cache.blocks()).isEqualTo(2);
+    // a prompt sharing only the first block extends no cached sequence: nothing says it is held
+    assertThat(blocks.held).doesNotContainKey(h1[0]);
   }
 
   @Test
-  void aSharedBlockIsRemovedWithTheLastSequenceHoldingIt() {
+  void aBlockTwoSequencesEndWithIsRemovedWithTheLastOfThem() {
     var blocks = new Recorder();
     var cache = new PrefixCache(100, 1, blocks); // 100 tokens
-    int[] a = tokens(1, 48);
-    int[] b = concat(Arrays.copyOf(a, 32), tokens(9, 16)); // shares a's first two blocks
+    int[] a = tokens(1, 40);
+    int[] b = concat(Arrays.copyOf(a, 32), tokens(9, 5)); // the same two blocks, another tail
+    long last = PrefixBlocks.hashes(a, 16)[1];
     cache.put(a, new TrackedKv());
     cache.put(b, new TrackedKv());
-    assertThat(blocks.held).hasSize(4);
-    blocks.events.clear();
+    assertThat(blocks.events).containsExactly("+" + last);
 
-    cache.put(tokens(5, 40), new TrackedKv()); // 136 tokens > 100: a, the least recent, goes
-    long[] ha = PrefixBlocks.hashes(a, 16);
-    assertThat(blocks.events).contains("-" + ha[2]).doesNotContain("-" + ha[0], "-" + ha[1]);
-    assertThat(cache.lookup(concat(b, new int[] {1})).length()).isEqualTo(48); // b stays
+    assertThat(cache.lookup(concat(b, new int[] {1})).length()).isEqualTo(37);
+    cache.put(tokens(5, 40), new TrackedKv()); // 117 tokens > 100: a, the least recent, goes
+    assertThat(blocks.held).containsKey(last); // b still ends with it
+    cache.put(tokens(6, 40), new TrackedKv()); // and now b
+    assertThat(blocks.events).contains("-" + last);
 
     cache.close();
     assertThat(blocks.held).isEmpty();
@@ -84,7 +88,7 @@ class CachedBlocksTest {
     blocks.events.clear();
     cache.put(a, new TrackedKv());
     assertThat(blocks.events).isEmpty();
-    assertThat(blocks.held).hasSize(4);
+    assertThat(blocks.held).hasSize(1);
   }
 
   @Test
@@ -121,12 +125,13 @@ class CachedBlocksTest {
     }
   }
 
-  /** The blocks of the sequences the cache holds now, found by looking each one up. */
+  /** The last whole blocks of the sequences the cache holds now. */
   private static java.util.Set<Long> recount(PrefixCache cache) {
     var out = new java.util.HashSet<Long>();
     for (int[] tokens : cache.sequences()) {
-      for (long h : PrefixBlocks.hashes(tokens, 16)) {
-        out.add(h);
+      long[] all = PrefixBlocks.hashes(tokens, 16);
+      if (all.length > 0) {
+        out.add(all[all.length - 1]);
       }
     }
     return out;

@@ -5,8 +5,8 @@ import java.util.List;
 
 /**
  * Blocks the replica's prefix cache started or stopped holding since its last event: a block is
- * stored when the first cached sequence containing it comes in and removed when the last one
- * leaves. A block is in at most one of the lists.
+ * stored when the first cached sequence holding it comes in and removed when the last one leaves. A
+ * block is in at most one of the lists.
  *
  * @param stored {@link PrefixBlocks} hashes now held
  * @param removed hashes no longer held

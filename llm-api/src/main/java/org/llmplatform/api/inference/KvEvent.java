@@ -2,10 +2,13 @@ package org.llmplatform.api.inference;
 
 /**
  * An event of inference-service's KV-cache event stream ({@code GET /v1/internal/kv-events}, SSE):
- * which prefix blocks ({@link PrefixBlocks}) its prefix cache holds, and its load. A stream opens
- * with a {@link KvSnapshot} (the blocks held now, replacing whatever the reader knew of the
- * replica), then {@link KvBlocks} deltas and a {@link KvLoad} about once a second. The SSE {@code
- * event:} name tells which record the {@code data:} holds.
+ * which prefixes its prefix cache can serve, as {@link PrefixBlocks} hashes, and its load. A block
+ * held means a prompt that starts with the prefix up to that block finds it cached; the reader
+ * takes the deepest block of a prompt that a replica holds. (inference-service reuses whole cached
+ * sequences, so it publishes the last whole block of each; an engine that reuses any cached block
+ * would publish them all.) A stream opens with a {@link KvSnapshot} (the blocks held now, replacing
+ * whatever the reader knew of the replica), then {@link KvBlocks} deltas and a {@link KvLoad} about
+ * once a second. The SSE {@code event:} name tells which record the {@code data:} holds.
  */
 public sealed interface KvEvent permits KvSnapshot, KvBlocks, KvLoad {
 
