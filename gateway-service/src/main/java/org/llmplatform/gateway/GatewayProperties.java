@@ -283,7 +283,8 @@ public record GatewayProperties(
    *     replica without the stream: only where this gateway sent each prompt
    * @param routedTtl kv-aware with events: how long a prompt sent to a replica counts as cached
    *     there before the replica's own event says so (requests sharing a prefix that arrive
-   *     meanwhile follow it); 0 counts events only
+   *     meanwhile follow it); 0, the default, counts events only (measured: no gain, as a replica
+   *     publishes a sequence within 100 ms of its end and none is reused while it runs)
    */
   public record Routing(
       @NotNull
@@ -295,7 +296,7 @@ public record GatewayProperties(
       @Positive @DefaultValue("200000") int indexBlocks,
       @NotNull @DefaultValue("2s") Duration refresh,
       @DefaultValue("true") boolean kvEvents,
-      @NotNull @DefaultValue("30s") Duration routedTtl) {
+      @NotNull @DefaultValue("0s") Duration routedTtl) {
 
     public Routing {
       if (loadFactor < 1) {
