@@ -11,6 +11,11 @@ only its in-flight requests may fail.
 
   python3 gateway-service/bench/routing.py --model-dir ../shared/models/stories260K [--rounds 2] [--kill]
 
+Policies: the gateway's (kv-aware, session-affinity, least-loaded, round-robin), "single" (kv-aware over one
+replica) and two kv-aware variants: "kv-aware-routed" (no KV-cache events: only where the gateway sent each prompt,
+the design before the replicas published their blocks) and "kv-aware-guess" (events, and a routed prompt counts
+for 30 s before the replica's own event says so).
+
 Standard library only. Prints a Markdown table of: prefix-cache hit rate (hit tokens / looked-up tokens, all
 replicas), TTFT p50/p99 of turns >= 3, requests per replica (max / mean), failed requests.
 """
@@ -30,6 +35,11 @@ import urllib.request
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 JAVA = os.path.join(os.environ.get("JAVA_HOME", "/usr/lib/jvm/temurin-25-jdk-amd64"), "bin", "java")
 KEY = "sk-routing-bench"
+# label -> (gateway policy, extra gateway arguments)
+VARIANTS = {
+    "kv-aware-routed": ("kv-aware", ["--llm.gateway.routing.kv-events=false"]),
+    "kv-aware-guess": ("kv-aware", ["--llm.gateway.routing.routed-ttl=30s"]),
+}
 TOPICS = ["a cat", "the sea", "a red ball", "a tall tree", "the moon", "a small dog", "rain", "a big ship"]
 
 
@@ -42,7 +52,7 @@ def jar(module):
 class Stack:
     """The services of one round, started on loopback and stopped with stop()."""
 
-    def __init__(self, model_dir, replicas, policy, logs):
+    def __init__(self, model_dir, replicas, policy, logs, gateway_args=()):
         self.procs, self.replicas = [], []
         model = os.path.basename(model_dir.rstrip("/"))
         self.model = model
@@ -67,7 +77,7 @@ class Stack:
               "--llm.gateway.tokenizer-url=http://127.0.0.1:18181", "--llm.gateway.session-url=http://127.0.0.1:18183",
               *urls, f"--llm.gateway.routing.policy={policy}", f"--llm.gateway.api-keys[0].sha256={sha}",
               "--llm.gateway.api-keys[0].tenant=bench", "--llm.gateway.api-keys[0].requests-per-minute=1000000",
-              "--llm.gateway.api-keys[0].tokens-per-minute=1000000000")
+              "--llm.gateway.api-keys[0].tokens-per-minute=1000000000", *gateway_args)
         try:
             for port in [18181, 18183, 19184] + [p for p, _ in self.replicas]:
                 wait_up(port)
@@ -165,10 +175,10 @@ def create_session(model):
     raise RuntimeError(f"cannot create a session: {body}")
 
 
-def run_round(args, label, policy, replicas, fault=None):
+def run_round(args, label, policy, replicas, fault=None, gateway_args=()):
     logs = os.path.join(ROOT, "gateway-service", "target", "routing-bench", label.split(",")[0])
     os.makedirs(logs, exist_ok=True)
-    stack = Stack(args.model_dir, replicas, policy, logs)
+    stack = Stack(args.model_dir, replicas, policy, logs, gateway_args)
     ttfts, failures, done = [], [], [0]
     lock = threading.Lock()
     total = args.conversations * args.turns
@@ -241,8 +251,11 @@ def main():
         if r % 2 == 1:
             policies.reverse()  # A, B, C, C, B, A: each policy as often early as late
         for policy in policies:
-            res = run_round(args, policy, "kv-aware" if policy == "single" else policy,
-                            1 if policy == "single" else 3)
+            gateway_policy, extra = VARIANTS.get(policy, ("kv-aware" if policy == "single" else policy, []))
+            started = time.strftime("%H:%M", time.gmtime())
+            res = run_round(args, policy, gateway_policy, 1 if policy == "single" else 3, gateway_args=extra)
+            res["started"] = started
+            res["load average"] = round(os.getloadavg()[0], 1)
             res["policy"] = policy
             results.append(res)
             print(json.dumps({k: v for k, v in res.items() if k != "failures"} | {"failed": len(res["failures"])}),

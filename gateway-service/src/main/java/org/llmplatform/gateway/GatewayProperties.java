@@ -275,8 +275,16 @@ public record GatewayProperties(
    * @param loadFactor bounded loads: no replica is given a request while it has more than {@code
    *     loadFactor} × the mean in-flight requests (rounded up); the request goes to the next choice
    * @param blockTokens the prefix index's granularity: prompts are indexed every this many tokens
+   *     (the replicas' KV-cache events must use the same, 16 in inference-service)
    * @param indexBlocks prefix blocks the index remembers (least recently used forgotten)
    * @param refresh how often replicas are checked for readiness and a DNS name resolved again
+   * @param kvEvents kv-aware: follow each replica's KV-cache event stream ({@code
+   *     /v1/internal/kv-events}: the prefix blocks its cache holds, and its load); false, or a
+   *     replica without the stream: only where this gateway sent each prompt
+   * @param routedTtl kv-aware with events: how long a prompt sent to a replica counts as cached
+   *     there before the replica's own event says so (requests sharing a prefix that arrive
+   *     meanwhile follow it); 0, the default, counts events only (measured: no gain, as a replica
+   *     publishes a sequence within 100 ms of its end and none is reused while it runs)
    */
   public record Routing(
       @NotNull
@@ -286,11 +294,16 @@ public record GatewayProperties(
       @DefaultValue("1.5") double loadFactor,
       @Positive @DefaultValue("16") int blockTokens,
       @Positive @DefaultValue("200000") int indexBlocks,
-      @NotNull @DefaultValue("2s") Duration refresh) {
+      @NotNull @DefaultValue("2s") Duration refresh,
+      @DefaultValue("true") boolean kvEvents,
+      @NotNull @DefaultValue("0s") Duration routedTtl) {
 
     public Routing {
       if (loadFactor < 1) {
         throw new IllegalArgumentException("llm.gateway.routing.load-factor must be at least 1");
+      }
+      if (routedTtl.isNegative()) {
+        throw new IllegalArgumentException("llm.gateway.routing.routed-ttl must not be negative");
       }
     }
   }

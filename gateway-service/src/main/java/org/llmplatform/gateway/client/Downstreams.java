@@ -11,6 +11,8 @@ import org.llmplatform.gateway.routing.Replica;
 import org.llmplatform.gateway.routing.ReplicaSet;
 import org.llmplatform.http.auth.InternalAccessProperties;
 import org.springframework.beans.factory.DisposableBean;
+import org.springframework.context.event.ContextClosedEvent;
+import org.springframework.context.event.EventListener;
 import org.springframework.http.client.reactive.ReactorClientHttpConnector;
 import org.springframework.stereotype.Component;
 import org.springframework.web.reactive.function.client.WebClient;
@@ -121,8 +123,18 @@ public class Downstreams implements DisposableBean {
     return replicas;
   }
 
+  /**
+   * Ends the replicas' KV-event streams as the gateway starts to stop: before the shared Netty
+   * resources go, which would break the streams and have them reconnect during the shutdown.
+   */
+  @EventListener(ContextClosedEvent.class)
+  void stopFollowingReplicas() {
+    inference.values().forEach(ReplicaSet::close);
+  }
+
   @Override
   public void destroy() {
+    inference.values().forEach(ReplicaSet::close);
     connections.dispose();
   }
 }

@@ -3,12 +3,18 @@ package org.llmplatform.gateway.client;
 import java.util.List;
 import org.llmplatform.api.inference.FinishEvent;
 import org.llmplatform.api.inference.GenerateRequest;
+import org.llmplatform.api.inference.KvBlocks;
+import org.llmplatform.api.inference.KvEvent;
+import org.llmplatform.api.inference.KvLoad;
+import org.llmplatform.api.inference.KvSnapshot;
 import org.llmplatform.api.inference.ModelInfo;
 import org.llmplatform.api.inference.StreamEvent;
 import org.llmplatform.api.inference.TokenEvent;
 import org.llmplatform.api.inference.TopLogprob;
 import org.llmplatform.api.inference.Usage;
 import org.llmplatform.gateway.error.ApiException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.core.ParameterizedTypeReference;
 import org.springframework.http.MediaType;
 import org.springframework.http.codec.ServerSentEvent;
@@ -18,8 +24,16 @@ import reactor.core.publisher.Mono;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
-/** inference-service's internal API for one model: streamed generation and the model's shape. */
+/**
+ * inference-service's internal API for one model: streamed generation, the model's shape and the
+ * KV-cache event stream.
+ */
 public final class InferenceClient {
+
+  private static final Logger log = LoggerFactory.getLogger(InferenceClient.class);
+
+  /** Largest KV event read (a full one, 8,192 block hashes, is ~170 KB of JSON). */
+  private static final int MAX_KV_EVENT_BYTES = 1024 * 1024;
 
   /**
    * One event of the generation stream, of choice {@code choice} (0 unless the request asked for
@@ -51,11 +65,14 @@ public final class InferenceClient {
       new ParameterizedTypeReference<>() {};
 
   private final WebClient http;
+  private final WebClient eventStream; // its own limit on an event's size
   private final Downstream downstream;
   private final JsonMapper json;
 
   InferenceClient(WebClient http, Downstream downstream, JsonMapper json) {
     this.http = http;
+    this.eventStream =
+        http.mutate().codecs(c -> c.defaultCodecs().maxInMemorySize(MAX_KV_EVENT_BYTES)).build();
     this.downstream = downstream;
     this.json = json;
   }
@@ -98,6 +115,46 @@ public final class InferenceClient {
     return tree.has("finish_reason")
         ? GenerateEvent.of(json.treeToValue(tree, FinishEvent.class))
         : GenerateEvent.of(json.treeToValue(tree, TokenEvent.class));
+  }
+
+  /**
+   * The replica's KV-cache events ({@code GET /v1/internal/kv-events}), open until it ends the
+   * stream or the caller cancels. Not through the circuit breaker: a stream that fails says nothing
+   * of generations. An event that cannot be read (malformed JSON, a value out of range, a name this
+   * gateway does not know) is skipped; a 404 (a replica from before the stream) is a {@link
+   * org.springframework.web.reactive.function.client.WebClientResponseException.NotFound}.
+   */
+  public Flux<KvEvent> kvEvents() {
+    return eventStream
+        .get()
+        .uri("/v1/internal/kv-events")
+        .accept(MediaType.TEXT_EVENT_STREAM)
+        .retrieve()
+        .bodyToFlux(EVENTS)
+        .handle(
+            (event, sink) -> {
+              KvEvent e = kvEvent(event.event(), event.data());
+              if (e != null) {
+                sink.next(e);
+              }
+            });
+  }
+
+  private KvEvent kvEvent(String name, String data) {
+    if (name == null || data == null) {
+      return null;
+    }
+    try {
+      return switch (name) {
+        case KvEvent.SNAPSHOT -> json.readValue(data, KvSnapshot.class);
+        case KvEvent.BLOCKS -> json.readValue(data, KvBlocks.class);
+        case KvEvent.LOAD -> json.readValue(data, KvLoad.class);
+        default -> null; // a later version's event
+      };
+    } catch (RuntimeException e) {
+      log.debug("KV event '{}' skipped: {}", name, e.getMessage());
+      return null;
+    }
   }
 
   public Mono<ModelInfo> model() {

@@ -9,13 +9,19 @@ import reactor.core.publisher.Flux;
 
 /**
  * One inference-service instance of a model: its client (with its own circuit breaker), the
- * generations this gateway has in flight on it, and whether it said it is ready.
+ * generations this gateway has in flight on it and those others sent it (from its load reports),
+ * and whether it said it is ready.
  */
 public final class Replica {
 
   private final URI url;
   private final InferenceClient client;
   private final AtomicInteger inFlight = new AtomicInteger();
+
+  /** Most requests a load report may add (a replica's queue is far shorter). */
+  private static final int MAX_REPORTED = 1 << 20;
+
+  private volatile int othersInFlight;
   private volatile boolean ready = true;
 
   public Replica(URI url, InferenceClient client) {
@@ -31,9 +37,22 @@ public final class Replica {
     return client;
   }
 
-  /** Generations this gateway runs on it now. */
+  /**
+   * Requests on it now: the generations this gateway runs there, and those of other gateways as of
+   * its last load report ({@link #reported}).
+   */
   public int load() {
-    return inFlight.get();
+    return inFlight.get() + othersInFlight;
+  }
+
+  /**
+   * Its load report: {@code requests} waiting and running on it. Those beyond this gateway's own in
+   * flight now are taken as other gateways' until the next report (a request of this gateway that
+   * ended since the report was sent counts once more meanwhile; one not admitted yet once less, as
+   * it is counted here already). 0 when reports stop.
+   */
+  void reported(int requests) {
+    othersInFlight = Math.clamp((long) requests - inFlight.get(), 0, MAX_REPORTED);
   }
 
   /** Ready (its readiness probe answered UP, or it was never asked) and its breaker is closed. */

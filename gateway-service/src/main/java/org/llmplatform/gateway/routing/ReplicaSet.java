@@ -40,7 +40,7 @@ public final class ReplicaSet {
       case "round-robin" -> new RoundRobin();
       case "least-loaded" -> new LeastLoaded();
       case "session-affinity" -> new SessionAffinity(routing.loadFactor(), routing.blockTokens());
-      default -> new KvAware(routing.loadFactor(), routing.blockTokens(), routing.indexBlocks());
+      default -> new KvAware(routing);
     };
   }
 
@@ -121,5 +121,16 @@ public final class ReplicaSet {
     Set<Replica> kept = Set.copyOf(next);
     old.stream().filter(r -> !kept.contains(r)).forEach(policy::removed);
     replicas = List.copyOf(next);
+    policy.changed(replicas);
+  }
+
+  /** Ends what the policy runs (the kv-aware event streams). */
+  public void close() {
+    policy.close();
+  }
+
+  /** The routing policy (a test's view). */
+  RoutingPolicy policy() {
+    return policy;
   }
 }

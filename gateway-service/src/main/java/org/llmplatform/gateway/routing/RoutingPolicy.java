@@ -17,6 +17,12 @@ interface RoutingPolicy {
   /** {@code replica} left the set: forget what is known of it. */
   default void removed(Replica replica) {}
 
+  /** The set is {@code all} now (after each update, those that left already {@link #removed}). */
+  default void changed(List<Replica> all) {}
+
+  /** The gateway stops: end whatever the policy runs. */
+  default void close() {}
+
   /**
    * Bounded loads (Mirrokni et al., "Consistent Hashing with Bounded Loads"): the most requests a
    * replica may have in flight before it takes one more, {@code factor} × the mean over the

@@ -3,6 +3,7 @@ package org.llmplatform.gateway.routing;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.TreeMap;
+import org.llmplatform.api.inference.PrefixBlocks;
 
 /**
  * Consistent hashing with bounded loads: a request's key (its session id, else its prompt's first
@@ -60,10 +61,10 @@ final class SessionAffinity implements RoutingPolicy {
       return Hashing.of(key.sessionId());
     }
     List<Integer> ids = key.promptIds();
-    return Hashing.tokens(0, ids, 0, Math.min(blockTokens, ids.size()));
+    return PrefixBlocks.chain(0, ids, 0, Math.min(blockTokens, ids.size()));
   }
 
-  /** 64-bit hashes of text and token runs (FNV-1a, finished with SplitMix64's mix). */
+  /** 64-bit hashes of text (FNV-1a, finished with SplitMix64's mix, as {@link PrefixBlocks}). */
   static final class Hashing {
 
     private static final long OFFSET = 0xcbf29ce484222325L;
@@ -75,15 +76,6 @@ final class SessionAffinity implements RoutingPolicy {
       long h = OFFSET;
       for (byte b : text.getBytes(StandardCharsets.UTF_8)) {
         h = (h ^ (b & 0xff)) * PRIME;
-      }
-      return mix(h);
-    }
-
-    /** The hash of {@code ids[from, to)} continuing from {@code seed}. */
-    static long tokens(long seed, List<Integer> ids, int from, int to) {
-      long h = seed ^ OFFSET;
-      for (int i = from; i < to; i++) {
-        h = (h ^ ids.get(i)) * PRIME;
       }
       return mix(h);
     }

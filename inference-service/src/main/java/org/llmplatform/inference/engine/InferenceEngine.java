@@ -6,6 +6,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.llmplatform.inference.kvcache.KvBudget;
 import org.llmplatform.inference.kvcache.KvCache.KvRow;
+import org.llmplatform.inference.kvcache.PrefixBlockListener;
 import org.llmplatform.inference.runtime.ModelSpec;
 import org.llmplatform.inference.scheduler.Scheduler;
 import org.slf4j.Logger;
@@ -57,6 +58,18 @@ public final class InferenceEngine implements AutoCloseable {
   private final AtomicBoolean closed = new AtomicBoolean();
 
   public InferenceEngine(ModelExecutor executor, EngineSettings settings, EngineMetrics metrics) {
+    this(executor, settings, metrics, PrefixBlockListener.NONE);
+  }
+
+  /**
+   * @param prefixBlocks told, on the engine thread, of each prefix block its prefix cache starts or
+   *     stops holding (the KV-cache events the gateway routes on)
+   */
+  public InferenceEngine(
+      ModelExecutor executor,
+      EngineSettings settings,
+      EngineMetrics metrics,
+      PrefixBlockListener prefixBlocks) {
     this.executor = executor;
     this.spec = executor.spec();
     this.settings = settings;
@@ -72,7 +85,7 @@ public final class InferenceEngine implements AutoCloseable {
     this.stepPositions = new int[budget.slots()];
     this.stepKvLengths = new int[budget.slots()];
     boolean chunks = ChunkedPrefillProbe.chunksOnTopOfPast(executor);
-    this.prefixReuse = chunks ? PrefixReuse.of(executor, settings, metrics) : null;
+    this.prefixReuse = chunks ? PrefixReuse.of(executor, settings, metrics, prefixBlocks) : null;
     int prefillChunk = chunks ? settings.prefillChunk() : 0;
     this.scheduler =
         new StepScheduler(

@@ -3,6 +3,7 @@ package org.llmplatform.inference.engine;
 import java.util.List;
 import org.llmplatform.inference.kvcache.KvCache;
 import org.llmplatform.inference.kvcache.KvCache.KvRow;
+import org.llmplatform.inference.kvcache.PrefixBlockListener;
 import org.llmplatform.inference.kvcache.PrefixCache;
 import org.llmplatform.inference.runtime.ModelSpec;
 import org.slf4j.Logger;
@@ -29,8 +30,14 @@ final class PrefixReuse implements AutoCloseable {
   /**
    * Prefix reuse within {@code prefixCacheBytes}; null when off or the executor cannot make spare
    * caches. The caller has checked that the executor prefills chunks on top of a past.
+   *
+   * @param blocks told of each prefix block the cache starts or stops holding
    */
-  static PrefixReuse of(ModelExecutor executor, EngineSettings settings, EngineMetrics metrics) {
+  static PrefixReuse of(
+      ModelExecutor executor,
+      EngineSettings settings,
+      EngineMetrics metrics,
+      PrefixBlockListener blocks) {
     if (settings.prefixCacheBytes() <= 0) {
       return null;
     }
@@ -43,7 +50,7 @@ final class PrefixReuse implements AutoCloseable {
     ModelSpec spec = executor.spec();
     long bytesPerToken = spec.kvBytesPerSlot() / spec.contextLength();
     return new PrefixReuse(
-        executor, metrics, new PrefixCache(settings.prefixCacheBytes(), bytesPerToken));
+        executor, metrics, new PrefixCache(settings.prefixCacheBytes(), bytesPerToken, blocks));
   }
 
   /** The longest cached sequence that {@code prompt} begins with, or null. */

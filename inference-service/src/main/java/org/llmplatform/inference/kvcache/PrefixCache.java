@@ -4,12 +4,17 @@ import java.util.Arrays;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.llmplatform.api.inference.PrefixBlocks;
 
 /**
  * The KV of recent sequences, kept for prompts that start with them (the next turn of a
  * conversation): a bounded LRU of one-row caches keyed by a hash of their token sequence, holding
  * at most {@code budgetBytes}. A lookup hashes every prefix of the prompt and takes the longest
- * cached sequence whose tokens match (compared, not only hashed). Engine thread only.
+ * cached sequence whose tokens match (compared, not only hashed). It also tracks which prefixes it
+ * can serve, as {@link PrefixBlocks}: the last whole block of each sequence (a hit needs the prompt
+ * to extend a whole sequence, so a block inside one, e.g. a first block many prompts share,
+ * promises nothing), counted over the sequences, and tells a {@link PrefixBlockListener} when one
+ * comes or goes: what the gateway routes on. Engine thread only.
  */
 public final class PrefixCache implements AutoCloseable {
 
@@ -20,11 +25,12 @@ public final class PrefixCache implements AutoCloseable {
    */
   public record Hit(KvCache kv, int length) {}
 
-  private record Entry(int[] tokens, KvCache kv, long bytes) {}
+  private record Entry(int[] tokens, long[] blocks, KvCache kv, long bytes) {}
 
   private final long budgetBytes;
   private final long bytesPerToken;
   private final LinkedHashMap<Long, Entry> entries = new LinkedHashMap<>(16, 0.75f, true);
+  private final CachedBlocks blocks;
   private long bytes;
 
   /**
@@ -33,11 +39,19 @@ public final class PrefixCache implements AutoCloseable {
    *     dtype)
    */
   public PrefixCache(long budgetBytes, long bytesPerToken) {
+    this(budgetBytes, bytesPerToken, PrefixBlockListener.NONE);
+  }
+
+  /**
+   * @param listener told of each block the cache starts or stops holding
+   */
+  public PrefixCache(long budgetBytes, long bytesPerToken, PrefixBlockListener listener) {
     if (budgetBytes < 0 || bytesPerToken <= 0) {
       throw new IllegalArgumentException("budgetBytes must be >= 0 and bytesPerToken > 0");
     }
     this.budgetBytes = budgetBytes;
     this.bytesPerToken = bytesPerToken;
+    this.blocks = new CachedBlocks(listener);
   }
 
   /**
@@ -74,19 +88,31 @@ public final class PrefixCache implements AutoCloseable {
       kv.close();
       return;
     }
-    Entry old = entries.put(hash(tokens), new Entry(tokens.clone(), kv, size));
+    var entry = new Entry(tokens.clone(), lastBlock(tokens), kv, size);
+    blocks.add(entry.blocks); // before the old twin leaves: its blocks are not removed and stored
+    Entry old = entries.put(hash(tokens), entry);
     if (old != null) {
-      bytes -= old.bytes;
-      old.kv.close();
+      drop(old);
     }
     bytes += size;
     Iterator<Map.Entry<Long, Entry>> lru = entries.entrySet().iterator();
     while (bytes > budgetBytes && lru.hasNext()) {
       Entry e = lru.next().getValue();
       lru.remove();
-      bytes -= e.bytes;
-      e.kv.close();
+      drop(e);
     }
+  }
+
+  /** The hash of the sequence's last whole block, or none when it is shorter than a block. */
+  private static long[] lastBlock(int[] tokens) {
+    long[] all = PrefixBlocks.hashes(tokens, PrefixBlocks.TOKENS);
+    return all.length == 0 ? all : new long[] {all[all.length - 1]};
+  }
+
+  private void drop(Entry e) {
+    bytes -= e.bytes;
+    blocks.remove(e.blocks);
+    e.kv.close();
   }
 
   public int size() {
@@ -97,11 +123,21 @@ public final class PrefixCache implements AutoCloseable {
     return bytes;
   }
 
+  /** The cached sequences' tokens, least recently used first (a test's view). */
+  java.util.List<int[]> sequences() {
+    return entries.values().stream().map(e -> e.tokens.clone()).toList();
+  }
+
+  /** Prefix blocks the cached sequences end with. */
+  public int blocks() {
+    return blocks.size();
+  }
+
+  /** Closes every cached sequence; their blocks are removed. */
   @Override
   public void close() {
-    entries.values().forEach(e -> e.kv.close());
+    entries.values().forEach(this::drop);
     entries.clear();
-    bytes = 0;
   }
 
   static long hash(int[] tokens) {
