@@ -64,26 +64,18 @@ final class SessionAffinity implements RoutingPolicy {
     return PrefixBlocks.chain(0, ids, 0, Math.min(blockTokens, ids.size()));
   }
 
-  /** 64-bit hashes of text (FNV-1a, finished with SplitMix64's mix, as {@link PrefixBlocks}). */
+  /** 64-bit hashes of text: {@link PrefixBlocks}' FNV-1a and mix over its UTF-8 bytes. */
   static final class Hashing {
-
-    private static final long OFFSET = 0xcbf29ce484222325L;
-    private static final long PRIME = 0x100000001b3L;
 
     private Hashing() {}
 
     static long of(String text) {
-      long h = OFFSET;
-      for (byte b : text.getBytes(StandardCharsets.UTF_8)) {
-        h = (h ^ (b & 0xff)) * PRIME;
+      byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
+      int[] bytes = new int[utf8.length];
+      for (int i = 0; i < utf8.length; i++) {
+        bytes[i] = utf8[i] & 0xff;
       }
-      return mix(h);
-    }
-
-    private static long mix(long z) {
-      z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;
-      z = (z ^ (z >>> 27)) * 0x94d049bb133111ebL;
-      return z ^ (z >>> 31);
+      return PrefixBlocks.chain(0, bytes, 0, bytes.length);
     }
   }
 }

@@ -184,12 +184,7 @@ public final class HostKvCache implements PinnedKvCache {
    */
   @Override
   public void reserve(int rows) {
-    long bytes = bytes(rows, spec.contextLength());
-    for (int side = 0; side < 2; side++) {
-      for (int slot = 0; slot < spec.numLayers() * 2; slot++) {
-        sides.reserve(side, slot, bytes, live(side));
-      }
-    }
+    sides.reserveAll(bytes(rows, spec.contextLength()), current, bytes(this.rows, past));
   }
 
   @Override

@@ -58,6 +58,18 @@ final class KvBlocks implements AutoCloseable {
     }
   }
 
+  /**
+   * {@link #reserve}s every block of both sides to {@code bytes}; the {@code current} side's blocks
+   * carry over their first {@code live} bytes (the live past), the other side's nothing.
+   */
+  void reserveAll(long bytes, int current, long live) {
+    for (int side = 0; side < 2; side++) {
+      for (int slot = 0; slot < blocks[side].length; slot++) {
+        reserve(side, slot, bytes, side == current ? live : 0);
+      }
+    }
+  }
+
   private void grow(int side, int slot, long size, long keep) {
     MemorySegment block = blocks[side][slot];
     MemorySegment fresh = memory.allocate(size);

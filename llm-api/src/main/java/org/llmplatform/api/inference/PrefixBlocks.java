@@ -35,13 +35,7 @@ public final class PrefixBlocks {
 
   /** The hash of each whole block of {@code tokens}, in order (the same as the array's). */
   public static long[] hashes(List<Integer> tokens, int blockTokens) {
-    long[] out = new long[tokens.size() / blockTokens];
-    long h = 0;
-    for (int i = 0; i < out.length; i++) {
-      h = chain(h, tokens, i * blockTokens, (i + 1) * blockTokens);
-      out[i] = h;
-    }
-    return out;
+    return hashes(ids(tokens, 0, tokens.size()), blockTokens);
   }
 
   /** The hash of {@code tokens[from, to)} continuing from {@code previous} (0 for the first). */
@@ -55,11 +49,15 @@ public final class PrefixBlocks {
 
   /** The hash of {@code tokens[from, to)} continuing from {@code previous} (0 for the first). */
   public static long chain(long previous, List<Integer> tokens, int from, int to) {
-    long h = previous ^ OFFSET;
+    return chain(previous, ids(tokens, from, to), 0, to - from);
+  }
+
+  private static int[] ids(List<Integer> tokens, int from, int to) {
+    int[] out = new int[to - from];
     for (int i = from; i < to; i++) {
-      h = (h ^ tokens.get(i)) * PRIME;
+      out[i - from] = tokens.get(i);
     }
-    return mix(h);
+    return out;
   }
 
   private static long mix(long z) {
