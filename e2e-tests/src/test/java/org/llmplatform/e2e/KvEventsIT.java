@@ -2,7 +2,6 @@ package org.llmplatform.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.IntStream;
@@ -23,53 +22,21 @@ class KvEventsIT {
   private static final String COUNT = "llm_e2e_request_latency_seconds_count";
   private static final String KEY = "sk-e2e-kv-events-" + System.nanoTime();
 
-  private static Platform platform;
-  private static final List<ServiceProcess> replicas = new ArrayList<>();
+  private static ReplicatedModel model;
+  private static List<ServiceProcess> replicas;
   private static ServiceProcess gateway;
 
   @BeforeAll
   static void start() throws Exception {
-    platform = Platform.get();
-    var gatewayArgs =
-        new ArrayList<String>(
-            List.of(
-                "--llm.gateway.tokenizer-url=" + platform.tokenizer.url(),
-                "--llm.gateway.session-url=" + platform.session.url(),
-                "--llm.gateway.default-model=" + Platform.TINY,
-                "--llm.gateway.routing.policy=kv-aware",
-                "--llm.gateway.routing.routed-ttl=0s"));
-    for (int i = 0; i < 2; i++) {
-      var replica =
-          new ServiceProcess(
-              "kv-events-replica-" + i,
-              platform.jar("inference-service"),
-              List.of("--llm.model.dir=" + platform.modelDirs.get(Platform.TINY)),
-              platform.logs);
-      replicas.add(replica);
-      gatewayArgs.add(
-          "--llm.gateway.models." + Platform.TINY + ".replicas[" + i + "]=" + replica.url());
-    }
-    Platform.key(gatewayArgs, 0, KEY, "kv-events", 100_000, 100_000_000);
-    gateway =
-        ServiceProcess.gateway(
-            "gateway-kv-events", platform.jar("gateway-service"), gatewayArgs, platform.logs);
-    for (ServiceProcess replica : replicas) {
-      replica.start();
-    }
-    gateway.start();
-    for (ServiceProcess replica : replicas) {
-      replica.awaitReady(Duration.ofMinutes(3));
-    }
-    gateway.awaitReady(Duration.ofMinutes(3));
+    model = ReplicatedModel.start("kv-events", 2, KEY, "--llm.gateway.routing.routed-ttl=0s");
+    replicas = model.replicas;
+    gateway = model.gateway;
   }
 
   @AfterAll
   static void stop() throws Exception {
-    if (gateway != null) {
-      gateway.stop();
-    }
-    for (ServiceProcess replica : replicas) {
-      replica.stop();
+    if (model != null) {
+      model.stop();
     }
   }
 

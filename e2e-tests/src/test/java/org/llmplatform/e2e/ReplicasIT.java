@@ -25,60 +25,28 @@ class ReplicasIT {
   private static final String COUNT = "llm_e2e_request_latency_seconds_count";
   private static final String KEY = "sk-e2e-replicas-" + System.nanoTime();
 
-  private static Platform platform;
-  private static final List<ServiceProcess> replicas = new ArrayList<>();
+  private static ReplicatedModel model;
+  private static List<ServiceProcess> replicas;
   private static ServiceProcess gateway;
 
   @BeforeAll
   static void start() throws Exception {
-    platform = Platform.get();
-    var gatewayArgs =
-        new ArrayList<String>(
-            List.of(
-                "--llm.gateway.tokenizer-url=" + platform.tokenizer.url(),
-                "--llm.gateway.session-url=" + platform.session.url(),
-                "--llm.gateway.default-model=" + Platform.TINY,
-                "--llm.gateway.routing.policy=kv-aware",
-                "--llm.gateway.routing.refresh=500ms",
-                "--llm.gateway.resilience.call-timeout=3s",
-                "--llm.gateway.resilience.first-token-timeout=10s"));
-    for (int i = 0; i < 3; i++) {
-      var replica =
-          new ServiceProcess(
-              "replica-" + i,
-              platform.jar("inference-service"),
-              List.of("--llm.model.dir=" + platform.modelDirs.get(Platform.TINY)),
-              platform.logs);
-      replicas.add(replica);
-      gatewayArgs.add(
-          "--llm.gateway.models." + Platform.TINY + ".replicas[" + i + "]=" + replica.url());
-    }
-    Platform.key(gatewayArgs, 0, KEY, "replicas", 100_000, 100_000_000);
-    gateway =
-        ServiceProcess.gateway(
-            "gateway-replicas", platform.jar("gateway-service"), gatewayArgs, platform.logs);
-    for (ServiceProcess replica : replicas) {
-      replica.start();
-    }
-    gateway.start();
-    for (ServiceProcess replica : replicas) {
-      replica.awaitReady(Duration.ofMinutes(3));
-    }
-    gateway.awaitReady(Duration.ofMinutes(3));
+    model =
+        ReplicatedModel.start(
+            "replicas",
+            3,
+            KEY,
+            "--llm.gateway.routing.refresh=500ms",
+            "--llm.gateway.resilience.call-timeout=3s",
+            "--llm.gateway.resilience.first-token-timeout=10s");
+    replicas = model.replicas;
+    gateway = model.gateway;
   }
 
   @AfterAll
   static void stop() throws Exception {
-    if (gateway != null) {
-      gateway.stop();
-    }
-    for (ServiceProcess replica : replicas) {
-      try {
-        replica.resume();
-      } catch (Exception gone) {
-        // killed or drained by a test
-      }
-      replica.stop();
+    if (model != null) {
+      model.stop();
     }
   }
 
