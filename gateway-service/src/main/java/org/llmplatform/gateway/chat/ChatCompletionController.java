@@ -20,13 +20,16 @@ import org.llmplatform.gateway.chat.ChatResponses.Logprobs;
 import org.llmplatform.gateway.chat.ChatResponses.Message;
 import org.llmplatform.gateway.chat.ChatResponses.Usage;
 import org.llmplatform.gateway.generation.Answer;
+import org.llmplatform.gateway.generation.ChoiceEvent;
 import org.llmplatform.gateway.generation.EventStream;
 import org.llmplatform.gateway.generation.GenerationEvent.Finished;
 import org.llmplatform.gateway.generation.GenerationEvent.TextDelta;
 import org.llmplatform.gateway.generation.GenerationEvent.TokenLogprob;
 import org.llmplatform.gateway.generation.GenerationEvent.ToolCalled;
+import org.llmplatform.gateway.generation.JsonBody;
 import org.llmplatform.gateway.observability.GatewayMetrics;
 import org.llmplatform.gateway.observability.RequestId;
+import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -66,7 +69,7 @@ class ChatCompletionController {
             schema = @Schema(implementation = Chunk.class))
       })
   @PostMapping(path = "/v1/chat/completions", consumes = MediaType.APPLICATION_JSON_VALUE)
-  Mono<ResponseEntity<?>> complete(
+  Mono<ResponseEntity<Flux<DataBuffer>>> complete(
       @RequestBody ChatCompletionRequest request, ServerWebExchange exchange) {
     String requestId = RequestId.of(exchange);
     String idempotencyKey = exchange.getRequest().getHeaders().getFirst(TurnKey.HEADER);
@@ -83,8 +86,13 @@ class ChatCompletionController {
               return request.streaming()
                   ? response
                       .contentType(MediaType.TEXT_EVENT_STREAM)
-                      .body(EventStream.of(chunks(turn), json, metrics))
-                  : response.contentType(MediaType.APPLICATION_JSON).body(collect(turn));
+                      .body(
+                          EventStream.of(
+                              chunks(turn), json, metrics, exchange.getResponse().bufferFactory()))
+                  : response
+                      .contentType(MediaType.APPLICATION_JSON)
+                      .body(
+                          JsonBody.of(collect(turn), json, exchange.getResponse().bufferFactory()));
             });
   }
 
@@ -112,66 +120,34 @@ class ChatCompletionController {
 
   /**
    * Each choice's chunks: its role first, then its text, then its finish reason; with {@code
-   * include_usage}, a last chunk with the usage of all choices.
+   * include_usage}, a last chunk with the usage of all choices. In batches, as the events came.
    */
-  private Flux<Chunk> chunks(Turn turn) {
+  private Flux<List<Chunk>> chunks(Turn turn) {
     return Flux.defer(() -> chunksOnce(turn)); // its state is per subscription
   }
 
-  private Flux<Chunk> chunksOnce(Turn turn) {
+  private Flux<List<Chunk>> chunksOnce(Turn turn) {
     long created = Instant.now().getEpochSecond();
     var started = new BitSet();
     var calls = new HashMap<Integer, Integer>(); // choice -> its calls so far
     var usage = new int[2]; // prompt, completion
-    Flux<Chunk> chunks =
+    Flux<List<Chunk>> chunks =
         handler
             .answer(turn)
-            .concatMapIterable(
-                event -> {
-                  var out = new ArrayList<Chunk>(2);
-                  int index = event.index();
-                  if (!started.get(index)) {
-                    started.set(index);
-                    out.add(
-                        chunk(
-                            turn,
-                            created,
-                            new ChunkChoice(index, new Delta("assistant", ""), null, null)));
-                  }
-                  switch (event.event()) {
-                    case TextDelta delta ->
-                        out.add(
-                            chunk(
-                                turn,
-                                created,
-                                new ChunkChoice(
-                                    index,
-                                    new Delta(null, delta.text()),
-                                    logprobs(turn, delta.tokens()),
-                                    null)));
-                    case ToolCalled called -> {
-                      int call = calls.merge(index, 1, Integer::sum) - 1;
+            .map(
+                batch -> {
+                  var out = new ArrayList<Chunk>(batch.size() + 1);
+                  for (ChoiceEvent event : batch) {
+                    int index = event.index();
+                    if (!started.get(index)) {
+                      started.set(index);
                       out.add(
                           chunk(
                               turn,
                               created,
-                              new ChunkChoice(
-                                  index,
-                                  new Delta(
-                                      null, null, List.of(DeltaToolCall.of(call, called.call()))),
-                                  null,
-                                  null)));
+                              new ChunkChoice(index, new Delta("assistant", ""), null, null)));
                     }
-                    case Finished finished -> {
-                      usage[0] = finished.promptTokens();
-                      usage[1] += finished.completionTokens();
-                      out.add(
-                          chunk(
-                              turn,
-                              created,
-                              new ChunkChoice(
-                                  index, new Delta(null, null), null, finished.finishReason())));
-                    }
+                    out.add(chunk(turn, created, choice(turn, event, calls, usage)));
                   }
                   return out;
                 });
@@ -181,14 +157,39 @@ class ChatCompletionController {
     return chunks.concatWith(
         Mono.fromSupplier(
             () ->
-                new Chunk(
-                    id(turn),
-                    "chat.completion.chunk",
-                    created,
-                    turn.model().name(),
-                    List.of(),
-                    Usage.of(usage[0], usage[1]),
-                    turn.sessionId())));
+                List.of(
+                    new Chunk(
+                        id(turn),
+                        "chat.completion.chunk",
+                        created,
+                        turn.model().name(),
+                        List.of(),
+                        Usage.of(usage[0], usage[1]),
+                        turn.sessionId()))));
+  }
+
+  /** The chunk's choice for one event: text, a tool call, or the finish (counted in usage). */
+  private static ChunkChoice choice(
+      Turn turn, ChoiceEvent event, HashMap<Integer, Integer> calls, int[] usage) {
+    int index = event.index();
+    return switch (event.event()) {
+      case TextDelta delta ->
+          new ChunkChoice(
+              index, new Delta(null, delta.text()), logprobs(turn, delta.tokens()), null);
+      case ToolCalled called -> {
+        int call = calls.merge(index, 1, Integer::sum) - 1;
+        yield new ChunkChoice(
+            index,
+            new Delta(null, null, List.of(DeltaToolCall.of(call, called.call()))),
+            null,
+            null);
+      }
+      case Finished finished -> {
+        usage[0] = finished.promptTokens();
+        usage[1] += finished.completionTokens();
+        yield new ChunkChoice(index, new Delta(null, null), null, finished.finishReason());
+      }
+    };
   }
 
   private static Chunk chunk(Turn turn, long created, ChunkChoice choice) {

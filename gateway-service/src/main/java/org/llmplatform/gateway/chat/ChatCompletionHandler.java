@@ -154,7 +154,8 @@ class ChatCompletionHandler {
     return checkLimits(request).then(rateLimits.admitDuring(tenant, turn)); // rate limits
   }
 
-  Flux<ChoiceEvent> answer(Turn turn) {
+  /** The answer's events, in batches (see {@link Answers}). */
+  Flux<List<ChoiceEvent>> answer(Turn turn) {
     if (turn.replayed()) {
       // the session holds this turn already: its answer again, nothing generated or charged
       ChatMessage stored = turn.storedAnswer();
@@ -165,48 +166,53 @@ class ChatCompletionHandler {
       stored.toolCalls().forEach(c -> replay.add(new ChoiceEvent(0, new ToolCalled(c))));
       String reason = stored.toolCalls().isEmpty() ? "stop" : "tool_calls";
       replay.add(new ChoiceEvent(0, new Finished(reason, 0, 0)));
-      return Flux.fromIterable(replay);
+      return Flux.just(replay);
     }
-    Flux<ChoiceEvent> events = answers.answer(turn.plan()); // generate, detokenize, stop strings
+    Flux<List<ChoiceEvent>> events =
+        answers.answer(turn.plan()); // generate, detokenize, stop strings
     if (turn.tools() != null) {
       events = turn.tools().use().parse(events, turn.tools().format(), json); // tool calls
     }
     return turn.sessionId() == null ? events : appendWhenFinished(turn, events); // session append
   }
 
-  /** On the finish event: append the turn to the session, then pass the event on. */
-  private Flux<ChoiceEvent> appendWhenFinished(Turn turn, Flux<ChoiceEvent> events) {
+  /**
+   * On the batch with the finish event: append the turn to the session, then pass the batch on
+   * (concatMap of a Mono.just takes no inner subscription).
+   */
+  private Flux<List<ChoiceEvent>> appendWhenFinished(Turn turn, Flux<List<ChoiceEvent>> batches) {
     return Flux.defer(
         () -> {
           var answer = new StringBuilder(); // one choice: n > 1 is refused with a session
           var calls = new ArrayList<ToolCall>();
-          return events.concatMap(
-              event ->
+          return batches.concatMap(
+              batch -> {
+                Finished finished = null;
+                for (ChoiceEvent event : batch) {
                   switch (event.event()) {
-                    case TextDelta delta -> {
-                      answer.append(delta.text());
-                      yield Mono.just(event);
-                    }
-                    case ToolCalled called -> {
-                      calls.add(called.call());
-                      yield Mono.just(event);
-                    }
-                    case Finished finished ->
-                        conversations
-                            .append(
-                                turn.conversation(),
-                                turn.tenant(),
-                                new ChatMessage(
-                                    "assistant",
-                                    answer.toString(),
-                                    null,
-                                    calls,
-                                    null,
-                                    finished.completionTokens()),
-                                turn.prompt().tokens().count(),
-                                turn.key())
-                            .thenReturn(event);
-                  });
+                    case TextDelta delta -> answer.append(delta.text());
+                    case ToolCalled called -> calls.add(called.call());
+                    case Finished f -> finished = f;
+                  }
+                }
+                if (finished == null) {
+                  return Mono.just(batch);
+                }
+                return conversations
+                    .append(
+                        turn.conversation(),
+                        turn.tenant(),
+                        new ChatMessage(
+                            "assistant",
+                            answer.toString(),
+                            null,
+                            calls,
+                            null,
+                            finished.completionTokens()),
+                        turn.prompt().tokens().count(),
+                        turn.key())
+                    .thenReturn(batch);
+              });
         });
   }
 

@@ -8,20 +8,19 @@ import org.llmplatform.api.inference.KvEvent;
 import org.llmplatform.api.inference.KvLoad;
 import org.llmplatform.api.inference.KvSnapshot;
 import org.llmplatform.api.inference.ModelInfo;
-import org.llmplatform.api.inference.StreamEvent;
 import org.llmplatform.api.inference.TokenEvent;
 import org.llmplatform.api.inference.TopLogprob;
 import org.llmplatform.api.inference.Usage;
-import org.llmplatform.gateway.error.ApiException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.core.ParameterizedTypeReference;
+import org.springframework.core.io.buffer.DataBuffer;
+import org.springframework.core.io.buffer.DataBufferUtils;
 import org.springframework.http.MediaType;
 import org.springframework.http.codec.ServerSentEvent;
 import org.springframework.web.reactive.function.client.WebClient;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -60,9 +59,12 @@ public final class InferenceClient {
     }
   }
 
-  // the data as text, parsed once into its record (not into a tree, then into the record)
+  // KV events: the data as text, parsed once into its record (not into a tree, then the record)
   private static final ParameterizedTypeReference<ServerSentEvent<String>> EVENTS =
       new ParameterizedTypeReference<>() {};
+
+  /** Largest generation event read (a token with 20 top logprobs is ~1 KB). */
+  private static final int MAX_GENERATE_EVENT_BYTES = 256 * 1024;
 
   private final WebClient http;
   private final WebClient eventStream; // its own limit on an event's size
@@ -78,43 +80,36 @@ public final class InferenceClient {
   }
 
   /**
-   * Streams a generation. Cancelling the returned flux closes the connection, which cancels the
-   * request in inference-service.
+   * Streams a generation: its events in batches, each batch the events one network read completed
+   * (never empty). Cancelling the returned flux closes the connection, which cancels the request in
+   * inference-service.
    */
-  public Flux<GenerateEvent> generate(GenerateRequest request) {
+  public Flux<List<GenerateEvent>> generate(GenerateRequest request) {
     return downstream.stream(
         http.post()
             .uri("/v1/internal/generate")
             .accept(MediaType.TEXT_EVENT_STREAM)
             .bodyValue(request)
             .retrieve()
-            .bodyToFlux(EVENTS)
-            // filter and map, not mapNotNull: that is a handle(), around which Reactor restores the
-            // tracing ThreadLocals, a cost paid per token
-            .filter(event -> event.data() != null)
-            .map(event -> event(event.event(), event.data())));
+            .bodyToFlux(DataBuffer.class)
+            .transform(
+                buffers ->
+                    Flux.defer(
+                        () -> {
+                          var reader = new GenerateEventReader(json, MAX_GENERATE_EVENT_BYTES);
+                          // map and filter, not handle: Reactor restores the tracing ThreadLocals
+                          // around every handle() call
+                          return buffers.map(buffer -> read(reader, buffer));
+                        }))
+            .filter(events -> !events.isEmpty()));
   }
 
-  /** The event's record, picked by its SSE name ({@link StreamEvent#TOKEN} or FINISH). */
-  private GenerateEvent event(String name, String data) {
-    return switch (name) {
-      case StreamEvent.TOKEN -> GenerateEvent.of(json.readValue(data, TokenEvent.class));
-      case StreamEvent.FINISH -> GenerateEvent.of(json.readValue(data, FinishEvent.class));
-      case null -> unnamed(data);
-      default ->
-          throw ApiException.internal(
-              "inference-service sent an unknown event '" + name + "'", null);
-    };
-  }
-
-  /**
-   * An inference-service from before named events (a rolling upgrade): told apart by its fields.
-   */
-  private GenerateEvent unnamed(String data) {
-    JsonNode tree = json.readTree(data);
-    return tree.has("finish_reason")
-        ? GenerateEvent.of(json.treeToValue(tree, FinishEvent.class))
-        : GenerateEvent.of(json.treeToValue(tree, TokenEvent.class));
+  private static List<GenerateEvent> read(GenerateEventReader reader, DataBuffer buffer) {
+    try {
+      return reader.read(buffer);
+    } finally {
+      DataBufferUtils.release(buffer);
+    }
   }
 
   /**

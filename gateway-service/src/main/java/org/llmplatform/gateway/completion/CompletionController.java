@@ -6,19 +6,23 @@ import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.llmplatform.gateway.auth.Tenant;
 import org.llmplatform.gateway.completion.CompletionHandler.Prepared;
 import org.llmplatform.gateway.generation.Answer;
+import org.llmplatform.gateway.generation.ChoiceEvent;
 import org.llmplatform.gateway.generation.EventStream;
 import org.llmplatform.gateway.generation.GenerationEvent.Finished;
 import org.llmplatform.gateway.generation.GenerationEvent.TextDelta;
 import org.llmplatform.gateway.generation.GenerationEvent.TokenLogprob;
 import org.llmplatform.gateway.generation.GenerationEvent.ToolCalled;
+import org.llmplatform.gateway.generation.JsonBody;
 import org.llmplatform.gateway.observability.GatewayMetrics;
 import org.llmplatform.gateway.observability.RequestId;
+import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -101,7 +105,7 @@ class CompletionController {
             schema = @Schema(implementation = Completion.class))
       })
   @PostMapping(path = "/v1/completions", consumes = MediaType.APPLICATION_JSON_VALUE)
-  Mono<ResponseEntity<?>> complete(
+  Mono<ResponseEntity<Flux<DataBuffer>>> complete(
       @RequestBody CompletionRequest request, ServerWebExchange exchange) {
     return handler
         .prepare(request, Tenant.of(exchange), RequestId.of(exchange))
@@ -110,10 +114,17 @@ class CompletionController {
                 request.streaming()
                     ? ResponseEntity.ok()
                         .contentType(MediaType.TEXT_EVENT_STREAM)
-                        .body(EventStream.of(chunks(prepared), json, metrics))
+                        .body(
+                            EventStream.of(
+                                chunks(prepared),
+                                json,
+                                metrics,
+                                exchange.getResponse().bufferFactory()))
                     : ResponseEntity.ok()
                         .contentType(MediaType.APPLICATION_JSON)
-                        .body(collect(prepared)));
+                        .body(
+                            JsonBody.of(
+                                collect(prepared), json, exchange.getResponse().bufferFactory())));
   }
 
   private Mono<Completion> collect(Prepared prepared) {
@@ -137,48 +148,59 @@ class CompletionController {
                     Usage.of(answer.promptTokens(), answer.completionTokens())));
   }
 
-  /** Each event as a chunk of its choice; with {@code include_usage}, a last chunk of usage. */
-  private Flux<Completion> chunks(Prepared prepared) {
+  /**
+   * Each event as a chunk of its choice, in batches as the events came; with {@code include_usage},
+   * a last chunk of usage.
+   */
+  private Flux<List<Completion>> chunks(Prepared prepared) {
     return Flux.defer(
         () -> {
           var completionTokens = new int[1];
-          Flux<Completion> chunks =
+          Flux<List<Completion>> chunks =
               Flux.fromIterable(prepared.parts())
                   .concatMap(part -> handler.answer(part))
-                  .filter(event -> !(event.event() instanceof ToolCalled)) // none: no tools here
                   .map(
-                      event ->
+                      batch -> {
+                        var out = new ArrayList<Completion>(batch.size());
+                        for (ChoiceEvent event : batch) {
                           switch (event.event()) {
                             case TextDelta delta ->
-                                completion(
-                                    prepared,
-                                    List.of(
-                                        new Choice(
-                                            delta.text(),
-                                            event.index(),
-                                            logprobs(prepared, delta.tokens()),
-                                            null)),
-                                    null);
-                            case ToolCalled called ->
-                                throw new IllegalStateException("completions have no tools");
+                                out.add(
+                                    completion(
+                                        prepared,
+                                        List.of(
+                                            new Choice(
+                                                delta.text(),
+                                                event.index(),
+                                                logprobs(prepared, delta.tokens()),
+                                                null)),
+                                        null));
+                            case ToolCalled called -> {} // none: completions have no tools
                             case Finished f -> {
                               completionTokens[0] += f.completionTokens();
-                              yield completion(
-                                  prepared,
-                                  List.of(new Choice("", event.index(), null, f.finishReason())),
-                                  null);
+                              out.add(
+                                  completion(
+                                      prepared,
+                                      List.of(
+                                          new Choice("", event.index(), null, f.finishReason())),
+                                      null));
                             }
-                          });
+                          }
+                        }
+                        return (List<Completion>) out;
+                      })
+                  .filter(batch -> !batch.isEmpty());
           if (!prepared.request().includeUsage()) {
             return chunks;
           }
           return chunks.concatWith(
               Mono.fromSupplier(
                   () ->
-                      completion(
-                          prepared,
-                          List.of(),
-                          Usage.of(promptTokens(prepared), completionTokens[0]))));
+                      List.of(
+                          completion(
+                              prepared,
+                              List.of(),
+                              Usage.of(promptTokens(prepared), completionTokens[0])))));
         });
   }
 

@@ -1,5 +1,6 @@
 package org.llmplatform.gateway.completion;
 
+import java.util.ArrayList;
 import java.util.List;
 import org.llmplatform.gateway.auth.Tenant;
 import org.llmplatform.gateway.client.Downstreams;
@@ -97,18 +98,21 @@ class CompletionHandler {
    * One prompt's choices (interleaved), its echo first when asked; the controller answers the
    * prompts one after the other.
    */
-  Flux<ChoiceEvent> answer(Part part) {
+  Flux<List<ChoiceEvent>> answer(Part part) {
     return echo(part).concatWith(answers.answer(part.plan())); // generate, detokenize, stop
   }
 
   /** The prompt's text as the first text of each of its choices, when echo was asked. */
-  private static Flux<ChoiceEvent> echo(Part part) {
+  private static Flux<List<ChoiceEvent>> echo(Part part) {
     if (part.echo() == null || part.echo().isEmpty()) {
       return Flux.empty();
     }
     Plan plan = part.plan();
-    return Flux.range(plan.firstIndex(), plan.choices())
-        .map(index -> new ChoiceEvent(index, new TextDelta(part.echo(), List.of())));
+    var echoes = new ArrayList<ChoiceEvent>(plan.choices());
+    for (int i = 0; i < plan.choices(); i++) {
+      echoes.add(new ChoiceEvent(plan.firstIndex() + i, new TextDelta(part.echo(), List.of())));
+    }
+    return Flux.just(echoes);
   }
 
   private Mono<List<Integer>> ids(ServedModel model, CompletionPrompt prompt) {

@@ -36,12 +36,17 @@ public record Answer(List<Choice> choices, int promptTokens, int completionToken
   }
 
   /** Collects one prompt's choices (see {@link Answers#answer}). */
-  public static Mono<Answer> collect(Flux<ChoiceEvent> events) {
+  public static Mono<Answer> collect(Flux<List<ChoiceEvent>> batches) {
     return Mono.defer(
         () -> {
           var open = new TreeMap<Integer, Open>();
-          return events
-              .doOnNext(e -> open.computeIfAbsent(e.index(), i -> new Open()).add(e.event()))
+          return batches
+              .doOnNext(
+                  batch -> {
+                    for (ChoiceEvent e : batch) {
+                      open.computeIfAbsent(e.index(), i -> new Open()).add(e.event());
+                    }
+                  })
               .then(Mono.fromSupplier(() -> of(open)));
         });
   }

@@ -17,7 +17,9 @@ import reactor.core.publisher.Flux;
  * inference-service request, so the prompt is prefilled once) → for each choice, detokenize → stop
  * strings; observed (time to first token, tokens/s) and charged to the tenant's token budget. The
  * flux completes once every choice has finished; when stop strings end every choice early, that
- * cancels the generation (freeing its inference slot).
+ * cancels the generation (freeing its inference slot). Events travel in batches: those that arrived
+ * from inference-service together stay together (never an empty batch), so the response writes them
+ * at once.
  */
 @Component
 public class Answers {
@@ -38,25 +40,28 @@ public class Answers {
     this.rateLimits = rateLimits;
   }
 
-  public Flux<ChoiceEvent> answer(Plan plan) {
+  public Flux<List<ChoiceEvent>> answer(Plan plan) {
     return Flux.defer(
         () -> {
           var choices = new Choices(plan);
-          Flux<ChoiceEvent> events =
+          Flux<List<ChoiceEvent>> events =
               generation
                   .generate(
                       plan.model(),
                       new RouteKey(plan.sessionId(), plan.promptIds()),
                       plan.sampling(),
                       plan.choices())
-                  .concatMapIterable(choices::next)
-                  .takeUntil(choices::isLast);
+                  .map(choices::next)
+                  .filter(batch -> !batch.isEmpty())
+                  .takeUntil(batch -> choices.allFinished());
           return metrics
               .observe(plan.model().name(), plan.startNanos(), events)
               .doOnNext(
-                  e -> {
-                    if (e.event() instanceof Finished f) {
-                      rateLimits.charge(plan.tenant(), f.completionTokens());
+                  batch -> {
+                    for (ChoiceEvent e : batch) {
+                      if (e.event() instanceof Finished f) {
+                        rateLimits.charge(plan.tenant(), f.completionTokens());
+                      }
                     }
                   });
         });
@@ -70,7 +75,6 @@ public class Answers {
     private final StopStrings[] stops;
     private final boolean[] finished;
     private int open;
-    private ChoiceEvent last;
 
     Choices(Plan plan) {
       this.plan = plan;
@@ -88,13 +92,28 @@ public class Answers {
       }
     }
 
-    List<ChoiceEvent> next(GenerateEvent event) {
+    /** The events of a batch that reach the client; none after every choice finished. */
+    List<ChoiceEvent> next(List<GenerateEvent> batch) {
+      if (batch.size() == 1) {
+        return next(batch.getFirst());
+      }
+      var out = new ArrayList<ChoiceEvent>(batch.size());
+      for (GenerateEvent event : batch) {
+        if (open == 0) {
+          break;
+        }
+        out.addAll(next(event));
+      }
+      return out;
+    }
+
+    private List<ChoiceEvent> next(GenerateEvent event) {
       int i = event.choice();
       if (i < 0 || i >= finished.length) {
         throw ApiException.internal(
             "inference-service sent choice " + i + " of a request for " + finished.length, null);
       }
-      if (finished[i]) {
+      if (open == 0 || finished[i]) {
         return List.of(); // ended by a stop string: the rest of its tokens are not shown
       }
       List<GenerationEvent> events = text[i].next(event);
@@ -108,9 +127,7 @@ public class Answers {
           out.add(choiceEvent);
           if (stopped instanceof Finished) {
             finished[i] = true;
-            if (--open == 0) {
-              last = choiceEvent;
-            }
+            open--;
           }
         }
         if (finished[i]) {
@@ -120,9 +137,9 @@ public class Answers {
       return out;
     }
 
-    /** The event that finished the last open choice. */
-    boolean isLast(ChoiceEvent event) {
-      return event == last;
+    /** Whether every choice has finished: nothing more is sent. */
+    boolean allFinished() {
+      return open == 0;
     }
   }
 }

@@ -18,6 +18,7 @@ import org.llmplatform.gateway.routing.Replica;
 import org.llmplatform.gateway.routing.RouteKey;
 import org.springframework.stereotype.Component;
 import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
 
 /**
  * The generate hop: sends the prompt ids to the model's inference-service and streams its token
@@ -54,9 +55,10 @@ public class Generation {
 
   /**
    * Token events ({@code token_id}) then one finish event ({@code finish_reason}, usage), of each
-   * of {@code choices} choices (interleaved, told apart by their index), from one prefill.
+   * of {@code choices} choices (interleaved, told apart by their index), from one prefill; in
+   * batches, each the events that arrived together.
    */
-  public Flux<GenerateEvent> generate(
+  public Flux<List<GenerateEvent>> generate(
       ServedModel model, RouteKey key, SamplingParams p, int choices) {
     int room = model.contextLength() - key.promptIds().size();
     var request =
@@ -87,7 +89,7 @@ public class Generation {
    * The generation on the replica the routing picks; one that fails before its first event (down,
    * draining, overloaded) hands the request to another, until each was tried once.
    */
-  private Flux<GenerateEvent> onReplica(
+  private Flux<List<GenerateEvent>> onReplica(
       ServedModel model, RouteKey key, GenerateRequest request, List<Replica> tried) {
     return Flux.defer(
         () -> {
@@ -102,14 +104,21 @@ public class Generation {
           String name = replica.client().downstream().name();
           return replica
               .generate(request)
-              // map, not handle: Reactor restores the tracing ThreadLocals around every handle()
-              // call, a cost paid per token; one operator for both steps
-              .map(
-                  event -> {
+              // a failure reported in a batch ends the stream after the events before it;
+              // concatMap of a Mono.just takes no inner subscription
+              .concatMap(
+                  events -> {
                     if (!started.getPlain()) {
                       started.setPlain(true); // read only on this flux's own error signal
                     }
-                    return checked(event, name);
+                    int failed = firstFailure(events);
+                    if (failed < 0) {
+                      return Mono.just(events);
+                    }
+                    ApiException error = failure(events.get(failed), name);
+                    return failed == 0
+                        ? Mono.<List<GenerateEvent>>error(error)
+                        : Flux.just(events.subList(0, failed)).concatWith(Mono.error(error));
                   })
               .onErrorResume(
                   ApiException.class,
@@ -128,13 +137,19 @@ public class Generation {
     return status == 503 || status == 504 || status == 429;
   }
 
-  private static GenerateEvent checked(GenerateEvent event, String downstream) {
-    if (event.error() != null) {
-      throw ApiException.unavailable(downstream, "generation failed: " + event.error(), null);
+  private static int firstFailure(List<GenerateEvent> events) {
+    for (int i = 0; i < events.size(); i++) {
+      GenerateEvent event = events.get(i);
+      if (event.error() != null || "error".equals(event.finishReason())) {
+        return i;
+      }
     }
-    if ("error".equals(event.finishReason())) {
-      throw ApiException.unavailable(downstream, "generation failed", null);
-    }
-    return event;
+    return -1;
+  }
+
+  private static ApiException failure(GenerateEvent event, String downstream) {
+    return event.error() != null
+        ? ApiException.unavailable(downstream, "generation failed: " + event.error(), null)
+        : ApiException.unavailable(downstream, "generation failed", null);
   }
 }

@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import org.llmplatform.gateway.generation.ChoiceEvent;
 import org.llmplatform.gateway.generation.GenerationEvent;
@@ -39,43 +40,50 @@ public class GatewayMetrics {
    * Observes a generation from the request's start: time to its first text (of any choice) and each
    * choice's tokens/s after that.
    */
-  public Flux<ChoiceEvent> observe(String model, long startNanos, Flux<ChoiceEvent> events) {
+  public Flux<List<ChoiceEvent>> observe(
+      String model, long startNanos, Flux<List<ChoiceEvent>> events) {
     return Flux.defer(
         () -> {
           var firstText = new AtomicLong();
           return events.doOnNext(
-              choiceEvent -> {
+              batch -> {
                 long now = System.nanoTime();
-                switch (choiceEvent.event()) {
-                  case GenerationEvent.ToolCalled called -> {} // read later, out of the text
-                  case GenerationEvent.TextDelta delta -> {
-                    if (firstText.compareAndSet(0, now)) {
-                      Timer.builder("llm.gateway.time.to.first.token")
-                          .description(
-                              "time from request to first text sent, as the client sees it")
-                          .tag("model", model)
-                          .publishPercentileHistogram()
-                          .register(registry)
-                          .record(Duration.ofNanos(now - startNanos));
-                    }
-                  }
-                  case GenerationEvent.Finished finished -> {
-                    long since = firstText.get() == 0 ? startNanos : firstText.get();
-                    double seconds = (now - since) / 1e9;
-                    if (finished.completionTokens() > 1 && seconds > 0) {
-                      DistributionSummary.builder("llm.gateway.tokens.per.second")
-                          .description("generated tokens per second after the first, per request")
-                          .tag("model", model)
-                          .register(registry)
-                          .record((finished.completionTokens() - 1) / seconds);
-                    }
-                    Counter.builder("llm.gateway.generated.tokens")
-                        .tag("model", model)
-                        .register(registry)
-                        .increment(finished.completionTokens());
-                  }
+                for (ChoiceEvent choiceEvent : batch) {
+                  observe(model, startNanos, firstText, now, choiceEvent);
                 }
               });
         });
+  }
+
+  private void observe(
+      String model, long startNanos, AtomicLong firstText, long now, ChoiceEvent choiceEvent) {
+    switch (choiceEvent.event()) {
+      case GenerationEvent.ToolCalled called -> {} // read later, out of the text
+      case GenerationEvent.TextDelta delta -> {
+        if (firstText.compareAndSet(0, now)) {
+          Timer.builder("llm.gateway.time.to.first.token")
+              .description("time from request to first text sent, as the client sees it")
+              .tag("model", model)
+              .publishPercentileHistogram()
+              .register(registry)
+              .record(Duration.ofNanos(now - startNanos));
+        }
+      }
+      case GenerationEvent.Finished finished -> {
+        long since = firstText.get() == 0 ? startNanos : firstText.get();
+        double seconds = (now - since) / 1e9;
+        if (finished.completionTokens() > 1 && seconds > 0) {
+          DistributionSummary.builder("llm.gateway.tokens.per.second")
+              .description("generated tokens per second after the first, per request")
+              .tag("model", model)
+              .register(registry)
+              .record((finished.completionTokens() - 1) / seconds);
+        }
+        Counter.builder("llm.gateway.generated.tokens")
+            .tag("model", model)
+            .register(registry)
+            .increment(finished.completionTokens());
+      }
+    }
   }
 }

@@ -1,6 +1,7 @@
 package org.llmplatform.gateway.routing;
 
 import java.net.URI;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.llmplatform.api.inference.GenerateRequest;
 import org.llmplatform.gateway.client.InferenceClient;
@@ -67,8 +68,11 @@ public final class Replica {
     return was;
   }
 
-  /** A generation on this replica, counted in its load while it runs. */
-  public Flux<GenerateEvent> generate(GenerateRequest request) {
+  /**
+   * A generation on this replica, in batches of events ({@link InferenceClient#generate}), counted
+   * in its load while it runs.
+   */
+  public Flux<List<GenerateEvent>> generate(GenerateRequest request) {
     return Flux.defer(
         () -> {
           began();

@@ -120,19 +120,27 @@ public record ToolUse(List<Tool> tools, ToolChoice choice, boolean parallel) {
         new OutputConstraint(OutputConstraint.TOOL_CALLS, null, null, null, calls), "tools");
   }
 
-  /** Reads each choice's calls out of its text. */
-  public Flux<ChoiceEvent> parse(Flux<ChoiceEvent> events, ToolCallFormat format, JsonMapper json) {
+  /** Reads each choice's calls out of its text, batch by batch. */
+  public Flux<List<ChoiceEvent>> parse(
+      Flux<List<ChoiceEvent>> batches, ToolCallFormat format, JsonMapper json) {
     return Flux.defer(
         () -> {
           var parsers = new LinkedHashMap<Integer, ToolCallParser>();
-          return events.concatMapIterable(
-              e ->
-                  parsers
-                      .computeIfAbsent(e.index(), i -> new ToolCallParser(format, json))
-                      .next(e.event())
-                      .stream()
-                      .map(out -> new ChoiceEvent(e.index(), out))
-                      .toList());
+          return batches
+              .map(
+                  batch -> {
+                    var out = new ArrayList<ChoiceEvent>(batch.size());
+                    for (ChoiceEvent e : batch) {
+                      for (var parsed :
+                          parsers
+                              .computeIfAbsent(e.index(), i -> new ToolCallParser(format, json))
+                              .next(e.event())) {
+                        out.add(new ChoiceEvent(e.index(), parsed));
+                      }
+                    }
+                    return (List<ChoiceEvent>) out;
+                  })
+              .filter(batch -> !batch.isEmpty());
         });
   }
 

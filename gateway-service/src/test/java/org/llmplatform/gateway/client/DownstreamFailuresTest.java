@@ -54,7 +54,7 @@ class DownstreamFailuresTest {
             (req, res) ->
                 res.header("Content-Type", "text/event-stream")
                     .sendString(Mono.delay(Duration.ofSeconds(6)).thenReturn(TOKEN)));
-    StepVerifier.create(client.generate(request()))
+    StepVerifier.create(events(client))
         .expectErrorSatisfies(e -> assertStatus(e, HttpStatus.GATEWAY_TIMEOUT))
         .verify(Duration.ofSeconds(10));
   }
@@ -72,7 +72,7 @@ class DownstreamFailuresTest {
                       Mono.just(
                           "{\"error\":{\"code\":\"x\",\"message\":\"boom\",\"param\":null}}"));
             });
-    StepVerifier.create(client.generate(request()))
+    StepVerifier.create(events(client))
         .expectErrorSatisfies(
             e -> {
               assertStatus(e, HttpStatus.SERVICE_UNAVAILABLE);
@@ -93,7 +93,7 @@ class DownstreamFailuresTest {
                     .sendString(
                         Mono.just(
                             "{\"error\":{\"code\":\"overloaded\",\"message\":\"queue full\",\"param\":null}}")));
-    StepVerifier.create(client.generate(request()))
+    StepVerifier.create(events(client))
         .expectErrorSatisfies(
             e -> {
               assertStatus(e, HttpStatus.TOO_MANY_REQUESTS);
@@ -117,7 +117,7 @@ class DownstreamFailuresTest {
                               Mono.delay(Duration.ofMillis(100))
                                   .then(Mono.error(new IllegalStateException("cut")))));
             });
-    StepVerifier.create(client.generate(request()))
+    StepVerifier.create(events(client))
         .assertNext(e -> assertThat(e.tokenId()).isEqualTo(7))
         .expectErrorSatisfies(e -> assertStatus(e, HttpStatus.SERVICE_UNAVAILABLE))
         .verify(Duration.ofSeconds(10));
@@ -133,7 +133,7 @@ class DownstreamFailuresTest {
                     .sendString(
                         Flux.just(TOKEN)
                             .concatWith(Mono.delay(Duration.ofSeconds(6)).thenReturn(FINISH))));
-    StepVerifier.create(client.generate(request()))
+    StepVerifier.create(events(client))
         .assertNext(e -> assertThat(e.tokenId()).isEqualTo(7))
         .expectErrorSatisfies(e -> assertStatus(e, HttpStatus.GATEWAY_TIMEOUT))
         .verify(Duration.ofSeconds(10));
@@ -146,8 +146,7 @@ class DownstreamFailuresTest {
             (req, res) ->
                 res.header("Content-Type", "text/event-stream")
                     .sendString(Flux.just(TOKEN, TOKEN, FINISH)));
-    StepVerifier.create(
-            client.generate(request()).map(e -> e.tokenId() != null ? "token" : e.finishReason()))
+    StepVerifier.create(events(client).map(e -> e.tokenId() != null ? "token" : e.finishReason()))
         .expectNext("token", "token", "length")
         .verifyComplete();
   }
@@ -162,12 +161,12 @@ class DownstreamFailuresTest {
               return res.status(500).send();
             });
     for (int i = 0; i < 4; i++) {
-      StepVerifier.create(client.generate(request()))
+      StepVerifier.create(events(client))
           .expectErrorSatisfies(e -> assertStatus(e, HttpStatus.SERVICE_UNAVAILABLE))
           .verify(Duration.ofSeconds(10));
     }
     int before = calls.get();
-    StepVerifier.create(client.generate(request()))
+    StepVerifier.create(events(client))
         .expectErrorSatisfies(
             e -> {
               assertStatus(e, HttpStatus.SERVICE_UNAVAILABLE);
@@ -210,5 +209,10 @@ class DownstreamFailuresTest {
         WebClient.builder().baseUrl("http://127.0.0.1:" + server.port()).build(),
         new Downstream("inference-service:test", CircuitBreakerRegistry.ofDefaults(), policy),
         JsonMapper.builder().build());
+  }
+
+  /** The generation's events one by one (the client gives them in batches). */
+  private static Flux<InferenceClient.GenerateEvent> events(InferenceClient client) {
+    return client.generate(request()).concatMapIterable(batch -> batch);
   }
 }
