@@ -16,6 +16,10 @@ writes test-models/tiny-llama-gqa-genai-shared-kv:
   reference.json      greedy ids and first-step logits of model-tools' PyTorch Llama (llama.py, full
                       recomputation, no padding) on the same weights
 
+and test-models/tiny-llama-gqa-genai-row-lengths, the same graph taking GroupQueryAttention's seqlens_k
+[batch] and total_sequence_length (scalar), int32, as inputs instead of an attention mask (as some exports
+for NPUs do; genai_config.json names them under model.decoder.inputs).
+
 The weights are test-models/tiny-llama-gqa's (fixtures.FIXTURES, same seed), so the graph is written here with
 onnx.helper, node by node, and checked against an implementation it shares no code with: the reference comes
 from llama.py and must equal tiny-llama-gqa's reference.json. Same arguments, same files, byte for byte.
@@ -36,6 +40,7 @@ from .export import greedy_reference, write_json
 from .fixtures import CHAT_PROMPT, FIXTURES, REFERENCE_PROMPTS, build_tokenizer, make_model
 
 NAME = "tiny-llama-gqa-genai-shared-kv"
+ROW_LENGTHS_NAME = "tiny-llama-gqa-genai-row-lengths"
 SOURCE = "tiny-llama-gqa"
 NEW_TOKENS = 40
 
@@ -69,16 +74,10 @@ def _weight(t):
     return t.detach().float().numpy()
 
 
-def build_graph(model) -> onnx.ModelProto:
-    cfg = model.cfg
-    heads, kv_heads, d = cfg.num_attention_heads, cfg.num_key_value_heads, cfg.head_dim
-    g = _Graph()
-    embed = _weight(model.embed_tokens.weight)  # [vocab, hidden]
-    x = g.op("Gather", [g.const("model.embed_tokens.weight", embed), "input_ids"], "/model/embed_tokens")
-
-    # What the builder's attention-mask subgraph makes for GroupQueryAttention: seqlens_k [batch] int32 = each
-    # row's mask sum - 1 (its last real position: rows are right-padded), total_sequence_length int32 scalar =
-    # the mask's width.
+def _lengths_from_mask(g):
+    """What the builder's attention-mask subgraph makes for GroupQueryAttention: seqlens_k [batch] int32 = each
+    row's mask sum - 1 (its last real position: rows are right-padded), total_sequence_length int32 scalar = the
+    mask's width."""
     mask_sum = g.op("ReduceSum", ["attention_mask", g.const("/model/mask/axes", np.array([1], np.int64))],
                     "/model/mask/sum", keepdims=0)
     minus_one = g.op("Sub", [mask_sum, g.const("/model/mask/one", np.array(1, np.int64))], "/model/mask/sub")
@@ -86,7 +85,21 @@ def build_graph(model) -> onnx.ModelProto:
     mask_shape = g.op("Shape", ["attention_mask"], "/model/mask/shape")
     width = g.op("Gather", [mask_shape, g.const("/model/mask/width_index", np.array(1, np.int64))],
                  "/model/mask/width", axis=0)
-    total = g.op("Cast", [width], "/model/mask/total_sequence_length", to=TensorProto.INT32)
+    return seqlens_k, g.op("Cast", [width], "/model/mask/total_sequence_length", to=TensorProto.INT32)
+
+
+def build_graph(model, row_lengths_as_inputs=False) -> onnx.ModelProto:
+    """row_lengths_as_inputs: seqlens_k and total_sequence_length are graph inputs, and there is no mask."""
+    cfg = model.cfg
+    heads, kv_heads, d = cfg.num_attention_heads, cfg.num_key_value_heads, cfg.head_dim
+    g = _Graph()
+    embed = _weight(model.embed_tokens.weight)  # [vocab, hidden]
+    x = g.op("Gather", [g.const("model.embed_tokens.weight", embed), "input_ids"], "/model/embed_tokens")
+
+    if row_lengths_as_inputs:
+        seqlens_k, total = "seqlens_k", "total_sequence_length"
+    else:
+        seqlens_k, total = _lengths_from_mask(g)
 
     # cos/sin caches [context, head_dim / 2] for GroupQueryAttention's rotary (not interleaved: the rotate-half
     # form of llama.Rotary)
@@ -130,9 +143,13 @@ def build_graph(model) -> onnx.ModelProto:
 
     kv_past = ["batch_size", kv_heads, "past_sequence_length", d]
     kv_present = ["batch_size", kv_heads, "total_sequence_length", d]
-    inputs = [helper.make_tensor_value_info("input_ids", TensorProto.INT64, ["batch_size", "sequence_length"]),
-              helper.make_tensor_value_info("attention_mask", TensorProto.INT64,
-                                            ["batch_size", "total_sequence_length"])]
+    inputs = [helper.make_tensor_value_info("input_ids", TensorProto.INT64, ["batch_size", "sequence_length"])]
+    if row_lengths_as_inputs:
+        inputs += [helper.make_tensor_value_info("seqlens_k", TensorProto.INT32, ["batch_size"]),
+                   helper.make_tensor_value_info("total_sequence_length", TensorProto.INT32, [])]
+    else:
+        inputs.append(helper.make_tensor_value_info("attention_mask", TensorProto.INT64,
+                                                    ["batch_size", "total_sequence_length"]))
     outputs = [helper.make_tensor_value_info("logits", TensorProto.FLOAT,
                                              ["batch_size", "sequence_length", cfg.vocab_size])]
     for i in range(cfg.num_hidden_layers):
@@ -147,8 +164,10 @@ def build_graph(model) -> onnx.ModelProto:
     return proto
 
 
-def genai_config(cfg, eos_ids) -> dict:
+def genai_config(cfg, eos_ids, row_lengths_as_inputs) -> dict:
     """genai_config.json as ONNX Runtime GenAI's model builder writes it for a GroupQueryAttention decoder."""
+    lengths = ({"seqlens_k": "seqlens_k", "total_sequence_length": "total_sequence_length"}
+               if row_lengths_as_inputs else {"attention_mask": "attention_mask"})
     return {
         "model": {
             "bos_token_id": None,
@@ -160,7 +179,7 @@ def genai_config(cfg, eos_ids) -> dict:
                 "hidden_size": cfg.hidden_size,
                 "inputs": {
                     "input_ids": "input_ids",
-                    "attention_mask": "attention_mask",
+                    **lengths,
                     "past_key_names": "past_key_values.%d.key",
                     "past_value_names": "past_key_values.%d.value",
                 },
@@ -190,16 +209,16 @@ def genai_config(cfg, eos_ids) -> dict:
     }
 
 
-def write(out_root):
+def write(out_root, name, row_lengths_as_inputs):
     cfg, seed, fp16 = FIXTURES[SOURCE]
     torch.manual_seed(seed)
     tokenizer = build_tokenizer(cfg.vocab_size)
     model = make_model(cfg, seed, fp16)
     eos_ids = [tokenizer.vocab[IM_END], tokenizer.vocab[EOT]]
-    out = os.path.join(out_root, NAME)
+    out = os.path.join(out_root, name)
     os.makedirs(out, exist_ok=True)
-    onnx.save(build_graph(model), os.path.join(out, "model.onnx"))
-    write_json(os.path.join(out, "genai_config.json"), genai_config(cfg, eos_ids))
+    onnx.save(build_graph(model, row_lengths_as_inputs), os.path.join(out, "model.onnx"))
+    write_json(os.path.join(out, "genai_config.json"), genai_config(cfg, eos_ids, row_lengths_as_inputs))
     tokenizer.save(os.path.join(out, "tokenizer.json"))
     tok_config = tokenizer_config(cfg.max_position_embeddings)
     write_json(os.path.join(out, "tokenizer_config.json"), tok_config)
@@ -222,7 +241,7 @@ def write(out_root):
     if os.path.isfile(source):
         expected = [c["greedy_ids"] for c in json.load(open(source))["cases"]]
         if expected != [c["greedy_ids"] for c in cases]:
-            raise SystemExit(f"{NAME}: the reference differs from {source}: not {SOURCE}'s weights")
+            raise SystemExit(f"{name}: the reference differs from {source}: not {SOURCE}'s weights")
     write_json(os.path.join(out, "reference.json"), {
         "generator": f"model-tools (PyTorch {torch.__version__.split('+')[0].split('a')[0]}), llama.py greedy by "
                      f"full recomputation on {SOURCE}'s weights, float32, CPU",
@@ -238,7 +257,9 @@ def main(argv=None):
     torch.use_deterministic_algorithms(True)
     torch.set_num_threads(1)
     here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    write(args.out or os.path.join(here, "..", "test-models"))
+    out = args.out or os.path.join(here, "..", "test-models")
+    write(out, NAME, False)
+    write(out, ROW_LENGTHS_NAME, True)
     return 0
 
 
