@@ -11,13 +11,17 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.llmplatform.inference.ReferenceCase;
+import org.llmplatform.inference.TestModels;
 import org.llmplatform.inference.runtime.DecoderSession;
 import org.llmplatform.inference.runtime.RuntimeOptions;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 
 /**
  * ONNX Runtime GenAI's GroupQueryAttention decoders, served as their genai_config.json says ({@code
@@ -148,6 +152,36 @@ class GenAiSharedKvTest {
       second.await();
       assertThat(second.ids()).isNotEqualTo(shortest.greedyIds());
     }
+  }
+
+  /**
+   * The flag on a graph that concatenates past and new into a longer present (the ORT GenAI fp16
+   * model in ../shared, MultiHeadAttention): nothing in its inputs tells, but the warm-up step
+   * fails and its log says what the flag needs.
+   */
+  @Test
+  @ExtendWith(OutputCaptureExtension.class)
+  void theFlagOnAGraphWhosePresentGrowsFailsTheWarmUpNamingIt(
+      @TempDir Path tmp, CapturedOutput output) throws Exception {
+    Path source = TestModels.shared("ortgenai-tiny-llama-fp16");
+    for (String file : List.of("model.onnx", "model.onnx.data")) {
+      Files.copy(source.resolve(file), tmp.resolve(file));
+    }
+    Files.writeString(
+        tmp.resolve("genai_config.json"),
+        Files.readString(source.resolve("genai_config.json"))
+            .replaceFirst("\\{", "{\"search\": {\"past_present_share_buffer\": true},"));
+    var executor = new OnnxModelExecutor(DecoderSession.open(tmp, RuntimeOptions.cpuDefaults()));
+    assertThat(executor.spec().sharedKvBuffer()).isTrue();
+    try (var engine =
+        new InferenceEngine(executor, new EngineSettings(4, 8, 1L << 28), EngineMetrics.NONE)) {
+      engine.start();
+      assertThat(engine.awaitReady(60, TimeUnit.SECONDS)).isFalse();
+    }
+    assertThat(output.getAll())
+        .contains("Warm-up failed")
+        .contains("declares past_present_share_buffer")
+        .contains("GroupQueryAttention");
   }
 
   private static InferenceEngine engine(Path model, boolean iobinding, EngineSettings settings)
