@@ -16,5 +16,5 @@ LAYERS = (
     ("data", ("chatml", "bpe", "names", "wording", "tooluse", "chatdata", "encoder", "dataset")),
     ("model", ("llama", "lora", "checkpoints")),
     ("stages", ("training", "scoring", "export", "candidate", "quantize", "reexport")),
-    ("commands", ("train", "evaluate", "fixtures", "platform_eval")),
+    ("commands", ("train", "evaluate", "fixtures", "platform_eval", "genai_fixture")),
 )

@@ -44,6 +44,18 @@ public final class TestModels {
     return out;
   }
 
+  /**
+   * The test-models/* fixtures with a reference.json in model-tools' Hugging Face export
+   * (config.json, onnx/model.onnx): the ones the naive Llama reads its weights from (the GenAI
+   * layout fixtures' graphs name and lay out their weights otherwise).
+   */
+  public static List<Path> huggingFaceFixtures() {
+    return withReference().stream()
+        .filter(d -> d.getParent().getFileName().toString().equals("test-models"))
+        .filter(d -> Files.isRegularFile(d.resolve("config.json")))
+        .toList();
+  }
+
   /** Adds ../shared/models/{name} to {@code models} when it is there. */
   public static void addSharedIfPresent(List<Path> models, String name) {
     Path dir = Path.of(System.getProperty("llm.shared.dir", "../../shared"), "models", name);

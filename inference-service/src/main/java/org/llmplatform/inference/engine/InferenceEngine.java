@@ -158,7 +158,14 @@ public final class InferenceEngine implements AutoCloseable {
       warmUp();
       warmedUp = true;
     } catch (Exception e) {
-      log.error("Warm-up failed: the engine does not serve", e);
+      log.error(
+          "Warm-up failed: the engine does not serve{}",
+          spec.sharedKvBuffer()
+              ? " (the model's config declares past_present_share_buffer: its attention must write"
+                  + " each step's keys and values into the past at each row's length, as ONNX"
+                  + " Runtime's GroupQueryAttention does, not return a present longer than the past)"
+              : "",
+          e);
       running = false;
     } finally {
       ready.countDown();

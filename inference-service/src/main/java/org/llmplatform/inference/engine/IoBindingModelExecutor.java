@@ -2,6 +2,7 @@ package org.llmplatform.inference.engine;
 
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
@@ -51,13 +52,19 @@ public final class IoBindingModelExecutor implements ModelExecutor {
   private final long[] shape2 = new long[2];
   private final long[] shape3 = new long[3];
   private static final long[] SHAPE_ONE = {1};
-  // int64 [rows, seq] ids and positions, [rows, past + seq] mask; logits [rows, seq, vocab]
+  private static final long[] SHAPE_SCALAR = {};
+  private final long[] shape1 = new long[1];
+  // GroupQueryAttention's total_sequence_length where the graph takes it, int32
+  private final MemorySegment total = arena.allocate(JAVA_INT);
+  // int64 [rows, seq] ids and positions, [rows, past + seq] mask; logits [rows, seq, vocab];
+  // int32 [rows] seqlens_k (a graph taking GroupQueryAttention's row lengths instead of a mask)
   // reallocated when they grow (rarely, doubling); an automatic arena frees the old ones without
   // the thread handshake that closing a shared arena makes
   private Arena buffers = Arena.ofAuto();
   private MemorySegment ids = buffers.allocate(64);
   private MemorySegment positions = buffers.allocate(64);
   private MemorySegment mask = buffers.allocate(64);
+  private MemorySegment seqlensK = buffers.allocate(64);
   private MemorySegment logits = buffers.allocate(64);
 
   public IoBindingModelExecutor(DecoderSession session) throws OrtException {
@@ -140,6 +147,7 @@ public final class IoBindingModelExecutor implements ModelExecutor {
     for (int i = 0; i < to; i++) {
       mask.setAtIndex(JAVA_LONG, i, 1);
     }
+    seqlensK.setAtIndex(JAVA_INT, 0, to - 1);
     run(prefill, 1, n, from, from > 0);
     readLogits(0, n, lastLogits);
   }
@@ -153,6 +161,7 @@ public final class IoBindingModelExecutor implements ModelExecutor {
     for (int r = 0; r < rows; r++) {
       ids.setAtIndex(JAVA_LONG, r, tokens[r]);
       positions.setAtIndex(JAVA_LONG, r, pos[r]);
+      seqlensK.setAtIndex(JAVA_INT, r, kvLengths[r]); // the row's last position (right-padded)
       // the row's kvLengths[r] cached tokens and the new one: first (right-padded) or last
       int pad = past - kvLengths[r];
       int realFrom = batch.rightPadded() ? 0 : pad;
@@ -179,9 +188,24 @@ public final class IoBindingModelExecutor implements ModelExecutor {
       binding.bindInput(
           names.positionIds(), host, positions, 8L * rows * seq, ElementType.INT64, shape2);
     }
-    shape2[1] = past + seq;
-    binding.bindInput(
-        names.attentionMask(), host, mask, 8L * rows * (past + seq), ElementType.INT64, shape2);
+    if (names.attentionMask() != null) {
+      shape2[1] = past + seq;
+      binding.bindInput(
+          names.attentionMask(), host, mask, 8L * rows * (past + seq), ElementType.INT64, shape2);
+    }
+    if (names.rowLengths() != null) {
+      var lengths = names.rowLengths();
+      shape1[0] = rows;
+      binding.bindInput(lengths.seqlensK(), host, seqlensK, 4L * rows, ElementType.INT32, shape1);
+      total.set(JAVA_INT, 0, past + seq);
+      binding.bindInput(
+          lengths.totalSequenceLength(),
+          host,
+          total,
+          4,
+          ElementType.INT32,
+          lengths.scalarTotal() ? SHAPE_SCALAR : SHAPE_ONE);
+    }
     if (names.useCacheBranch() != null) {
       binding.bindInput(
           names.useCacheBranch(),
@@ -232,6 +256,7 @@ public final class IoBindingModelExecutor implements ModelExecutor {
       buffers = Arena.ofAuto();
       ids = buffers.allocate(idBytes, 64);
       positions = buffers.allocate(idBytes, 64);
+      seqlensK = buffers.allocate(idBytes / 2, 64);
       mask = buffers.allocate(maskBytes, 64);
       logits = buffers.allocate(logitBytes, 64);
     }

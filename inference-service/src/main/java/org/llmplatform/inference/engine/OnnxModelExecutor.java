@@ -6,6 +6,7 @@ import ai.onnxruntime.OnnxValue;
 import ai.onnxruntime.OrtException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.IntBuffer;
 import java.nio.LongBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -42,6 +43,9 @@ public final class OnnxModelExecutor implements ModelExecutor {
   private LongBuffer ids = direct(0).asLongBuffer();
   private LongBuffer mask = direct(0).asLongBuffer();
   private LongBuffer positions = direct(0).asLongBuffer();
+  // GroupQueryAttention's row lengths where the graph takes them: seqlens_k [rows], total [1]
+  private IntBuffer seqlensK = direct(0).asIntBuffer();
+  private final IntBuffer total = direct(4).asIntBuffer();
   private ByteBuffer logitsBuf = direct(0);
 
   public OnnxModelExecutor(DecoderSession session) {
@@ -131,6 +135,7 @@ public final class OnnxModelExecutor implements ModelExecutor {
     for (int i = 0; i < to; i++) {
       mask.put(i, 1);
     }
+    seqlensK.put(0, to - 1);
     run(prefill, 1, n, from, from > 0);
     readLogits(0, n, lastLogits);
   }
@@ -146,6 +151,7 @@ public final class OnnxModelExecutor implements ModelExecutor {
     for (int r = 0; r < rows; r++) {
       ids.put(r, tokens[r]);
       positions.put(r, pos[r]);
+      seqlensK.put(r, kvLengths[r]); // the row's last position: right-padded, its new token
       // the row's kvLengths[r] cached tokens and the new one: first (right-padded) or last
       int pad = past - kvLengths[r];
       for (int c = 0; c < width; c++) {
@@ -159,7 +165,8 @@ public final class OnnxModelExecutor implements ModelExecutor {
     }
   }
 
-  // ids/positions [rows, seq], mask [rows, past + seq], logits [rows, seq or 1, vocab]
+  // ids/positions [rows, seq], mask [rows, past + seq], logits [rows, seq or 1, vocab]; or
+  // instead of the mask, seqlens_k [rows] and total past + seq
   private void run(PinnedKvCache kv, int rows, int seq, int past, boolean useCache)
       throws OrtException {
     var env = session.env();
@@ -168,9 +175,19 @@ public final class OnnxModelExecutor implements ModelExecutor {
     outputs.clear();
     try {
       inputs.put(names.inputIds(), longTensor(ids, rows * seq, new long[] {rows, seq}));
-      inputs.put(
-          names.attentionMask(),
-          longTensor(mask, rows * (past + seq), new long[] {rows, past + seq}));
+      if (names.attentionMask() != null) {
+        inputs.put(
+            names.attentionMask(),
+            longTensor(mask, rows * (past + seq), new long[] {rows, past + seq}));
+      }
+      if (names.rowLengths() != null) {
+        var lengths = names.rowLengths();
+        total.put(0, past + seq);
+        inputs.put(lengths.seqlensK(), intTensor(seqlensK, rows, new long[] {rows}));
+        inputs.put(
+            lengths.totalSequenceLength(),
+            intTensor(total, 1, lengths.scalarTotal() ? new long[0] : new long[] {1}));
+      }
       if (names.positionIds() != null) {
         inputs.put(names.positionIds(), longTensor(positions, rows * seq, new long[] {rows, seq}));
       }
@@ -220,10 +237,17 @@ public final class OnnxModelExecutor implements ModelExecutor {
     return t;
   }
 
+  private OnnxTensor intTensor(IntBuffer buf, int count, long[] shape) throws OrtException {
+    OnnxTensor t = OnnxTensor.createTensor(session.env(), buf.slice(0, count), shape);
+    stepTensors.add(t);
+    return t;
+  }
+
   private void ensureInputs(int tokens, int maskCells) {
     if (ids.capacity() < tokens) {
       ids = direct(8L * tokens * 2).asLongBuffer();
       positions = direct(8L * tokens * 2).asLongBuffer();
+      seqlensK = direct(4L * tokens * 2).asIntBuffer();
     }
     if (mask.capacity() < maskCells) {
       mask = direct(8L * maskCells * 2).asLongBuffer();

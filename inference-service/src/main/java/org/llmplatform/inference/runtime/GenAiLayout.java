@@ -11,7 +11,8 @@ import tools.jackson.databind.JsonNode;
  * ONNX Runtime GenAI's layout: {@code genai_config.json} names the graph file, its inputs and
  * outputs (the KV ones as patterns over the layer index) under {@code model.decoder}, holds the
  * sizes there, the context length under {@code model} and the generation defaults under {@code
- * search}.
+ * search}, with {@code search.past_present_share_buffer} for the graphs that update their KV cache
+ * in place ({@link ModelSpec#sharedKvBuffer()}).
  */
 record GenAiLayout() implements ModelLayout {
 
@@ -39,6 +40,8 @@ record GenAiLayout() implements ModelLayout {
         in.path("input_ids").asString("input_ids"),
         in.path("attention_mask").asString("attention_mask"),
         in.path("position_ids").asString("position_ids"),
+        in.path("seqlens_k").asString("seqlens_k"),
+        in.path("total_sequence_length").asString("total_sequence_length"),
         out.path("logits").asString("logits"),
         perLayer(in.path("past_key_names").asString("past_key_values.%d.key"), layers),
         perLayer(in.path("past_value_names").asString("past_key_values.%d.value"), layers),
@@ -61,9 +64,22 @@ record GenAiLayout() implements ModelLayout {
     return config.path("model").path("context_length").asInt(0);
   }
 
+  /**
+   * {@code search.past_present_share_buffer}: ONNX Runtime GenAI's model builder sets it for the
+   * decoders whose attention is GroupQueryAttention, which it has update one max-length
+   * past/present buffer in place over right-padded rows.
+   */
   @Override
   public boolean sharedKvBuffer(JsonNode config) {
-    return false;
+    JsonNode flag = config.path("search").path("past_present_share_buffer");
+    if (flag.isMissingNode() || flag.isNull()) {
+      return false;
+    }
+    if (!flag.isBoolean()) {
+      throw new ModelLayoutException(
+          CONFIG + ": search.past_present_share_buffer must be true or false, not " + flag);
+    }
+    return flag.asBoolean();
   }
 
   private static List<String> perLayer(String format, int layers) {

@@ -51,6 +51,8 @@ record HuggingFaceLayout() implements ModelLayout {
         "input_ids",
         "attention_mask",
         "position_ids",
+        "seqlens_k",
+        "total_sequence_length",
         "logits",
         indexed(inputs, Pattern.compile("past_key_values\\.(\\d+)\\.key")),
         indexed(inputs, Pattern.compile("past_key_values\\.(\\d+)\\.value")),

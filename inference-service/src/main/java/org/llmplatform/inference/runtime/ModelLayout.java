@@ -47,12 +47,15 @@ sealed interface ModelLayout permits HuggingFaceLayout, GenAiLayout {
 
   /**
    * Graph names a layout declares; {@code positionIds} may be absent from the graph (the reader
-   * then drops it).
+   * then drops it), and so may {@code attentionMask} where the graph takes GroupQueryAttention's
+   * {@code seqlensK} and {@code totalSequenceLength} instead (the reader checks which it has).
    */
   record Names(
       String inputIds,
       String attentionMask,
       String positionIds,
+      String seqlensK,
+      String totalSequenceLength,
       String logits,
       List<String> pastKeys,
       List<String> pastValues,

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -46,11 +47,12 @@ public final class ModelLayoutReader {
     JsonNode config = files.config();
     ModelLayout.Names declared = layout.names(config, inputs.keySet(), outputs.keySet());
     String logits = declared.logits();
+    boolean sharedKv = layout.sharedKvBuffer(config);
     require(inputs, declared.inputIds(), "input");
-    require(inputs, declared.attentionMask(), "input");
     require(outputs, logits, "output");
     requireInt64(inputs, declared.inputIds());
-    requireInt64(inputs, declared.attentionMask());
+    ModelSpec.RowLengths rowLengths = rowLengths(declared, inputs, sharedKv);
+    String mask = attentionMask(declared, inputs, rowLengths, sharedKv);
     String positions = declared.positionIds();
     if (inputs.containsKey(positions)) {
       requireInt64(inputs, positions);
@@ -95,14 +97,15 @@ public final class ModelLayoutReader {
     var names =
         new ModelSpec.GraphNames(
             declared.inputIds(),
-            declared.attentionMask(),
+            mask,
             positions,
             useCache,
             declared.pastKeys(),
             declared.pastValues(),
             logits,
             declared.presentKeys(),
-            declared.presentValues());
+            declared.presentValues(),
+            rowLengths);
     return new ModelSpec(
         files.dir().getFileName().toString(),
         files.onnxFile(),
@@ -118,7 +121,72 @@ public final class ModelLayoutReader {
         List.copyOf(eos),
         bos,
         defaults(files.generationConfig()),
-        layout.sharedKvBuffer(config));
+        sharedKv);
+  }
+
+  /**
+   * The attention mask's name, or null where the graph takes GroupQueryAttention's row lengths
+   * instead of a mask.
+   */
+  private static String attentionMask(
+      ModelLayout.Names declared,
+      Map<String, NodeInfo> inputs,
+      ModelSpec.RowLengths rowLengths,
+      boolean sharedKv) {
+    String mask = declared.attentionMask();
+    if (inputs.containsKey(mask)) {
+      requireInt64(inputs, mask);
+      return mask;
+    }
+    if (rowLengths != null) {
+      return null;
+    }
+    if (sharedKv) {
+      throw new ModelLayoutException(
+          ("graph has neither input '%s' nor '%s' and '%s': the engine cannot give a graph over one"
+                  + " past/present buffer its rows' lengths; it has %s")
+              .formatted(
+                  mask, declared.seqlensK(), declared.totalSequenceLength(), inputs.keySet()));
+    }
+    require(inputs, mask, "input");
+    return mask;
+  }
+
+  /**
+   * GroupQueryAttention's seqlens_k and total_sequence_length where the graph takes them as inputs
+   * (int32, both), else null. They mean right-padded rows over one past/present buffer, which the
+   * config must then declare: the engine left-pads the rows of a cache it copies.
+   */
+  private static ModelSpec.RowLengths rowLengths(
+      ModelLayout.Names declared, Map<String, NodeInfo> inputs, boolean sharedKv) {
+    String seqlens = declared.seqlensK();
+    String total = declared.totalSequenceLength();
+    if (!inputs.containsKey(seqlens) && !inputs.containsKey(total)) {
+      return null;
+    }
+    if (!inputs.containsKey(seqlens) || !inputs.containsKey(total)) {
+      throw new ModelLayoutException(
+          "graph takes '%s' without '%s': GroupQueryAttention's row lengths come as both or neither"
+              .formatted(
+                  inputs.containsKey(seqlens) ? seqlens : total,
+                  inputs.containsKey(seqlens) ? total : seqlens));
+    }
+    if (!sharedKv) {
+      throw new ModelLayoutException(
+          ("graph takes '%s' and '%s' (GroupQueryAttention over right-padded rows), but its config"
+                  + " does not declare past_present_share_buffer: true (search.past_present_share_buffer"
+                  + " in genai_config.json, past_present_share_buffer in config.json)")
+              .formatted(seqlens, total));
+    }
+    requireInt32(inputs, seqlens);
+    requireInt32(inputs, total);
+    long[] totalShape = tensor(inputs, total).getShape();
+    if (totalShape.length > 1 || (totalShape.length == 1 && totalShape[0] > 1)) {
+      throw new ModelLayoutException(
+          "input '%s' must be a scalar or [1], the graph has %s"
+              .formatted(total, Arrays.toString(totalShape)));
+    }
+    return new ModelSpec.RowLengths(seqlens, total, totalShape.length == 0);
   }
 
   /** The KV inputs and outputs: one of each kind per layer, all in the graph; the layer count. */
@@ -200,6 +268,13 @@ public final class ModelLayoutReader {
     if (tensor(nodes, name).type != OnnxJavaType.INT64) {
       throw new ModelLayoutException(
           "input '" + name + "' must be int64, the graph has " + tensor(nodes, name).type);
+    }
+  }
+
+  private static void requireInt32(Map<String, NodeInfo> nodes, String name) {
+    if (tensor(nodes, name).type != OnnxJavaType.INT32) {
+      throw new ModelLayoutException(
+          "input '" + name + "' must be int32, the graph has " + tensor(nodes, name).type);
     }
   }
 

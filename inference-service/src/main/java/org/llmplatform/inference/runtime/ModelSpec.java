@@ -74,7 +74,8 @@ public record ModelSpec(
    * Names of the graph's inputs and outputs.
    *
    * @param inputIds int64 [batch, seq]
-   * @param attentionMask int64 [batch, past + seq]
+   * @param attentionMask int64 [batch, past + seq], or null when the graph takes {@code rowLengths}
+   *     instead
    * @param positionIds int64 [batch, seq], or null when the graph derives positions itself
    * @param useCacheBranch bool [1] of merged decoders, or null
    * @param pastKeys per layer, [batch, kv_heads, past, head_dim]
@@ -82,6 +83,8 @@ public record ModelSpec(
    * @param logits [batch, seq, vocab]
    * @param presentKeys per layer, [batch, kv_heads, past + seq, head_dim]
    * @param presentValues per layer
+   * @param rowLengths GroupQueryAttention's length inputs where the graph takes them itself, or
+   *     null (a builder-made graph derives them from the attention mask)
    */
   public record GraphNames(
       String inputIds,
@@ -92,7 +95,8 @@ public record ModelSpec(
       List<String> pastValues,
       String logits,
       List<String> presentKeys,
-      List<String> presentValues) {
+      List<String> presentValues,
+      RowLengths rowLengths) {
     public GraphNames {
       pastKeys = List.copyOf(pastKeys);
       pastValues = List.copyOf(pastValues);
@@ -100,4 +104,14 @@ public record ModelSpec(
       presentValues = List.copyOf(presentValues);
     }
   }
+
+  /**
+   * GroupQueryAttention's length inputs as graph inputs, for a graph over one past/present buffer
+   * with right-padded rows ({@link #sharedKvBuffer()}).
+   *
+   * @param seqlensK int32 [batch]: each row's total length (past and new tokens) minus 1
+   * @param totalSequenceLength int32 scalar (or [1]): the batch's total length, past + new
+   * @param scalarTotal the graph declares {@code totalSequenceLength} as a scalar (rank 0), not [1]
+   */
+  public record RowLengths(String seqlensK, String totalSequenceLength, boolean scalarTotal) {}
 }

@@ -55,6 +55,7 @@ final class OrtCApi {
   static final int ELEMENT_BOOL = 9;
   static final int ELEMENT_FLOAT16 = 10;
   static final int ELEMENT_INT64 = 7;
+  static final int ELEMENT_INT32 = 6;
 
   /** OrtAllocatorType / OrtMemType values. */
   static final int DEVICE_ALLOCATOR = 0;

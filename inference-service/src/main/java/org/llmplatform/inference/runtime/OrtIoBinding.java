@@ -23,6 +23,7 @@ public final class OrtIoBinding implements AutoCloseable {
     FLOAT(OrtCApi.ELEMENT_FLOAT),
     FLOAT16(OrtCApi.ELEMENT_FLOAT16),
     INT64(OrtCApi.ELEMENT_INT64),
+    INT32(OrtCApi.ELEMENT_INT32),
     BOOL(OrtCApi.ELEMENT_BOOL);
 
     private final int code;

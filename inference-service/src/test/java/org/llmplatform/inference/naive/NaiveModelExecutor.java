@@ -53,7 +53,8 @@ public final class NaiveModelExecutor implements ModelExecutor {
     Integer bos = c.path("bos_token_id").isNumber() ? c.path("bos_token_id").asInt() : null;
     List<String> none = IntStream.range(0, cfg.layers()).mapToObj(i -> "naive." + i).toList();
     var names =
-        new ModelSpec.GraphNames("ids", "mask", "pos", null, none, none, "logits", none, none);
+        new ModelSpec.GraphNames(
+            "ids", "mask", "pos", null, none, none, "logits", none, none, null);
     return new ModelSpec(
         dir.getFileName().toString(),
         onnx,

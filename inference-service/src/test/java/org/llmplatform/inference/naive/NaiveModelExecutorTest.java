@@ -22,9 +22,7 @@ import org.llmplatform.inference.kvcache.KvCache.KvRow;
 class NaiveModelExecutorTest {
 
   static Stream<ReferenceCase> fixtureCases() {
-    return TestModels.withReference().stream()
-        .filter(d -> d.getParent().getFileName().toString().equals("test-models"))
-        .flatMap(d -> ReferenceCase.load(d).stream());
+    return TestModels.huggingFaceFixtures().stream().flatMap(d -> ReferenceCase.load(d).stream());
   }
 
   @ParameterizedTest(name = "{0}")

@@ -48,6 +48,80 @@ class ModelLayoutReaderTest {
         .hasMessageContaining("decoder.onnx");
   }
 
+  static final Path GENAI_SHARED_KV =
+      Path.of(System.getProperty("llm.repo.dir", ".."), "test-models")
+          .resolve("tiny-llama-gqa-genai-shared-kv");
+  static final Path GENAI_ROW_LENGTHS =
+      GENAI_SHARED_KV.resolveSibling("tiny-llama-gqa-genai-row-lengths");
+
+  /** {@code model}'s graph in {@code tmp} with its genai_config.json edited by {@code edit}. */
+  private static Path genAiCopy(Path model, Path tmp, java.util.function.UnaryOperator<String> edit)
+      throws Exception {
+    Files.copy(model.resolve("model.onnx"), tmp.resolve("model.onnx"));
+    String config = Files.readString(model.resolve("genai_config.json"));
+    String edited = edit.apply(config);
+    assertThat(edited).isNotEqualTo(config);
+    Files.writeString(tmp.resolve("genai_config.json"), edited);
+    return tmp;
+  }
+
+  @Test
+  void genAiShareBufferFlagThatIsNotABooleanIsRefused(@TempDir Path tmp) throws Exception {
+    Path dir =
+        genAiCopy(
+            GENAI_SHARED_KV,
+            tmp,
+            c ->
+                c.replace(
+                    "\"past_present_share_buffer\": true",
+                    "\"past_present_share_buffer\": \"yes\""));
+    assertThatThrownBy(() -> DecoderSession.open(dir, RuntimeOptions.cpuDefaults()))
+        .isInstanceOf(ModelLayoutException.class)
+        .hasMessageContaining("search.past_present_share_buffer must be true or false");
+  }
+
+  @Test
+  void sharedBufferGraphWithoutTheMaskItsConfigNamesIsRefused(@TempDir Path tmp) throws Exception {
+    Path dir =
+        genAiCopy(
+            GENAI_SHARED_KV,
+            tmp,
+            c ->
+                c.replace(
+                    "\"attention_mask\": \"attention_mask\"", "\"attention_mask\": \"attn_mask\""));
+    assertThatThrownBy(() -> DecoderSession.open(dir, RuntimeOptions.cpuDefaults()))
+        .isInstanceOf(ModelLayoutException.class)
+        .hasMessageContaining(
+            "neither input 'attn_mask' nor 'seqlens_k' and 'total_sequence_length'");
+  }
+
+  @Test
+  void rowLengthInputsWithoutTheShareBufferFlagAreRefused(@TempDir Path tmp) throws Exception {
+    Path dir =
+        genAiCopy(
+            GENAI_ROW_LENGTHS,
+            tmp,
+            c ->
+                c.replace(
+                    "\"past_present_share_buffer\": true", "\"past_present_share_buffer\": false"));
+    assertThatThrownBy(() -> DecoderSession.open(dir, RuntimeOptions.cpuDefaults()))
+        .isInstanceOf(ModelLayoutException.class)
+        .hasMessageContaining("'seqlens_k' and 'total_sequence_length'")
+        .hasMessageContaining("past_present_share_buffer: true");
+  }
+
+  @Test
+  void rowLengthInputNamedOtherwiseInTheConfigIsRefused(@TempDir Path tmp) throws Exception {
+    Path dir =
+        genAiCopy(
+            GENAI_ROW_LENGTHS,
+            tmp,
+            c -> c.replace("\"seqlens_k\": \"seqlens_k\"", "\"seqlens_k\": \"seqlens\""));
+    assertThatThrownBy(() -> DecoderSession.open(dir, RuntimeOptions.cpuDefaults()))
+        .isInstanceOf(ModelLayoutException.class)
+        .hasMessageContaining("graph takes 'total_sequence_length' without 'seqlens'");
+  }
+
   @Test
   void stories260KIsDescribedFromGraphAndConfig() throws Exception {
     try (var session =
