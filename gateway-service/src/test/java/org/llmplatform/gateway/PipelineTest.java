@@ -3,6 +3,7 @@ package org.llmplatform.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -52,7 +53,7 @@ import tools.jackson.databind.json.JsonMapper;
       "llm.gateway.load-models-at-start-up=false",
       "llm.gateway.resilience.retries=0",
     })
-@AutoConfigureWebTestClient
+@AutoConfigureWebTestClient(timeout = "30s") // a loaded CI machine, not a time limit
 class PipelineTest {
 
   private static final JsonMapper JSON = JsonMapper.builder().build();
@@ -218,6 +219,29 @@ class PipelineTest {
     assertThat(answer.at("/choices/1/message/content").asString()).isEqualTo("Good ");
     assertThat(answer.at("/choices/1/finish_reason").asString()).isEqualTo("stop");
     assertThat(cancelled.await(10, TimeUnit.SECONDS)).isTrue();
+  }
+
+  @Test
+  void streamedTextReachesTheClientWhileTheGenerationStillRuns() throws InterruptedException {
+    endless = true; // the tokens, then nothing: never a finish
+    List<String> received =
+        http.post()
+            .uri("/v1/chat/completions")
+            .header(HttpHeaders.AUTHORIZATION, GatewayTestKeys.ALPHA)
+            .contentType(MediaType.APPLICATION_JSON)
+            .bodyValue(chat("\"stream\":true"))
+            .exchange()
+            .expectStatus()
+            .isOk()
+            .returnResult(String.class)
+            .getResponseBody()
+            .filter(data -> data.contains("\"content\":\"Hello"))
+            .take(
+                1) // then cancel: a gateway that held the events back until the end never gets here
+            .collectList()
+            .block(Duration.ofSeconds(10));
+    assertThat(received).hasSize(1);
+    assertThat(cancelled.await(10, TimeUnit.SECONDS)).isTrue(); // the client left: so does it
   }
 
   @Test
