@@ -27,8 +27,7 @@ import org.llmplatform.inference.naive.NaiveModelExecutor;
 class NaiveExecutorParityTest {
 
   static Stream<Path> fixtures() {
-    return TestModels.withReference().stream()
-        .filter(d -> d.getParent().getFileName().toString().equals("test-models"));
+    return TestModels.modelToolsWithReference().stream();
   }
 
   /**
