@@ -4,8 +4,9 @@
 # load on a shared machine falls on both: per round each one's batch-1 decode tok/s and process CPU ms per token,
 # and B / A; at the end the median of the per-round ratios (min–max). The tables go to target/compare-exports/.
 #   inference-service/bench/compare-exports.sh MODEL_A MODEL_B [ROUNDS]
-# Env: ROUNDS (6), NEW_TOKENS (256), PROMPT_TOKENS (16), INNER (3: EngineBenchmark's rounds within each JVM, the
-# median one reported), THREADS (intra-op threads, 0 = ORT default).
+# Env: ROUNDS (6), NEW_TOKENS (256), PROMPT_TOKENS (16), INNER (25: EngineBenchmark's rounds within each JVM, the
+# median one reported; a batch-1 run of a small model lasts only tens of ms), THREADS (intra-op threads, 0 = ORT
+# default). The naive baseline is left out.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
@@ -19,7 +20,7 @@ for r in $(seq 1 "$rounds"); do
   for m in $order; do
     dir="$a"; [ "$m" = b ] && dir="$b"
     "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Xmx4g -Dllm.bench.threads="${THREADS:-0}" \
-      -Dllm.bench.rounds="${INNER:-3}" -cp "$CP" org.llmplatform.inference.engine.EngineBenchmark "$dir" \
+      -Dllm.bench.rounds="${INNER:-25}" -Dllm.bench.naive=false -cp "$CP" org.llmplatform.inference.engine.EngineBenchmark "$dir" \
       "${NEW_TOKENS:-256}" "${PROMPT_TOKENS:-16}" 1 > "$out/r$r-$m.md" 2> "$out/r$r-$m.err"
   done
   # | KV cache, continuous batching | 1 | decode tok/s | aggregate | TTFT p50 | TTFT p99 | CPU ms per token |

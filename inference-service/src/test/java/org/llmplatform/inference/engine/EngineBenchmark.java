@@ -24,7 +24,8 @@ import org.llmplatform.inference.sampling.TokenChoice;
  * <p>Arguments: model dir, new tokens per request (256), prompt tokens (16), concurrency levels
  * (1,4,16,64). {@code -Dllm.bench.rounds=N} runs the levels N times, interleaved, and reports for
  * each level the round of median aggregate throughput, so that a burst of load on a shared machine
- * skews one round, not the ratio between levels.
+ * skews one round, not the ratio between levels. {@code -Dllm.bench.naive=false} leaves the naive
+ * baseline out (its recomputation takes most of a round's time; for comparing two exports' decode).
  */
 public final class EngineBenchmark {
 
@@ -50,6 +51,7 @@ public final class EngineBenchmark {
     int threads = Integer.getInteger("llm.bench.threads", 0);
     int rounds = Integer.getInteger("llm.bench.rounds", 1);
     boolean spin = Boolean.getBoolean("llm.bench.spin");
+    boolean withNaive = !"false".equals(System.getProperty("llm.bench.naive"));
     var options = new RuntimeOptions(Device.CPU, threads, 0, "all", spin);
     int maxLevel = Arrays.stream(levels).max().orElse(1);
     List<Run> runs = new ArrayList<>();
@@ -72,9 +74,11 @@ public final class EngineBenchmark {
       int vocab = engine.spec().vocabSize();
       int usable = Math.min(newTokens, engine.spec().contextLength() - promptTokens);
       runConcurrent(engine, 2, vocab, promptTokens, Math.min(32, usable)); // warm-up
-      naive(naiveExecutor, promptTokens, Math.min(32, usable)); // warm-up
+      if (withNaive) {
+        naive(naiveExecutor, promptTokens, Math.min(32, usable)); // warm-up
+      }
       List<List<Run>> perLevel = new ArrayList<>();
-      for (int i = 0; i <= levels.length; i++) {
+      for (int i = 0; i < levels.length + (withNaive ? 1 : 0); i++) {
         perLevel.add(new ArrayList<>());
       }
       for (int round = 0; round < rounds; round++) {
@@ -82,9 +86,11 @@ public final class EngineBenchmark {
           perLevel.get(i).add(runConcurrent(engine, levels[i], vocab, promptTokens, usable));
           System.err.println(perLevel.get(i).getLast());
         }
-        perLevel.get(levels.length).add(naive(naiveExecutor, promptTokens, usable));
-        System.err.println(perLevel.get(levels.length).getLast());
-        roundRatios.add(roundRatios(levels, perLevel, round));
+        if (withNaive) {
+          perLevel.get(levels.length).add(naive(naiveExecutor, promptTokens, usable));
+          System.err.println(perLevel.get(levels.length).getLast());
+          roundRatios.add(roundRatios(levels, perLevel, round));
+        }
       }
       for (List<Run> level : perLevel) {
         List<Run> sorted = new ArrayList<>(level);
