@@ -1,9 +1,11 @@
 """The default model's candidate: its export as model folders under the run's cache, whether its scores meet
 the bars, and its publication to ../models/ when they do.
 
-  <cache>/models/chat-default        fp32, with eval/test-conversations.jsonl (eval/scores.json and
+  <cache>/models/chat-default        fp32, with the shared (in-place) KV cache (export_onnx(shared_kv=True)),
+                                     with eval/test-conversations.jsonl (eval/scores.json and
                                      eval/pytorch-transcripts.jsonl once scored)
-  <cache>/models/chat-default-fp16   the same weights stored as float16
+  <cache>/models/chat-default-fp16   the same weights stored as float16, with the growing KV cache (the
+                                     shared-buffer export is float32 only)
 """
 
 import json
@@ -50,7 +52,7 @@ def export(run: Run, stage=None, fp16=True):
         config = tokenizer_config(model.cfg.max_position_embeddings, tooluse.CHAT_TEMPLATE)
         write_model_folder(out, model, tok, config,
                            generation_config(eos_ids), "float16" if half else "float32", prompts, 40,
-                           bos_id=None, eos_ids=eos_ids)
+                           bos_id=None, eos_ids=eos_ids, shared_kv=not half)
         log(f"exported {stage} to {os.path.normpath(out)} "
             f"({os.path.getsize(os.path.join(out, 'onnx', 'model.onnx')):,} bytes of ONNX)")
     os.makedirs(os.path.join(run.model_dir, "eval"), exist_ok=True)

@@ -86,6 +86,9 @@ INT8_FIXTURES = {
     "tiny-llama-gqa-int8": ("tiny-llama-gqa", "nbits"),
     "tiny-llama-mha-int8": ("tiny-llama-mha", "nbits"),
     "tiny-llama-gqa-int8-qdq": ("tiny-llama-gqa", "qdq"),
+    # int8 weights over the shared KV cache (MatMulNBits beside GroupQueryAttention), as int8 copies of the
+    # default model are made now that it is exported with shared_kv=True
+    "tiny-llama-gqa-shared-kv-int8": ("tiny-llama-gqa-shared-kv", "nbits"),
 }
 
 BENCH = {

@@ -11,7 +11,8 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * Where tests find the models: ../shared/models (llm.shared.dir) and test-models/ (llm.repo.dir).
+ * Where tests find the models: ../shared/models (llm.shared.dir), and test-models/ and models/ (the
+ * project's committed models) under llm.repo.dir.
  */
 public final class TestModels {
 
@@ -27,33 +28,49 @@ public final class TestModels {
     return shared("stories260K");
   }
 
-  /** stories260K (when present) and every test-models/* fixture that has a reference.json. */
+  /**
+   * stories260K (when present), every test-models/* fixture and every committed models/* model (the
+   * default chat model as it is served) that has a reference.json.
+   */
   public static List<Path> withReference() {
     List<Path> out = new ArrayList<>();
     addSharedIfPresent(out, "stories260K");
-    Path fixtures = Path.of(System.getProperty("llm.repo.dir", ".."), "test-models");
-    if (Files.isDirectory(fixtures)) {
-      try (Stream<Path> dirs = Files.list(fixtures)) {
-        dirs.filter(d -> Files.isRegularFile(d.resolve("reference.json")))
-            .sorted()
-            .forEach(out::add);
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    }
+    out.addAll(repoModelsWithReference());
     return out;
   }
 
   /**
-   * The test-models/* fixtures with a reference.json in model-tools' Hugging Face export
-   * (config.json, onnx/model.onnx): the ones the naive Llama reads its weights from (the GenAI
-   * layout fixtures' graphs name and lay out their weights otherwise).
+   * The models that model-tools exported in the Hugging Face layout (config.json, onnx/model.onnx:
+   * test-models/* fixtures, the committed models/*) with a reference.json: those the naive executor
+   * reads its weights from (the GenAI layout fixtures' graphs name and lay out their weights
+   * otherwise).
    */
-  public static List<Path> huggingFaceFixtures() {
-    return withReference().stream()
-        .filter(d -> d.getParent().getFileName().toString().equals("test-models"))
+  public static List<Path> modelToolsWithReference() {
+    return repoModelsWithReference().stream()
         .filter(d -> Files.isRegularFile(d.resolve("config.json")))
         .toList();
+  }
+
+  /** test-models/* and models/* with a reference.json. */
+  private static List<Path> repoModelsWithReference() {
+    List<Path> out = new ArrayList<>();
+    Path repo = Path.of(System.getProperty("llm.repo.dir", ".."));
+    addWithReference(out, repo.resolve("test-models"));
+    addWithReference(out, repo.resolve("models"));
+    return out;
+  }
+
+  private static void addWithReference(List<Path> models, Path parent) {
+    if (!Files.isDirectory(parent)) {
+      return;
+    }
+    try (Stream<Path> dirs = Files.list(parent)) {
+      dirs.filter(d -> Files.isRegularFile(d.resolve("reference.json")))
+          .sorted()
+          .forEach(models::add);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   /** Adds ../shared/models/{name} to {@code models} when it is there. */

@@ -63,7 +63,7 @@ public final class DecoderSession implements AutoCloseable {
         throw e;
       }
       log.info(
-          "Loaded {} ({} layers, {} kv heads, head dim {}, vocab {}, context {}, kv {}) using {}",
+          "Loaded {} ({} layers, {} kv heads, head dim {}, vocab {}, context {}, kv {} {}) using {}",
           spec.name(),
           spec.numLayers(),
           spec.kvHeads(),
@@ -71,6 +71,7 @@ public final class DecoderSession implements AutoCloseable {
           spec.vocabSize(),
           spec.contextLength(),
           spec.kvType(),
+          spec.sharedKvBuffer() ? "shared in place" : "growing",
           used);
       return new DecoderSession(env, session, spec, used);
     } catch (OrtException e) {

@@ -17,13 +17,15 @@ import org.llmplatform.inference.sampling.TokenChoice;
 
 /**
  * Benchmark of the engine (run by {@code bench/run-benchmark.sh}; not a test): decode tokens/s at
- * batch 1, aggregate tokens/s at 1/4/16/64 concurrent requests, TTFT p50/p99, and the same for a
- * naive baseline without a KV cache (the whole sequence recomputed each step), in one run.
+ * batch 1, aggregate tokens/s at 1/4/16/64 concurrent requests, TTFT p50/p99, process CPU per
+ * generated token, and the same for a naive baseline without a KV cache (the whole sequence
+ * recomputed each step), in one run.
  *
  * <p>Arguments: model dir, new tokens per request (256), prompt tokens (16), concurrency levels
  * (1,4,16,64). {@code -Dllm.bench.rounds=N} runs the levels N times, interleaved, and reports for
  * each level the round of median aggregate throughput, so that a burst of load on a shared machine
- * skews one round, not the ratio between levels.
+ * skews one round, not the ratio between levels. {@code -Dllm.bench.naive=false} leaves the naive
+ * baseline out (its recomputation takes most of a round's time; for comparing two exports' decode).
  */
 public final class EngineBenchmark {
 
@@ -33,7 +35,10 @@ public final class EngineBenchmark {
       double decodeTokS,
       double aggregateTokS,
       double ttftP50Ms,
-      double ttftP99Ms) {}
+      double ttftP99Ms,
+      // CPU time of all the process's threads (ONNX Runtime's included) over the run, per token
+      // generated (prefill included), ms
+      double cpuMsPerToken) {}
 
   public static void main(String[] args) throws Exception {
     Path model = Path.of(args[0]);
@@ -46,6 +51,7 @@ public final class EngineBenchmark {
     int threads = Integer.getInteger("llm.bench.threads", 0);
     int rounds = Integer.getInteger("llm.bench.rounds", 1);
     boolean spin = Boolean.getBoolean("llm.bench.spin");
+    boolean withNaive = !"false".equals(System.getProperty("llm.bench.naive"));
     var options = new RuntimeOptions(Device.CPU, threads, 0, "all", spin);
     int maxLevel = Arrays.stream(levels).max().orElse(1);
     List<Run> runs = new ArrayList<>();
@@ -68,9 +74,11 @@ public final class EngineBenchmark {
       int vocab = engine.spec().vocabSize();
       int usable = Math.min(newTokens, engine.spec().contextLength() - promptTokens);
       runConcurrent(engine, 2, vocab, promptTokens, Math.min(32, usable)); // warm-up
-      naive(naiveExecutor, promptTokens, Math.min(32, usable)); // warm-up
+      if (withNaive) {
+        naive(naiveExecutor, promptTokens, Math.min(32, usable)); // warm-up
+      }
       List<List<Run>> perLevel = new ArrayList<>();
-      for (int i = 0; i <= levels.length; i++) {
+      for (int i = 0; i < levels.length + (withNaive ? 1 : 0); i++) {
         perLevel.add(new ArrayList<>());
       }
       for (int round = 0; round < rounds; round++) {
@@ -78,9 +86,11 @@ public final class EngineBenchmark {
           perLevel.get(i).add(runConcurrent(engine, levels[i], vocab, promptTokens, usable));
           System.err.println(perLevel.get(i).getLast());
         }
-        perLevel.get(levels.length).add(naive(naiveExecutor, promptTokens, usable));
-        System.err.println(perLevel.get(levels.length).getLast());
-        roundRatios.add(roundRatios(levels, perLevel, round));
+        if (withNaive) {
+          perLevel.get(levels.length).add(naive(naiveExecutor, promptTokens, usable));
+          System.err.println(perLevel.get(levels.length).getLast());
+          roundRatios.add(roundRatios(levels, perLevel, round));
+        }
       }
       for (List<Run> level : perLevel) {
         List<Run> sorted = new ArrayList<>(level);
@@ -99,18 +109,20 @@ public final class EngineBenchmark {
         Runtime.getRuntime().availableProcessors(),
         rounds);
     System.out.println(
-        "| mode | concurrent | decode tok/s per request | aggregate tok/s | TTFT p50 ms | TTFT p99 ms |");
-    System.out.println("|---|---:|---:|---:|---:|---:|");
+        "| mode | concurrent | decode tok/s per request | aggregate tok/s | TTFT p50 ms | TTFT p99 ms"
+            + " | CPU ms per token |");
+    System.out.println("|---|---:|---:|---:|---:|---:|---:|");
     for (Run r : runs) {
       System.out.printf(
           Locale.ROOT,
-          "| %s | %d | %.1f | %.1f | %.2f | %.2f |%n",
+          "| %s | %d | %.1f | %.1f | %.2f | %.2f | %.3f |%n",
           r.mode(),
           r.concurrency(),
           r.decodeTokS(),
           r.aggregateTokS(),
           r.ttftP50Ms(),
-          r.ttftP99Ms());
+          r.ttftP99Ms(),
+          r.cpuMsPerToken());
     }
     System.out.println();
     for (int round = 0; round < roundRatios.size(); round++) {
@@ -158,6 +170,7 @@ public final class EngineBenchmark {
       throws Exception {
     var rng = new SplittableRandom(c);
     List<TimingListener> listeners = new ArrayList<>();
+    long cpuStart = ChunkedPrefillBenchmark.Usage.processCpuNanos();
     long start = System.nanoTime();
     for (int i = 0; i < c; i++) {
       var l = new TimingListener(start);
@@ -168,6 +181,7 @@ public final class EngineBenchmark {
     CompletableFuture.allOf(listeners.stream().map(l -> l.done).toArray(CompletableFuture[]::new))
         .get(1, TimeUnit.HOURS);
     double wall = (System.nanoTime() - start) / 1e9;
+    long cpu = ChunkedPrefillBenchmark.Usage.processCpuNanos() - cpuStart;
     double[] ttft = listeners.stream().mapToDouble(l -> (l.first - start) / 1e6).sorted().toArray();
     double decode =
         listeners.stream()
@@ -176,7 +190,13 @@ public final class EngineBenchmark {
             .orElse(0);
     long total = listeners.stream().mapToLong(l -> l.count).sum();
     return new Run(
-        "KV cache, continuous batching", c, decode, total / wall, pct(ttft, 50), pct(ttft, 99));
+        "KV cache, continuous batching",
+        c,
+        decode,
+        total / wall,
+        pct(ttft, 50),
+        pct(ttft, 99),
+        cpu / 1e6 / total);
   }
 
   /** No KV cache: every step runs the whole sequence from an empty past. */
@@ -184,6 +204,7 @@ public final class EngineBenchmark {
     int vocab = executor.spec().vocabSize();
     int[] seq = new SplittableRandom(1).ints(promptTokens, 0, vocab).toArray();
     float[] logits = new float[vocab];
+    long cpuStart = ChunkedPrefillBenchmark.Usage.processCpuNanos();
     long start = System.nanoTime();
     long first = 0;
     for (int i = 0; i < n; i++) {
@@ -196,9 +217,11 @@ public final class EngineBenchmark {
       seq[seq.length - 1] = next;
     }
     long end = System.nanoTime();
+    long cpu = ChunkedPrefillBenchmark.Usage.processCpuNanos() - cpuStart;
     double ttft = (first - start) / 1e6;
     double decode = (n - 1) / ((end - first) / 1e9);
-    return new Run("naive, no KV cache", 1, decode, n / ((end - start) / 1e9), ttft, ttft);
+    return new Run(
+        "naive, no KV cache", 1, decode, n / ((end - start) / 1e9), ttft, ttft, cpu / 1e6 / n);
   }
 
   static double pct(double[] sorted, int p) {

@@ -27,7 +27,7 @@ import org.llmplatform.inference.naive.NaiveModelExecutor;
 class NaiveExecutorParityTest {
 
   static Stream<Path> fixtures() {
-    return TestModels.huggingFaceFixtures().stream();
+    return TestModels.modelToolsWithReference().stream();
   }
 
   /**

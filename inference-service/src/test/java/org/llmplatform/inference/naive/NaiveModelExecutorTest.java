@@ -15,14 +15,15 @@ import org.llmplatform.inference.TestModels;
 import org.llmplatform.inference.kvcache.KvCache.KvRow;
 
 /**
- * The naive executor against each tiny fixture's reference.json (PyTorch, full recomputation, fp32
- * on CPU): greedy ids exactly and first-step logits within 1e-4 (an fp16 model's logits within one
- * fp16 rounding), with no ONNX Runtime in the loop.
+ * The naive executor against the reference.json of each tiny fixture and committed model (PyTorch,
+ * full recomputation, fp32 on CPU): greedy ids exactly and first-step logits within 1e-4 (an fp16
+ * model's logits within one fp16 rounding), with no ONNX Runtime in the loop.
  */
 class NaiveModelExecutorTest {
 
   static Stream<ReferenceCase> fixtureCases() {
-    return TestModels.huggingFaceFixtures().stream().flatMap(d -> ReferenceCase.load(d).stream());
+    return TestModels.modelToolsWithReference().stream()
+        .flatMap(d -> ReferenceCase.load(d).stream());
   }
 
   @ParameterizedTest(name = "{0}")
