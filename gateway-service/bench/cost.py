@@ -8,7 +8,8 @@ Each round sends, at each concurrency level, a batch of short streamed chat comp
 batch of long ones (max_tokens --long, ignore_eos), every client on its own kept-alive connection, and reads the
 gateway's CPU time (all threads, /proc/$BENCH_GATEWAY_PID/task/*/schedstat, nanoseconds) around each batch.
 The gateway's idle CPU rate (timers, probes: read over --idle seconds before the rounds) times the batch's wall
-time is taken off both. Then, per round:
+time is taken off both. The JIT compiler threads are left out (warm-up, which ends; the table before the figures
+shows how much they still used). Then, per round:
 
     per request = short batch CPU / requests
     per token   = (long batch CPU / requests - per request) / (long tokens - short tokens), tokens counted from
@@ -137,8 +138,9 @@ def main():
 
 
 def cpu_ns(pid):
-    """CPU time all of a process's live threads have used, in nanoseconds (schedstat's first field)."""
-    return sum(cpu_by_group(pid).values())
+    """CPU time a process's live threads have used, in nanoseconds (schedstat's first field), without its JIT
+    compiler threads: their work is warm-up, which ends (it is reported apart, by thread kind)."""
+    return sum(ns for kind, ns in cpu_by_group(pid).items() if kind != "jit")
 
 
 def cpu_by_group(pid):

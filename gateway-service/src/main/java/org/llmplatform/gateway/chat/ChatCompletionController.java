@@ -122,21 +122,27 @@ class ChatCompletionController {
    * Each choice's chunks: its role first, then its text, then its finish reason; with {@code
    * include_usage}, a last chunk with the usage of all choices. In batches, as the events came.
    */
-  private Flux<List<Chunk>> chunks(Turn turn) {
+  private Flux<List<Object>> chunks(Turn turn) {
     return Flux.defer(() -> chunksOnce(turn)); // its state is per subscription
   }
 
-  private Flux<List<Chunk>> chunksOnce(Turn turn) {
+  private Flux<List<Object>> chunksOnce(Turn turn) {
     long created = Instant.now().getEpochSecond();
+    // the text chunks' bytes from a template, unless each carries its own logprobs
+    TextChunks texts =
+        Boolean.TRUE.equals(turn.request().logprobs())
+            ? null
+            : new TextChunks(
+                chunk(turn, created, new ChunkChoice(0, new Delta(null, ""), null, null)), json);
     var started = new BitSet();
     var calls = new HashMap<Integer, Integer>(); // choice -> its calls so far
     var usage = new int[2]; // prompt, completion
-    Flux<List<Chunk>> chunks =
+    Flux<List<Object>> chunks =
         handler
             .answer(turn)
             .map(
                 batch -> {
-                  var out = new ArrayList<Chunk>(batch.size() + 1);
+                  var out = new ArrayList<Object>(batch.size() + 1);
                   for (ChoiceEvent event : batch) {
                     int index = event.index();
                     if (!started.get(index)) {
@@ -147,7 +153,11 @@ class ChatCompletionController {
                               created,
                               new ChunkChoice(index, new Delta("assistant", ""), null, null)));
                     }
-                    out.add(chunk(turn, created, choice(turn, event, calls, usage)));
+                    if (texts != null && event.event() instanceof TextDelta delta) {
+                      out.add(texts.of(index, delta.text()));
+                    } else {
+                      out.add(chunk(turn, created, choice(turn, event, calls, usage)));
+                    }
                   }
                   return out;
                 });
@@ -157,7 +167,7 @@ class ChatCompletionController {
     return chunks.concatWith(
         Mono.fromSupplier(
             () ->
-                List.of(
+                List.<Object>of(
                     new Chunk(
                         id(turn),
                         "chat.completion.chunk",

@@ -31,6 +31,9 @@ public final class EventStream {
 
   private EventStream() {}
 
+  /** An object already written as JSON: sent as these bytes. */
+  public record Encoded(byte[] json) {}
+
   public static Flux<DataBuffer> of(
       Flux<? extends List<?>> batches,
       JsonMapper json,
@@ -64,7 +67,7 @@ public final class EventStream {
   /** The objects as SSE events, in one buffer. */
   private static DataBuffer events(List<?> objects, JsonMapper json, DataBufferFactory buffers) {
     if (objects.size() == 1) {
-      byte[] data = json.writeValueAsBytes(objects.getFirst());
+      byte[] data = bytes(objects.getFirst(), json);
       return buffers
           .allocateBuffer(DATA.length + data.length + END.length)
           .write(DATA)
@@ -74,7 +77,7 @@ public final class EventStream {
     var data = new byte[objects.size()][];
     int size = 0;
     for (int i = 0; i < data.length; i++) {
-      data[i] = json.writeValueAsBytes(objects.get(i));
+      data[i] = bytes(objects.get(i), json);
       size += DATA.length + data[i].length + END.length;
     }
     DataBuffer buffer = buffers.allocateBuffer(size);
@@ -82,5 +85,9 @@ public final class EventStream {
       buffer.write(DATA).write(event).write(END);
     }
     return buffer;
+  }
+
+  private static byte[] bytes(Object object, JsonMapper json) {
+    return object instanceof Encoded encoded ? encoded.json() : json.writeValueAsBytes(object);
   }
 }
