@@ -1,6 +1,7 @@
 package org.llmplatform.tokenizer.model;
 
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import ai.djl.huggingface.tokenizers.jni.CharSpan;
 import ai.djl.huggingface.tokenizers.jni.TokenizersLibrary;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -124,6 +125,111 @@ public final class ModelTokenizer implements AutoCloseable {
     return addSpecialTokens ? withAddedTokens(ids) : ids;
   }
 
+  /**
+   * Encodes a rendered chat prompt as {@link #encode(ChatPrompt, boolean)} does, and counts each
+   * message's tokens: the tokens whose first character lies in the message's part of the prompt
+   * ({@link ChatPrompt.MessageParts}); a token the tokenizer adds (BOS) lies before every part. The
+   * same one encode, reading its tokens' offsets too: no text is encoded twice.
+   */
+  public ChatTokens encodeChat(ChatPrompt prompt, boolean addSpecialTokens) {
+    String text = prompt.text();
+    List<Integer> ids = new ArrayList<>();
+    List<Integer> starts = new ArrayList<>(); // each token's first character; -1: added
+    int at = 0;
+    for (ChatPrompt.Span span : prompt.clientSpecialTokens()) {
+      if (span.start() > at) {
+        encodeWithStarts(text, at, span.start(), ids, starts);
+      }
+      List<Integer> plain = encodePlainText(text.substring(span.start(), span.end()));
+      ids.addAll(plain);
+      plain.forEach(id -> starts.add(span.start()));
+      at = span.end();
+    }
+    if (at < text.length() || prompt.clientSpecialTokens().isEmpty()) {
+      encodeWithStarts(text, at, text.length(), ids, starts);
+    }
+    if (addSpecialTokens) {
+      List<Integer> withAdded = withAddedTokens(ids);
+      int before = Collections.indexOfSubList(withAdded, ids);
+      List<Integer> added = new ArrayList<>(withAdded.size());
+      for (int i = 0; i < withAdded.size(); i++) {
+        int inText = i - Math.max(before, 0);
+        added.add(inText >= 0 && inText < starts.size() ? starts.get(inText) : -1);
+      }
+      ids = withAdded;
+      starts.clear();
+      starts.addAll(added);
+    }
+    return new ChatTokens(ids, messageTokens(prompt.messageParts(), starts, text.length()));
+  }
+
+  /** Each message's tokens, by where each token starts; null when the parts are unknown. */
+  static List<Integer> messageTokens(
+      ChatPrompt.MessageParts parts, List<Integer> starts, int textLength) {
+    if (parts == null) {
+      return null;
+    }
+    List<Integer> ends = parts.ends();
+    int[] counts = new int[ends.size()];
+    int message = 0; // the first message whose part may hold the next token
+    boolean inText = false;
+    for (int start : starts) {
+      // an added token (-1) ahead of the text precedes every part; one after it (EOS) follows
+      inText |= start >= 0;
+      int at = start >= 0 ? start : (inText ? textLength : -1);
+      if (at < parts.start()) {
+        continue;
+      }
+      while (message < ends.size() && ends.get(message) <= at) {
+        message++;
+      }
+      if (message == ends.size()) {
+        break; // the template's suffix: the generation prompt
+      }
+      counts[message]++;
+    }
+    List<Integer> out = new ArrayList<>(counts.length);
+    for (int count : counts) {
+      out.add(count);
+    }
+    return out;
+  }
+
+  /**
+   * Encodes {@code text[from, to)} without added tokens, appending its ids and each one's first
+   * character in {@code text} (the library gives offsets in code points).
+   */
+  private void encodeWithStarts(
+      String text, int from, int to, List<Integer> ids, List<Integer> starts) {
+    String piece = text.substring(from, to);
+    long encoding = TokenizersLibrary.LIB.encode(tokenizer.getHandle(), piece, false);
+    long[] pieceIds;
+    CharSpan[] spans;
+    try {
+      pieceIds = TokenizersLibrary.LIB.getTokenIds(encoding);
+      spans = TokenizersLibrary.LIB.getTokenCharSpans(encoding);
+    } finally {
+      TokenizersLibrary.LIB.deleteEncoding(encoding);
+    }
+    boolean surrogates = piece.codePointCount(0, piece.length()) != piece.length();
+    int codePoint = 0; // walks forward: offsets grow along the ids
+    int index = 0;
+    for (int i = 0; i < pieceIds.length; i++) {
+      ids.add((int) pieceIds[i]);
+      int start = spans[i] == null || spans[i].getStart() < 0 ? -1 : spans[i].getStart();
+      if (start >= 0 && surrogates) {
+        if (start < codePoint) {
+          codePoint = 0;
+          index = 0;
+        }
+        index = piece.offsetByCodePoints(index, start - codePoint);
+        codePoint = start;
+        start = index;
+      }
+      starts.add(start < 0 ? (i == 0 ? from : starts.getLast()) : from + start);
+    }
+  }
+
   /** The ids of {@code text} with special tokens read as plain text and none added. */
   List<Integer> encodePlainText(String text) {
     return plainText.encode(text);
@@ -215,7 +321,9 @@ public final class ModelTokenizer implements AutoCloseable {
       withEmptyContent(templateMessages); // known to fail on none: rendered once, not twice
     }
     try {
-      return masker.unmask(renderer.render(template, variables));
+      return masker.unmask(
+          renderer.render(template, variables, masker.marks()),
+          renderer.writesMarks(template) ? messages.size() : -1);
     } catch (TemplateLimitException e) {
       throw e;
     } catch (ChatTemplateException e) {
@@ -227,7 +335,10 @@ public final class ModelTokenizer implements AutoCloseable {
       }
       ChatPrompt prompt;
       try {
-        prompt = masker.unmask(renderer.render(template, variables));
+        prompt =
+            masker.unmask(
+                renderer.render(template, variables, masker.marks()),
+                renderer.writesMarks(template) ? messages.size() : -1);
       } catch (TemplateLimitException limit) {
         throw limit;
       } catch (ChatTemplateException alsoFails) {
