@@ -298,8 +298,8 @@ final class SpecialTokenText {
           ends.add(-1);
         }
       }
-      if (first < 0) { // no loop over the messages wrote any: all is the template's own text
-        return new ChatPrompt.MessageParts(textLength, ends);
+      if (first < 0) { // no loop wrote a message: unknown (a template may loop in a loop)
+        return lastEnd.length == 0 ? new ChatPrompt.MessageParts(textLength, ends) : null;
       }
       int start = -1;
       for (int[] mark : starts) {

@@ -5,12 +5,13 @@ import com.hubspot.jinjava.tree.Node;
 import com.hubspot.jinjava.tree.TagNode;
 import com.hubspot.jinjava.tree.output.OutputNode;
 import com.hubspot.jinjava.tree.output.RenderedOutputNode;
-import java.util.List;
 
 /**
- * A node added as the first and the last child of every {@code for} of a parsed template: in a
- * render with {@link MessageMarks}, where the loop's item is one of the messages, it writes the
- * mark of the iteration's start or end; otherwise nothing. An iteration cut short by {@code
+ * A node added as the first and the last child of every outermost {@code for} of a parsed template
+ * (one inside no other loop: a template writes its messages in those; a loop nested in one runs
+ * once per outer iteration, and its marks would only repeat, up to the cube of the conversation):
+ * in a render with {@link MessageMarks}, where the loop's item is one of the messages, it writes
+ * the mark of the iteration's start or end; otherwise nothing. An iteration cut short by {@code
  * continue} or {@code break} writes no end mark.
  */
 final class MessageMarkNode extends Node {
@@ -25,12 +26,16 @@ final class MessageMarkNode extends Node {
     setParent(loop);
   }
 
-  /** Adds the marks to every {@code for} under {@code node} whose loop has one variable. */
+  /** Adds the marks to every outermost {@code for} under {@code node} with one loop variable. */
   static void addToLoops(Node node) {
-    for (Node child : List.copyOf(node.getChildren())) {
-      addToLoops(child);
+    boolean loop = node instanceof TagNode tag && "for".equals(tag.getName());
+    if (!loop) {
+      for (Node child : node.getChildren()) {
+        addToLoops(child);
+      }
+      return;
     }
-    if (node instanceof TagNode tag && "for".equals(tag.getName())) {
+    if (node instanceof TagNode tag) {
       String helpers = tag.getHelpers().strip();
       int in = helpers.indexOf(" in ");
       String variable = in < 0 ? "" : helpers.substring(0, in).strip();

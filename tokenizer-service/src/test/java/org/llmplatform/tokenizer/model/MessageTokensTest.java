@@ -56,6 +56,7 @@ class MessageTokensTest {
   void countsAddUpToThePromptLessTheTemplatesOwnTokens(String name) throws IOException {
     ModelTokenizer model = load(name);
     int checked = 0;
+    int unknown = 0;
     for (JsonNode chat : golden(name).path("chat").values()) {
       List<ChatMessage> messages =
           JSON.convertValue(chat.path("messages"), new TypeReference<List<ChatMessage>>() {});
@@ -75,7 +76,11 @@ class MessageTokensTest {
       ChatTokens tokens = model.encodeChat(prompt, false);
       assertThat(tokens.ids()).as("ids of %s", what).isEqualTo(model.encode(prompt, false));
       ChatPrompt.MessageParts parts = prompt.messageParts();
-      assertThat(parts).as("parts of %s", what).isNotNull();
+      if (parts == null) { // no loop over the messages (Llama 2's over messages[1:] without them)
+        assertThat(tokens.messageTokens()).isNull();
+        unknown++;
+        continue;
+      }
       assertThat(tokens.messageTokens()).as("counts of %s", what).hasSize(messages.size());
       // the template's own tokens: before the first part, after the last
       int lastEnd = parts.ends().stream().mapToInt(Integer::intValue).max().orElseThrow();
@@ -108,6 +113,7 @@ class MessageTokensTest {
       }
     }
     assertThat(checked).as("messages found in their parts").isGreaterThan(10);
+    assertThat(unknown).as("conversations whose parts are unknown").isLessThanOrEqualTo(2);
   }
 
   @Test
