@@ -133,39 +133,78 @@ public final class ModelTokenizer implements AutoCloseable {
    */
   public ChatTokens encodeChat(ChatPrompt prompt, boolean addSpecialTokens) {
     String text = prompt.text();
-    List<Integer> ids = new ArrayList<>();
-    List<Integer> starts = new ArrayList<>(); // each token's first character; -1: added
+    Encoded encoded = new Encoded(text.length() / 2 + 16);
     int at = 0;
     for (ChatPrompt.Span span : prompt.clientSpecialTokens()) {
       if (span.start() > at) {
-        encodeWithStarts(text, at, span.start(), ids, starts);
+        encodeWithStarts(text, at, span.start(), encoded);
       }
-      List<Integer> plain = encodePlainText(text.substring(span.start(), span.end()));
-      ids.addAll(plain);
-      plain.forEach(id -> starts.add(span.start()));
+      for (int id : encodePlainText(text.substring(span.start(), span.end()))) {
+        encoded.add(id, span.start());
+      }
       at = span.end();
     }
     if (at < text.length() || prompt.clientSpecialTokens().isEmpty()) {
-      encodeWithStarts(text, at, text.length(), ids, starts);
+      encodeWithStarts(text, at, text.length(), encoded);
     }
+    List<Integer> ids = encoded.ids();
+    int[] starts = encoded.starts();
     if (addSpecialTokens) {
       List<Integer> withAdded = withAddedTokens(ids);
-      int before = Collections.indexOfSubList(withAdded, ids);
-      List<Integer> added = new ArrayList<>(withAdded.size());
-      for (int i = 0; i < withAdded.size(); i++) {
-        int inText = i - Math.max(before, 0);
-        added.add(inText >= 0 && inText < starts.size() ? starts.get(inText) : -1);
+      int before = Math.max(Collections.indexOfSubList(withAdded, ids), 0);
+      int[] added = new int[withAdded.size()];
+      for (int i = 0; i < added.length; i++) {
+        int inText = i - before;
+        added[i] = inText >= 0 && inText < starts.length ? starts[inText] : -1;
       }
       ids = withAdded;
-      starts.clear();
-      starts.addAll(added);
+      starts = added;
     }
     return new ChatTokens(ids, messageTokens(prompt.messageParts(), starts, text.length()));
   }
 
-  /** Each message's tokens, by where each token starts; null when the parts are unknown. */
-  static List<Integer> messageTokens(
-      ChatPrompt.MessageParts parts, List<Integer> starts, int textLength) {
+  /** Ids and each one's first character in the prompt, as a prompt is encoded piece by piece. */
+  private static final class Encoded {
+    private int[] ids;
+    private int[] starts;
+    private int size;
+
+    Encoded(int capacity) {
+      ids = new int[capacity];
+      starts = new int[capacity];
+    }
+
+    void add(int id, int start) {
+      if (size == ids.length) {
+        ids = Arrays.copyOf(ids, size * 2);
+        starts = Arrays.copyOf(starts, size * 2);
+      }
+      ids[size] = id;
+      starts[size++] = start;
+    }
+
+    int lastStart(int otherwise) {
+      return size == 0 ? otherwise : starts[size - 1];
+    }
+
+    List<Integer> ids() {
+      List<Integer> out = new ArrayList<>(size);
+      for (int i = 0; i < size; i++) {
+        out.add(ids[i]);
+      }
+      return out;
+    }
+
+    int[] starts() {
+      return Arrays.copyOf(starts, size);
+    }
+  }
+
+  /**
+   * Each message's tokens, by where each token starts ({@code -1}: a token the tokenizer added);
+   * null when the parts are unknown.
+   */
+  static List<Integer> messageTokens(ChatPrompt.MessageParts parts, int[] starts, int textLength) {
     if (parts == null) {
       return null;
     }
@@ -196,11 +235,10 @@ public final class ModelTokenizer implements AutoCloseable {
   }
 
   /**
-   * Encodes {@code text[from, to)} without added tokens, appending its ids and each one's first
+   * Encodes {@code text[from, to)} without added tokens, adding its ids and each one's first
    * character in {@code text} (the library gives offsets in code points).
    */
-  private void encodeWithStarts(
-      String text, int from, int to, List<Integer> ids, List<Integer> starts) {
+  private void encodeWithStarts(String text, int from, int to, Encoded encoded) {
     String piece = text.substring(from, to);
     long encoding = TokenizersLibrary.LIB.encode(tokenizer.getHandle(), piece, false);
     long[] pieceIds;
@@ -215,7 +253,6 @@ public final class ModelTokenizer implements AutoCloseable {
     int codePoint = 0; // walks forward: offsets grow along the ids
     int index = 0;
     for (int i = 0; i < pieceIds.length; i++) {
-      ids.add((int) pieceIds[i]);
       int start = spans[i] == null || spans[i].getStart() < 0 ? -1 : spans[i].getStart();
       if (start >= 0 && surrogates) {
         if (start < codePoint) {
@@ -226,7 +263,8 @@ public final class ModelTokenizer implements AutoCloseable {
         codePoint = start;
         start = index;
       }
-      starts.add(start < 0 ? (i == 0 ? from : starts.getLast()) : from + start);
+      encoded.add(
+          (int) pieceIds[i], start >= 0 ? from + start : i == 0 ? from : encoded.lastStart(from));
     }
   }
 
