@@ -85,6 +85,15 @@ class SessionIT {
     assertThat(stored)
         .containsExactly(
             "user:Hi there", "assistant:" + answer1, "user:And then?", "assistant:" + answer2);
+    // each message is stored with its real count: what the first answer and the second question
+    // add to the first turn's prompt (ChatML counts a message the same whatever follows it)
+    List<Integer> counts = new ArrayList<>();
+    messages.json().path("messages").forEach(m -> counts.add(m.path("token_count").asInt(-1)));
+    assertThat(counts).allMatch(n -> n > 0);
+    assertThat(counts.get(1) + counts.get(2))
+        .isEqualTo(
+            second.json().path("usage").path("prompt_tokens").asInt()
+                - first.json().path("usage").path("prompt_tokens").asInt());
   }
 
   @Test

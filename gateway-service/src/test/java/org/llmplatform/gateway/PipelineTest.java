@@ -420,9 +420,74 @@ class PipelineTest {
   }
 
   @Test
+  void aConversationThatFillsTheContextExactlyKeepsItsWholeHistory() {
+    history = fiveTokenHistory();
+    // rules 0 + 4 × 5 + new 5 + the generation prompt 4 = 29; 29 + 35 = the context of 64
+    JsonNode answer = post("/v1/chat/completions", sessionTurn(64 - 29));
+    assertThat(answer.get("session_id").asString()).isEqualTo("s1");
+    List<JsonNode> tokenized = sent("tokenize");
+    assertThat(tokenized).hasSize(2); // the prompt, then the turn with its answer for the counts
+    assertThat(tokenized.getFirst().get("messages").findValuesAsString("content"))
+        .containsExactly(
+            "rules", "5t old question", "5t old answer", "5t recent", "5t recent answer", "5t new");
+  }
+
+  @Test
+  void aConversationOverTheContextByOneTokenLosesItsOldestRound() {
+    history = fiveTokenHistory();
+    post("/v1/chat/completions", sessionTurn(64 - 29 + 1));
+    List<JsonNode> tokenized = sent("tokenize");
+    assertThat(tokenized).hasSize(3); // over by 1; fitted; the counts of the turn
+    assertThat(tokenized.get(1).get("messages").findValuesAsString("content"))
+        .containsExactly("rules", "5t recent", "5t recent answer", "5t new");
+  }
+
+  @Test
+  void overByTheOldestRoundExactlyLosesOnlyIt() {
+    history = fiveTokenHistory();
+    post("/v1/chat/completions", sessionTurn(64 - 29 + 10));
+    assertThat(sent("tokenize").get(1).get("messages").findValuesAsString("content"))
+        .containsExactly("rules", "5t recent", "5t recent answer", "5t new");
+    SENT.clear();
+    post("/v1/chat/completions", sessionTurn(64 - 29 + 11));
+    assertThat(sent("tokenize").get(1).get("messages").findValuesAsString("content"))
+        .containsExactly("rules", "5t new");
+  }
+
+  @Test
+  void aTurnIsStoredWithTheRealCountsOfItsMessagesAndAnswer() {
+    history = fiveTokenHistory();
+    post("/v1/chat/completions", sessionTurn(16));
+    JsonNode counting = sent("tokenize").getLast().get("messages");
+    assertThat(counting.findValuesAsString("content")).endsWith("5t new", TEXTS.get(0));
+    JsonNode append = sent("append").getFirst().get("messages");
+    assertThat(append.findValuesAsString("content")).containsExactly("5t new", TEXTS.get(0));
+    // the fake counts "5t …" 5 tokens and any other message 10
+    assertThat(append.findValues("token_count").stream().map(JsonNode::asInt))
+        .containsExactly(5, 10);
+  }
+
+  private static List<Map<String, Object>> fiveTokenHistory() {
+    // stored counts are not what decides: the render's are
+    return List.of(
+        message("user", "5t old question", 1),
+        message("assistant", "5t old answer", 1),
+        message("user", "5t recent", 1),
+        message("assistant", "5t recent answer", 1));
+  }
+
+  private static String sessionTurn(int maxTokens) {
+    return """
+        {"model":"tiny","session_id":"s1","max_tokens":%d,
+         "messages":[{"role":"user","content":"5t new"}]}
+        """
+        .formatted(maxTokens);
+  }
+
+  @Test
   void theSessionsOldestMessagesAreDroppedToFitAndTheTurnIsAppended() {
-    // the fake tokenizer counts 10 tokens a message plus 4: 6 messages and 16 for the answer
-    // are over the context of 64, so the oldest history after the system prompt goes
+    // the fake tokenizer counts 10 tokens a message but the first plus 4: 6 messages and 16 for
+    // the answer are over the context of 64, so the oldest history after the system prompt goes
     history =
         List.of(
             message("user", "old question", 10),
@@ -438,8 +503,8 @@ class PipelineTest {
             """);
     assertThat(answer.get("session_id").asString()).isEqualTo("s1");
     List<JsonNode> tokenized = sent("tokenize");
-    JsonNode last = tokenized.getLast().get("messages");
-    assertThat(last.findValuesAsString("content"))
+    JsonNode fitted = tokenized.get(tokenized.size() - 2).get("messages");
+    assertThat(fitted.findValuesAsString("content"))
         .containsExactly("rules", "recent question", "recent answer", "new question");
     JsonNode append = sent("append").getFirst();
     assertThat(append.get("messages").findValuesAsString("content"))
@@ -597,7 +662,11 @@ class PipelineTest {
 
   // --- the fake services
 
-  /** 10 tokens a message plus 4 for the template; a plain text prompt: 4 tokens. */
+  /**
+   * Each message but the first 10 tokens, or n where its content starts with {@code <n>t }, with
+   * their counts as {@code message_tokens} (the first one counts 0, as where a template folds the
+   * system prompt into the next turn), and 4 for the generation prompt; a plain text prompt: 4.
+   */
   private static Publisher<Void> tokenize(HttpServerRequest req, HttpServerResponse res) {
     return req.receive()
         .aggregate()
@@ -606,13 +675,24 @@ class PipelineTest {
             body -> {
               JsonNode request = JSON.readTree(body);
               SENT.computeIfAbsent("tokenize", k -> new ConcurrentLinkedQueue<>()).add(request);
-              int count = request.has("messages") ? 10 * (request.get("messages").size() - 1) : 0;
+              var counts = new ArrayList<Integer>();
+              for (JsonNode message : request.path("messages").values()) {
+                counts.add(counts.isEmpty() ? 0 : tokensOf(message.path("content").asString("")));
+              }
+              int count = counts.stream().mapToInt(Integer::intValue).sum();
               var ids = new ArrayList<Integer>();
               for (int i = 0; i < count + 4; i++) {
                 ids.add(100 + i % 50);
               }
-              return json(res, "{\"ids\":" + ids + ",\"count\":" + ids.size() + "}").then();
+              String perMessage = request.has("messages") ? ",\"message_tokens\":" + counts : "";
+              return json(res, "{\"ids\":" + ids + ",\"count\":" + ids.size() + perMessage + "}")
+                  .then();
             });
+  }
+
+  private static int tokensOf(String content) {
+    var stated = java.util.regex.Pattern.compile("(\\d+)t ").matcher(content);
+    return stated.lookingAt() ? Integer.parseInt(stated.group(1)) : 10;
   }
 
   /**

@@ -90,6 +90,41 @@ class SessionApiTest extends RedisBackedTest {
   }
 
   @Test
+  void aWindowCountsTheStoredTokenCountsNotTheTextsStorageBound() {
+    String id = calls.create("alice").id();
+    String long40 = "x".repeat(40); // storage bound 10
+    calls.append(
+        "alice",
+        id,
+        message("user", long40, 3),
+        message("assistant", long40, 4),
+        message("user", long40, null),
+        message("assistant", long40, 5));
+    SessionMessages all = calls.messages("alice", id, null);
+    assertThat(all.messages()).extracting(Message::tokenCount).containsExactly(3, 4, null, 5);
+    // 5 tokens, then the message without a count costs its storage bound, 10
+    assertThat(calls.messages("alice", id, 14).messages())
+        .extracting(Message::seq)
+        .containsExactly(4L);
+    SessionMessages window = calls.messages("alice", id, 15);
+    assertThat(window.messages()).extracting(Message::seq).containsExactly(3L, 4L);
+    assertThat(window.truncated()).isTrue();
+    // with counts on all of them (3 + 4 + 2 + 5 = 14 for 40 bytes each), only the counts
+    String counted = calls.create("alice").id();
+    calls.append(
+        "alice",
+        counted,
+        message("user", long40, 3),
+        message("assistant", long40, 4),
+        message("user", long40, 2),
+        message("assistant", long40, 5));
+    assertThat(calls.messages("alice", counted, 14).messages()).hasSize(4);
+    SessionMessages overByOne = calls.messages("alice", counted, 13);
+    assertThat(overByOne.messages()).extracting(Message::seq).containsExactly(2L, 3L, 4L);
+    assertThat(overByOne.totalTokens()).isEqualTo(11);
+  }
+
+  @Test
   void eachAppendSlidesTheTtlOfEveryKeyOfTheSession() {
     String id = calls.create("alice").id();
     calls.append("alice", id, user("hi"), SessionCalls.message("system", "be kind", null));

@@ -27,9 +27,10 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * A chat turn from top to bottom: check limits → resolve the model → load the session's
- * conversation → render and tokenize (fitted to the context) → admit (rate limits) → answer
- * (generate → detokenize → stop strings, {@link Answers}) → (SSE or one JSON, by the controller) →
- * append the turn to the session. {@link #prepare} does everything before the first token, so its
+ * conversation → render and tokenize (fitted to the context on real token counts, {@link
+ * PromptBuilder}) → admit (rate limits) → answer (generate → detokenize → stop strings, {@link
+ * Answers}) → (SSE or one JSON, by the controller) → append the turn to the session (each message
+ * with its real token count). {@link #prepare} does everything before the first token, so its
  * failures reach the client as plain HTTP errors; {@link #answer} streams.
  */
 @Component
@@ -133,10 +134,9 @@ class ChatCompletionHandler {
                   Tools tools = tools(request, model); // the model's tool-call format
                   var templateTools = tools == null ? null : tools.use().templateTools(json);
                   int room = room(request, model);
-                  int budget = model.contextLength() - room;
                   Mono<Turn> fresh =
                       conversations
-                          .load(request.sessionId(), tenant, request.messages(), budget) // session
+                          .load(request.sessionId(), tenant, request.messages(), model) // session
                           .flatMap(c -> prompts.build(model, c, templateTools, room)) // tokenize
                           .map(
                               p ->
@@ -187,29 +187,23 @@ class ChatCompletionHandler {
           var calls = new ArrayList<ToolCall>();
           return batches.concatMap(
               batch -> {
-                Finished finished = null;
+                boolean finished = false;
                 for (ChoiceEvent event : batch) {
                   switch (event.event()) {
                     case TextDelta delta -> answer.append(delta.text());
                     case ToolCalled called -> calls.add(called.call());
-                    case Finished f -> finished = f;
+                    case Finished f -> finished = true;
                   }
                 }
-                if (finished == null) {
+                if (!finished) {
                   return Mono.just(batch);
                 }
                 return conversations
                     .append(
-                        turn.conversation(),
+                        turn.prompt(),
+                        turn.model(),
                         turn.tenant(),
-                        new ChatMessage(
-                            "assistant",
-                            answer.toString(),
-                            null,
-                            calls,
-                            null,
-                            finished.completionTokens()),
-                        turn.prompt().tokens().count(),
+                        new ChatMessage("assistant", answer.toString(), null, calls, null, null),
                         turn.key())
                     .thenReturn(batch);
               });

@@ -35,22 +35,26 @@ record Conversation(
    * The conversation without its oldest history messages (a leading system prompt is kept) worth at
    * least {@code tokens} tokens, and without the replies left at its start (a history starts with a
    * user message, never with an answer to a dropped one); null when there is nothing left to drop.
+   *
+   * @param counts each message's tokens in the prompt that rendered this conversation, as
+   *     tokenizer-service counted them ({@link #messages()} order); null when it could not, then
+   *     only the oldest question and its replies go
    */
-  Conversation withoutOldest(int tokens) {
+  Conversation withoutOldest(int tokens, List<Integer> counts) {
     int first = !history.isEmpty() && "system".equals(history.getFirst().role()) ? 1 : 0;
     if (history.size() <= first) {
       return null;
     }
-    var kept = new ArrayList<>(history);
+    int needed = counts == null ? 1 : tokens;
+    int drop = first; // history[first, drop) goes
     int dropped = 0;
-    while (kept.size() > first && (dropped < tokens || !"user".equals(kept.get(first).role()))) {
-      dropped += estimate(kept.remove(first));
+    while (drop < history.size()
+        && (dropped < needed || !"user".equals(history.get(drop).role()))) {
+      dropped += counts == null ? 1 : counts.get(drop);
+      drop++;
     }
+    var kept = new ArrayList<>(history.subList(0, first));
+    kept.addAll(history.subList(drop, history.size()));
     return new Conversation(sessionId, kept, added, seq);
-  }
-
-  /** Token count of a stored message: the stored one, else a rough estimate from its length. */
-  static int estimate(ChatMessage turn) {
-    return turn.tokenCount() != null ? turn.tokenCount() : turn.content().length() / 3 + 4;
   }
 }

@@ -14,10 +14,13 @@ import org.springframework.stereotype.Component;
 import reactor.core.publisher.Mono;
 
 /**
- * The tokenize hop: renders the model's chat template over the conversation and makes the prompt
- * fit the context with room for the answer. Over the context, it drops the oldest history messages
- * (at most a few rounds); when the request's own messages do not fit, 400 {@code
- * context_length_exceeded}.
+ * The tokenize hop, and the one place where a conversation is fitted into the context: renders the
+ * model's chat template over the conversation and makes the prompt fit the context with room for
+ * the answer. Over the context by N tokens, it drops the oldest history messages worth at least N
+ * by the counts tokenizer-service gave each message in that render (every message, stored or new,
+ * counted the same way: nothing is estimated), and renders again, whose real count decides (a few
+ * rounds at most: a template may count a message differently once the one before it is gone). When
+ * the request's own messages do not fit, 400 {@code context_length_exceeded}.
  */
 @Component
 class PromptBuilder {
@@ -25,8 +28,28 @@ class PromptBuilder {
   private static final int MAX_ROUNDS = 4;
   private static final Pattern MESSAGE_PARAM = Pattern.compile("messages\\[(\\d{1,6})](.*)");
 
-  /** The prompt's ids and the conversation they render (after any trimming). */
-  record Prompt(TokenizeResponse tokens, Conversation conversation) {}
+  /**
+   * The prompt's ids and the conversation they render (after any trimming), each message's tokens
+   * among them, and the tools the template was given (to render the conversation again with its
+   * answer).
+   *
+   * @param tools the request's tools as the template reads them, or null
+   */
+  record Prompt(
+      TokenizeResponse tokens, Conversation conversation, List<Map<String, Object>> tools) {
+
+    /** The real token counts of the request's own messages, or null where unknown. */
+    List<Integer> addedTokens() {
+      List<Integer> counts = messageTokens(tokens, conversation.messages().size());
+      return counts == null ? null : counts.subList(conversation.history().size(), counts.size());
+    }
+  }
+
+  /** Each message's tokens as tokenizer-service counted them; null when it did not. */
+  static List<Integer> messageTokens(TokenizeResponse tokens, int messages) {
+    List<Integer> counts = tokens.messageTokens();
+    return counts != null && counts.size() == messages ? counts : null;
+  }
 
   private final TokenizerClient tokenizer;
 
@@ -56,10 +79,13 @@ class PromptBuilder {
             tokens -> {
               int overflow = tokens.count() + room - model.contextLength();
               if (overflow <= 0) {
-                return Mono.just(new Prompt(tokens, conversation));
+                return Mono.just(new Prompt(tokens, conversation, tools));
               }
               Conversation shorter =
-                  round < MAX_ROUNDS ? conversation.withoutOldest(overflow) : null;
+                  round < MAX_ROUNDS
+                      ? conversation.withoutOldest(
+                          overflow, messageTokens(tokens, conversation.messages().size()))
+                      : null;
               if (shorter == null) {
                 return Mono.error(tooLong(model, tokens.count(), room));
               }

@@ -24,7 +24,8 @@ import tools.jackson.databind.JsonNode;
 public final class SessionClient {
 
   /**
-   * The conversation so far, trimmed by session-service to a token budget.
+   * The conversation so far, as much of it as session-service reads within a bound (the prompt is
+   * fitted by the gateway, on tokenizer-service's counts).
    *
    * @param messages oldest first; the session's system prompt first when it has one
    * @param seq the session's last seq when the history was read (the append's {@code expected_seq})
@@ -43,7 +44,10 @@ public final class SessionClient {
     this.downstream = downstream;
   }
 
-  /** The longest suffix of the conversation that fits {@code maxTokens} (system prompt kept). */
+  /**
+   * The longest suffix of the conversation within {@code maxTokens} by the counts stored beside the
+   * messages (system prompt kept): a bound on what is read.
+   */
   public Mono<History> history(String sessionId, String owner, int maxTokens) {
     return downstream.call(
         http.get()

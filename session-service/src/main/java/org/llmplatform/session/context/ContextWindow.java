@@ -7,12 +7,18 @@ import org.llmplatform.api.session.NewMessage;
 import org.llmplatform.api.session.ToolCall;
 
 /**
- * Picks the part of a conversation that fits a token budget: the system prompt and every {@code
- * system} message are always kept, then the longest suffix of the other messages that fits what is
- * left and does not start with a {@code tool} message (a window that leaves older messages out
- * drops the tool results at its start with the assistant message whose calls they answer, so calls
- * and their results are kept or left out together). Messages without a token count are {@linkplain
- * #estimateTokens estimated}.
+ * Picks the part of a conversation a reader asked for with {@code max_tokens}: the system prompt
+ * and every {@code system} message are always kept, then the longest suffix of the other messages
+ * that fits what is left and does not start with a {@code tool} message (a window that leaves older
+ * messages out drops the tool results at its start with the assistant message whose calls they
+ * answer, so calls and their results are kept or left out together).
+ *
+ * <p>A message {@linkplain #cost costs} its token count, which the gateway stores with every
+ * message (tokenizer-service's real count). A message without one (appended through the sessions
+ * API by a client that did not count it) and the system prompt cost their {@linkplain #storageBound
+ * storage bound} instead: a bound on how much is read, not a token count. This window is not what
+ * fits the model's prompt: the gateway reads with a bound looser than its context and fits the
+ * prompt itself on tokenizer-service's counts of every message.
  */
 public final class ContextWindow {
 
@@ -22,7 +28,7 @@ public final class ContextWindow {
    * The chosen messages, in seq order.
    *
    * @param messages kept messages
-   * @param totalTokens tokens of the system prompt plus the kept messages
+   * @param totalTokens the cost of the system prompt plus the kept messages
    * @param truncated true when older messages were left out
    */
   public record Fit(List<Message> messages, long totalTokens, boolean truncated) {
@@ -39,10 +45,10 @@ public final class ContextWindow {
    * @param maxTokens the budget, or null for no limit
    */
   public static Fit fit(String systemPrompt, List<Message> messages, Integer maxTokens) {
-    long alwaysKept = systemPrompt == null ? 0 : estimateTokens(systemPrompt);
+    long alwaysKept = systemPrompt == null ? 0 : storageBound(systemPrompt);
     for (Message message : messages) {
       if (isSystem(message)) {
-        alwaysKept += tokens(message);
+        alwaysKept += cost(message);
       }
     }
     long budget = maxTokens == null ? Long.MAX_VALUE : maxTokens - alwaysKept;
@@ -52,7 +58,7 @@ public final class ContextWindow {
     while (firstKept > 0) {
       Message candidate = messages.get(firstKept - 1);
       if (!isSystem(candidate)) {
-        long cost = tokens(candidate);
+        long cost = cost(candidate);
         if (suffixTokens + cost > budget) {
           break;
         }
@@ -67,7 +73,7 @@ public final class ContextWindow {
           if (!isTool(message.role())) {
             break;
           }
-          suffixTokens -= tokens(message);
+          suffixTokens -= cost(message);
         }
         firstKept++;
       }
@@ -86,22 +92,22 @@ public final class ContextWindow {
   }
 
   /**
-   * Tokens a message counts for: its token count when known, else an {@linkplain #estimateTokens
-   * estimate} of its {@linkplain #textBytes text}.
+   * What a message costs in the window: its token count when known, else the {@linkplain
+   * #storageBound storage bound} of its {@linkplain #textBytes text}.
    */
-  public static long tokens(Message message) {
+  public static long cost(Message message) {
     return message.tokenCount() != null
         ? message.tokenCount()
-        : estimate(
+        : storageBound(
             textBytes(
                 message.content(), message.name(), message.toolCalls(), message.toolCallId()));
   }
 
-  /** Tokens a message to append counts for, as {@link #tokens(Message)} counts it once stored. */
-  public static long tokens(NewMessage message) {
+  /** What a message to append will cost, as {@link #cost(Message)} counts it once stored. */
+  public static long cost(NewMessage message) {
     return message.tokenCount() != null
         ? message.tokenCount()
-        : estimate(
+        : storageBound(
             textBytes(
                 message.content(), message.name(), message.toolCalls(), message.toolCallId()));
   }
@@ -109,7 +115,7 @@ public final class ContextWindow {
   /**
    * The UTF-8 bytes of a message's text: its content, name and tool call id, and each tool call's
    * id, function name and arguments (null fields count 0). What the message size limit and the
-   * token estimate measure.
+   * storage bound measure.
    */
   public static long textBytes(
       String content, String name, List<ToolCall> toolCalls, String toolCallId) {
@@ -124,14 +130,17 @@ public final class ContextWindow {
   }
 
   /**
-   * Estimated tokens of a text whose count is unknown: one per 4 UTF-8 bytes, rounded up
-   * (byte-level BPE vocabularies average 3.5–4.5 bytes a token on English).
+   * What a text without a token count costs in the window: one per 4 UTF-8 bytes, rounded up. Not a
+   * token count (byte-level BPE vocabularies average 3.5–4.5 bytes a token on English, fewer on
+   * other scripts): it bounds how much a read returns, so that a session whose messages came
+   * without counts is still read in part, and it never decides what the model is shown (the
+   * gateway's read bound is twice the context, and it fits the prompt on real counts).
    */
-  public static long estimateTokens(String text) {
-    return estimate(utf8Bytes(text));
+  public static long storageBound(String text) {
+    return storageBound(utf8Bytes(text));
   }
 
-  private static long estimate(long bytes) {
+  private static long storageBound(long bytes) {
     return (bytes + 3) / 4;
   }
 

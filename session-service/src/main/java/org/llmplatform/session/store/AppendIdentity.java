@@ -11,8 +11,8 @@ import org.llmplatform.api.session.ToolCall;
 /**
  * What identifies the request an append records, so that a replayed idempotency key can be told
  * apart from a key reused for another request: the appender's {@code request_hash}, else a SHA-256
- * of the messages' roles, contents, names, tool calls and tool call ids (token counts are estimates
- * and may differ between retries).
+ * of the messages' roles, contents, names, tool calls and tool call ids (not token counts: a retry
+ * may count its messages again, with another render).
  *
  * <p>The hash of a message with only a role and content is the same as before the other fields
  * existed (length-prefixed role and content), so keys recorded by an older version still replay.

@@ -64,7 +64,7 @@ final class SessionScripts {
         ttlMillis,
         Integer.toString(created.maxSessionsPerOwner()),
         keys.sessionPrefix(owner),
-        Long.toString(created.systemPromptTokens()));
+        Long.toString(created.systemPromptCost()));
   }
 
   /** {'OK'} / {'QUOTA', live sessions}. */
@@ -139,7 +139,7 @@ final class SessionScripts {
     for (int i = 0; i < k; i++) {
       NewMessage message = messages.get(i);
       args[9 + i] = storedMessageWriter.writeValueAsString(StoredMessage.of(message, append.now()));
-      long cost = ContextWindow.tokens(message);
+      long cost = ContextWindow.cost(message);
       boolean system = ContextWindow.isSystem(message.role());
       args[9 + k + i] = system ? "s" + cost : Long.toString(cost);
       systemTokens += system ? cost : 0;

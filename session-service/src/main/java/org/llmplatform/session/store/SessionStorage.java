@@ -48,10 +48,12 @@ interface SessionStorage extends AutoCloseable {
    * A session to store.
    *
    * @param session the session as created (no messages; {@code updatedAt} = {@code createdAt})
-   * @param systemPromptTokens the system prompt's estimated tokens (0 when none), always kept
+   * @param systemPromptCost the system prompt's cost in a window, its {@link
+   *     org.llmplatform.session.context.ContextWindow#storageBound storage bound} (0 when none),
+   *     always kept
    * @param maxSessionsPerOwner most live sessions its owner may have
    */
-  record NewSession(Session session, long systemPromptTokens, int maxSessionsPerOwner) {
+  record NewSession(Session session, long systemPromptCost, int maxSessionsPerOwner) {
 
     /** {@link CreateOutcome.QuotaReached} when the owner has no room, else null: store it. */
     CreateOutcome outcomeWithoutWriting(long liveSessions) {

@@ -49,10 +49,9 @@ public final class SessionStore implements AutoCloseable {
             Instant.ofEpochMilli(now),
             0,
             Instant.ofEpochMilli(now + properties.ttl().toMillis()));
-    long systemPromptTokens = systemPrompt == null ? 0 : ContextWindow.estimateTokens(systemPrompt);
+    long systemPromptCost = systemPrompt == null ? 0 : ContextWindow.storageBound(systemPrompt);
     return storage.create(
-        new SessionStorage.NewSession(
-            session, systemPromptTokens, properties.maxSessionsPerOwner()));
+        new SessionStorage.NewSession(session, systemPromptCost, properties.maxSessionsPerOwner()));
   }
 
   /** The session, or empty when no session with this id belongs to this owner. */

@@ -45,13 +45,13 @@ class ContextWindowTest {
   }
 
   @Test
-  void unknownTokenCountsAreEstimatedFromUtf8Bytes() {
-    assertThat(ContextWindow.estimateTokens("")).isZero();
-    assertThat(ContextWindow.estimateTokens("abcd")).isEqualTo(1);
-    assertThat(ContextWindow.estimateTokens("abcde")).isEqualTo(2);
-    assertThat(ContextWindow.estimateTokens("éé")).isEqualTo(1); // 4 bytes
-    assertThat(ContextWindow.estimateTokens("日本")).isEqualTo(2); // 6 bytes
-    assertThat(ContextWindow.estimateTokens("😀")).isEqualTo(1); // 4 bytes, one code point
+  void withoutATokenCountAMessageCostsItsStorageBoundFromUtf8Bytes() {
+    assertThat(ContextWindow.storageBound("")).isZero();
+    assertThat(ContextWindow.storageBound("abcd")).isEqualTo(1);
+    assertThat(ContextWindow.storageBound("abcde")).isEqualTo(2);
+    assertThat(ContextWindow.storageBound("éé")).isEqualTo(1); // 4 bytes
+    assertThat(ContextWindow.storageBound("日本")).isEqualTo(2); // 6 bytes
+    assertThat(ContextWindow.storageBound("😀")).isEqualTo(1); // 4 bytes, one code point
   }
 
   @Test
@@ -95,7 +95,7 @@ class ContextWindowTest {
   }
 
   @Test
-  void theEstimateCountsTheToolCallsAndIds() {
+  void theStorageBoundCountsTheToolCallsAndIds() {
     Message calls =
         new Message(
             1,
@@ -107,9 +107,9 @@ class ContextWindowTest {
             null,
             T);
     // "c1" + "get_weather" + {"city":"Paris"} = 2 + 11 + 16 = 29 bytes
-    assertThat(ContextWindow.tokens(calls)).isEqualTo(8);
+    assertThat(ContextWindow.cost(calls)).isEqualTo(8);
     Message result = new Message(2, "tool", "sunny", null, null, "c1", null, T);
-    assertThat(ContextWindow.tokens(result)).isEqualTo(2); // 5 + 2 bytes
+    assertThat(ContextWindow.cost(result)).isEqualTo(2); // 5 + 2 bytes
   }
 
   /** Differential: the linear scan against trying every start index, on random conversations. */
@@ -152,14 +152,14 @@ class ContextWindowTest {
     if (budget == null) {
       return messages;
     }
-    long fixed = prompt == null ? 0 : ContextWindow.estimateTokens(prompt);
+    long fixed = prompt == null ? 0 : ContextWindow.storageBound(prompt);
     for (Message m : messages) {
-      fixed += m.role().equals("system") ? ContextWindow.tokens(m) : 0;
+      fixed += m.role().equals("system") ? ContextWindow.cost(m) : 0;
     }
     for (int start = 0; start <= messages.size(); start++) {
       long used = fixed;
       for (Message m : messages.subList(start, messages.size())) {
-        used += m.role().equals("system") ? 0 : ContextWindow.tokens(m);
+        used += m.role().equals("system") ? 0 : ContextWindow.cost(m);
       }
       boolean restAreSystemOrFit = used <= budget;
       boolean startsWithAToolResult =

@@ -11,6 +11,7 @@ import org.llmplatform.api.tokenizer.TokenizeRequest;
 import org.llmplatform.api.tokenizer.TokenizeResponse;
 import org.llmplatform.api.tokenizer.TokenizerInfo;
 import org.llmplatform.tokenizer.model.ChatPrompt;
+import org.llmplatform.tokenizer.model.ChatTokens;
 import org.llmplatform.tokenizer.model.ModelTokenizer;
 import org.llmplatform.tokenizer.model.TokenizerProperties;
 import org.llmplatform.tokenizer.model.TokenizerRegistry;
@@ -67,7 +68,8 @@ class TokenizerController {
             request.chatTemplate(),
             request.chatTemplateKwargs());
     TextChecks.check("messages", prompt.text(), maxBytes);
-    return TokenizeResponse.of(model.encode(prompt, request.specialTokens()), prompt.text());
+    ChatTokens tokens = model.encodeChat(prompt, request.specialTokens());
+    return TokenizeResponse.of(tokens.ids(), prompt.text(), tokens.messageTokens());
   }
 
   @PostMapping("/detokenize")

@@ -1,6 +1,7 @@
 package org.llmplatform.tokenizer.model;
 
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import ai.djl.huggingface.tokenizers.jni.CharSpan;
 import ai.djl.huggingface.tokenizers.jni.TokenizersLibrary;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -124,6 +125,149 @@ public final class ModelTokenizer implements AutoCloseable {
     return addSpecialTokens ? withAddedTokens(ids) : ids;
   }
 
+  /**
+   * Encodes a rendered chat prompt as {@link #encode(ChatPrompt, boolean)} does, and counts each
+   * message's tokens: the tokens whose first character lies in the message's part of the prompt
+   * ({@link ChatPrompt.MessageParts}); a token the tokenizer adds (BOS) lies before every part. The
+   * same one encode, reading its tokens' offsets too: no text is encoded twice.
+   */
+  public ChatTokens encodeChat(ChatPrompt prompt, boolean addSpecialTokens) {
+    String text = prompt.text();
+    Encoded encoded = new Encoded(text.length() / 2 + 16);
+    int at = 0;
+    for (ChatPrompt.Span span : prompt.clientSpecialTokens()) {
+      if (span.start() > at) {
+        encodeWithStarts(text, at, span.start(), encoded);
+      }
+      for (int id : encodePlainText(text.substring(span.start(), span.end()))) {
+        encoded.add(id, span.start());
+      }
+      at = span.end();
+    }
+    if (at < text.length() || prompt.clientSpecialTokens().isEmpty()) {
+      encodeWithStarts(text, at, text.length(), encoded);
+    }
+    List<Integer> ids = encoded.ids();
+    int[] starts = encoded.starts();
+    if (addSpecialTokens) {
+      List<Integer> withAdded = withAddedTokens(ids);
+      int before = Math.max(Collections.indexOfSubList(withAdded, ids), 0);
+      int[] added = new int[withAdded.size()];
+      for (int i = 0; i < added.length; i++) {
+        int inText = i - before;
+        added[i] = inText >= 0 && inText < starts.length ? starts[inText] : -1;
+      }
+      ids = withAdded;
+      starts = added;
+    }
+    return new ChatTokens(ids, messageTokens(prompt.messageParts(), starts, text.length()));
+  }
+
+  /** Ids and each one's first character in the prompt, as a prompt is encoded piece by piece. */
+  private static final class Encoded {
+    private int[] ids;
+    private int[] starts;
+    private int size;
+
+    Encoded(int capacity) {
+      ids = new int[capacity];
+      starts = new int[capacity];
+    }
+
+    void add(int id, int start) {
+      if (size == ids.length) {
+        ids = Arrays.copyOf(ids, size * 2);
+        starts = Arrays.copyOf(starts, size * 2);
+      }
+      ids[size] = id;
+      starts[size++] = start;
+    }
+
+    int lastStart(int otherwise) {
+      return size == 0 ? otherwise : starts[size - 1];
+    }
+
+    List<Integer> ids() {
+      List<Integer> out = new ArrayList<>(size);
+      for (int i = 0; i < size; i++) {
+        out.add(ids[i]);
+      }
+      return out;
+    }
+
+    int[] starts() {
+      return Arrays.copyOf(starts, size);
+    }
+  }
+
+  /**
+   * Each message's tokens, by where each token starts ({@code -1}: a token the tokenizer added);
+   * null when the parts are unknown.
+   */
+  static List<Integer> messageTokens(ChatPrompt.MessageParts parts, int[] starts, int textLength) {
+    if (parts == null) {
+      return null;
+    }
+    List<Integer> ends = parts.ends();
+    int[] counts = new int[ends.size()];
+    int message = 0; // the first message whose part may hold the next token
+    boolean inText = false;
+    for (int start : starts) {
+      // an added token (-1) ahead of the text precedes every part; one after it (EOS) follows
+      inText |= start >= 0;
+      int at = start >= 0 ? start : (inText ? textLength : -1);
+      if (at < parts.start()) {
+        continue;
+      }
+      while (message < ends.size() && ends.get(message) <= at) {
+        message++;
+      }
+      if (message == ends.size()) {
+        break; // the template's suffix: the generation prompt
+      }
+      counts[message]++;
+    }
+    List<Integer> out = new ArrayList<>(counts.length);
+    for (int count : counts) {
+      out.add(count);
+    }
+    return out;
+  }
+
+  /**
+   * Encodes {@code text[from, to)} without added tokens, adding its ids and each one's first
+   * character in {@code text} (the library gives offsets in code points).
+   */
+  private void encodeWithStarts(String text, int from, int to, Encoded encoded) {
+    String piece = text.substring(from, to);
+    long encoding = TokenizersLibrary.LIB.encode(tokenizer.getHandle(), piece, false);
+    long[] pieceIds;
+    CharSpan[] spans;
+    try {
+      pieceIds = TokenizersLibrary.LIB.getTokenIds(encoding);
+      spans = TokenizersLibrary.LIB.getTokenCharSpans(encoding);
+    } finally {
+      TokenizersLibrary.LIB.deleteEncoding(encoding);
+    }
+    boolean surrogates = piece.codePointCount(0, piece.length()) != piece.length();
+    int codePoint = 0; // walks forward: offsets grow along the ids
+    int index = 0;
+    for (int i = 0; i < pieceIds.length; i++) {
+      int start = spans[i] == null || spans[i].getStart() < 0 ? -1 : spans[i].getStart();
+      if (start >= 0 && surrogates) {
+        if (start < codePoint) {
+          codePoint = 0;
+          index = 0;
+        }
+        index = piece.offsetByCodePoints(index, start - codePoint);
+        codePoint = start;
+        start = index;
+      }
+      encoded.add(
+          (int) pieceIds[i], start >= 0 ? from + start : i == 0 ? from : encoded.lastStart(from));
+    }
+  }
+
   /** The ids of {@code text} with special tokens read as plain text and none added. */
   List<Integer> encodePlainText(String text) {
     return plainText.encode(text);
@@ -215,7 +359,9 @@ public final class ModelTokenizer implements AutoCloseable {
       withEmptyContent(templateMessages); // known to fail on none: rendered once, not twice
     }
     try {
-      return masker.unmask(renderer.render(template, variables));
+      return masker.unmask(
+          renderer.render(template, variables, masker.marks()),
+          renderer.writesMarks(template) ? messages.size() : -1);
     } catch (TemplateLimitException e) {
       throw e;
     } catch (ChatTemplateException e) {
@@ -227,7 +373,10 @@ public final class ModelTokenizer implements AutoCloseable {
       }
       ChatPrompt prompt;
       try {
-        prompt = masker.unmask(renderer.render(template, variables));
+        prompt =
+            masker.unmask(
+                renderer.render(template, variables, masker.marks()),
+                renderer.writesMarks(template) ? messages.size() : -1);
       } catch (TemplateLimitException limit) {
         throw limit;
       } catch (ChatTemplateException alsoFails) {

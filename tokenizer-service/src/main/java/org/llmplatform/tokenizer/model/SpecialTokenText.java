@@ -9,14 +9,17 @@ import java.util.List;
 import java.util.Map;
 import org.llmplatform.api.error.InvalidFieldException;
 import org.llmplatform.api.tokenizer.ChatMessage;
+import org.llmplatform.tokenizer.template.MessageMarks;
 
 /**
  * Finds a model's special tokens in client text and keeps them apart through a template render.
  * Before the render, a {@link Masker} replaces each special token's text in a client value with a
  * private-use character (U+E000–U+F8FF) that neither the template nor any value holds; after it,
  * {@link Masker#unmask} puts the text back and records where it lies, so that encoding gives it its
- * plain-text ids while the template's own special tokens stay special. Tokens are found as the
- * Hugging Face tokenizers library finds added tokens: leftmost, longest first.
+ * plain-text ids while the template's own special tokens stay special. It also gives the render its
+ * {@link MessageMarks} from the same free characters, and takes them out of the output as it
+ * unmasks it, keeping where each message's part ends. Tokens are found as the Hugging Face
+ * tokenizers library finds added tokens: leftmost, longest first.
  *
  * <p>Only tokens marked special count, as with transformers' {@code split_special_tokens=True};
  * non-special added tokens (Qwen3's {@code <think>}) are matched as in any text. A token whose text
@@ -117,9 +120,18 @@ final class SpecialTokenText {
     private final BitSet used;
     private final Map<String, Character> placeholders = new HashMap<>();
     private final Map<Character, String> tokens = new HashMap<>();
+    private MessageMarks marks;
 
     private Masker(BitSet used) {
       this.used = used;
+    }
+
+    /** The marks of the messages' parts for this render: two characters no input holds. */
+    MessageMarks marks() {
+      if (marks == null) {
+        marks = new MessageMarks(freePlaceholder(), freePlaceholder());
+      }
+      return marks;
     }
 
     /** A copy of a client value (string, map, list, scalar) with its special tokens masked. */
@@ -167,27 +179,52 @@ final class SpecialTokenText {
       if (existing != null) {
         return existing;
       }
+      char placeholder = freePlaceholder();
+      placeholders.put(token, placeholder);
+      tokens.put(placeholder, token);
+      return placeholder;
+    }
+
+    private char freePlaceholder() {
       int free = used.nextClearBit(0);
       if (free > LAST_PLACEHOLDER - FIRST_PLACEHOLDER) {
         throw new InvalidFieldException(
             "messages", "too many private-use characters and special tokens in one request");
       }
       used.set(free);
-      char placeholder = (char) (FIRST_PLACEHOLDER + free);
-      placeholders.put(token, placeholder);
-      tokens.put(placeholder, token);
-      return placeholder;
+      return (char) (FIRST_PLACEHOLDER + free);
     }
 
-    /** The rendered prompt with each placeholder back as its token's text, and their places. */
-    ChatPrompt unmask(String rendered) {
-      if (tokens.isEmpty()) {
+    /**
+     * The rendered prompt with each placeholder back as its token's text, and their places; the
+     * {@link #marks} taken out, and where they were kept as the prompt's message parts.
+     *
+     * @param messages how many messages the render had; -1 when it wrote no marks (the prompt's
+     *     message parts are unknown then)
+     */
+    ChatPrompt unmask(String rendered, int messages) {
+      if (tokens.isEmpty() && (marks == null || messages < 0)) {
         return ChatPrompt.of(rendered);
       }
       StringBuilder text = new StringBuilder(rendered.length() + 16);
       List<ChatPrompt.Span> spans = new ArrayList<>();
+      MessageParts parts = new MessageParts(Math.max(messages, 0));
+      if (messages < 0) {
+        parts.unknown();
+      }
       for (int i = 0; i < rendered.length(); i++) {
         char c = rendered.charAt(i);
+        if (marks != null && (c == marks.start() || c == marks.end())) {
+          int close = rendered.indexOf(c, i + 1);
+          Integer index = close < 0 ? null : messageIndex(rendered, i + 1, close, messages);
+          if (index == null) {
+            parts.unknown();
+          } else {
+            parts.mark(c == marks.start(), index, text.length());
+            i = close;
+          }
+          continue;
+        }
         String token = c >= FIRST_PLACEHOLDER && c <= LAST_PLACEHOLDER ? tokens.get(c) : null;
         if (token == null) {
           text.append(c);
@@ -196,7 +233,81 @@ final class SpecialTokenText {
           text.append(token);
         }
       }
-      return new ChatPrompt(text.toString(), spans);
+      return new ChatPrompt(text.toString(), spans, parts.parts(text.length()));
+    }
+
+    private static Integer messageIndex(String rendered, int from, int to, int messages) {
+      if (to == from || to - from > 9) {
+        return null;
+      }
+      int index = 0;
+      for (int i = from; i < to; i++) {
+        char c = rendered.charAt(i);
+        if (c < '0' || c > '9') {
+          return null;
+        }
+        index = index * 10 + (c - '0');
+      }
+      return index < messages ? index : null;
+    }
+  }
+
+  /** Collects the marks of one render into {@link ChatPrompt.MessageParts}. */
+  private static final class MessageParts {
+
+    private final int[] lastEnd;
+    private final List<int[]> starts = new ArrayList<>(); // {index, position}, in output order
+    private boolean unknown;
+
+    MessageParts(int messages) {
+      lastEnd = new int[messages];
+      java.util.Arrays.fill(lastEnd, -1);
+    }
+
+    void mark(boolean start, int index, int position) {
+      if (start) {
+        starts.add(new int[] {index, position});
+      } else {
+        lastEnd[index] = position;
+      }
+    }
+
+    void unknown() {
+      unknown = true;
+    }
+
+    /**
+     * Each message ends where the last loop iteration over it ended; only ends that grow with the
+     * index are kept (a loop that walks the messages backwards, as Qwen3's does to find the last
+     * question, writes its marks before the loop that writes the messages). The first kept
+     * message's part starts where the last iteration over it that began before its end began.
+     */
+    ChatPrompt.MessageParts parts(int textLength) {
+      if (unknown) {
+        return null;
+      }
+      List<Integer> ends = new ArrayList<>(lastEnd.length);
+      int first = -1;
+      int previous = -1;
+      for (int i = 0; i < lastEnd.length; i++) {
+        if (lastEnd[i] >= 0 && lastEnd[i] >= previous) {
+          ends.add(lastEnd[i]);
+          previous = lastEnd[i];
+          first = first < 0 ? i : first;
+        } else {
+          ends.add(-1);
+        }
+      }
+      if (first < 0) { // no loop wrote a message: unknown (a template may loop in a loop)
+        return lastEnd.length == 0 ? new ChatPrompt.MessageParts(textLength, ends) : null;
+      }
+      int start = -1;
+      for (int[] mark : starts) {
+        if (mark[0] == first && mark[1] <= ends.get(first)) {
+          start = mark[1];
+        }
+      }
+      return new ChatPrompt.MessageParts(start < 0 ? ends.get(first) : start, ends);
     }
   }
 }

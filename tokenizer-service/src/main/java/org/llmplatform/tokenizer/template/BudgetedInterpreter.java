@@ -5,32 +5,50 @@ import com.hubspot.jinjava.JinjavaConfig;
 import com.hubspot.jinjava.interpret.Context;
 import com.hubspot.jinjava.interpret.JinjavaInterpreter;
 import com.hubspot.jinjava.interpret.TemplateError;
+import java.util.IdentityHashMap;
+import java.util.Map;
 
 /**
  * An interpreter that spends a {@link RenderBudget}: Jinjava's {@code for} tag calls {@link #wrap}
  * once per iteration and every tag and output resolves its expressions through {@link
  * #resolveELExpression}, outside the resolver's own error handling. It also remembers the last
  * {@link TemplateMessage} a loop reached, for the error of a render that fails, and writes strings
- * as they are.
+ * as they are. With {@link MessageMarks}, it knows each loop item that is a message, for the marks
+ * {@link MessageMarkNode} writes.
  */
 final class BudgetedInterpreter extends JinjavaInterpreter {
 
   private final RenderBudget budget;
+  private final MessageMarks marks;
+  private final Map<Object, Integer> loopMessages = new IdentityHashMap<>();
   private Integer messageIndex;
   private Integer failedMessageIndex;
 
-  BudgetedInterpreter(Jinjava jinjava, Context context, JinjavaConfig config, RenderBudget budget) {
+  /**
+   * @param marks the marks of the messages' loop iterations, or null for none
+   */
+  BudgetedInterpreter(
+      Jinjava jinjava,
+      Context context,
+      JinjavaConfig config,
+      RenderBudget budget,
+      MessageMarks marks) {
     super(jinjava, context, config);
     this.budget = budget;
+    this.marks = marks;
   }
 
   @Override
   public Object wrap(Object loopItem) {
     budget.iteration();
+    Object wrapped = super.wrap(loopItem);
     if (loopItem instanceof TemplateMessage message) {
       messageIndex = message.index();
+      if (marks != null) {
+        loopMessages.put(wrapped, message.index());
+      }
     }
-    return super.wrap(loopItem);
+    return wrapped;
   }
 
   @Override
@@ -67,6 +85,15 @@ final class BudgetedInterpreter extends JinjavaInterpreter {
 
   RenderBudget budget() {
     return budget;
+  }
+
+  MessageMarks marks() {
+    return marks;
+  }
+
+  /** The index of the message a loop item is, or null when it is none. */
+  Integer messageIndexOf(Object loopItem) {
+    return loopItem == null ? null : loopMessages.get(loopItem);
   }
 
   /**

@@ -154,16 +154,19 @@ public final class ChatTemplateRenderer {
    * @throws ChatTemplateException when the template raises or cannot be rendered
    */
   public String render(String template, Map<String, Object> variables) {
-    Optional<Node> root = reuseParsed ? parsed.get(template) : Optional.empty();
-    if (root == null) {
-      root = parse(template);
-      if (parsed.size() < MAX_PARSED) {
-        parsed.putIfAbsent(template, root);
-      }
-    }
+    return render(template, variables, null);
+  }
+
+  /**
+   * Renders as {@link #render(String, Map)}, writing {@code marks} where the template's loop
+   * iterations over the messages ({@link TemplateMessage}s) begin and end (see {@link
+   * MessageMarks}); a template whose parse reported anything is rendered without them.
+   */
+  public String render(String template, Map<String, Object> variables, MessageMarks marks) {
+    Optional<Node> root = root(template);
     Context context = new Context(jinjava.getGlobalContextCopy(), variables, config.getDisabled());
     BudgetedInterpreter interpreter =
-        new BudgetedInterpreter(jinjava, context, config, new RenderBudget(limits));
+        new BudgetedInterpreter(jinjava, context, config, new RenderBudget(limits), marks);
     RenderResult result = render(interpreter, root, template);
     TemplateLimitException exceeded = interpreter.budget().exceeded();
     if (exceeded != null) {
@@ -187,13 +190,36 @@ public final class ChatTemplateRenderer {
     return result.getOutput();
   }
 
+  /**
+   * Whether a render of {@code template} with {@link MessageMarks} writes them: false for a
+   * template whose parse reported anything, which is rendered from its source.
+   */
+  public boolean writesMarks(String template) {
+    return root(template).isPresent();
+  }
+
+  private Optional<Node> root(String template) {
+    Optional<Node> root = reuseParsed ? parsed.get(template) : Optional.empty();
+    if (root == null) {
+      root = parse(template);
+      if (parsed.size() < MAX_PARSED) {
+        parsed.putIfAbsent(template, root);
+      }
+    }
+    return root;
+  }
+
   /** The template's node tree; empty when its parse reported anything (then it is not reused). */
   private Optional<Node> parse(String template) {
     JinjavaInterpreter interpreter = jinjava.newInterpreter();
     JinjavaInterpreter.pushCurrent(interpreter);
     try {
       Node root = interpreter.parse(TemplateSource.toJinjava(template));
-      return interpreter.getErrorsCopy().isEmpty() ? Optional.of(root) : Optional.empty();
+      if (!interpreter.getErrorsCopy().isEmpty()) {
+        return Optional.empty();
+      }
+      MessageMarkNode.addToLoops(root);
+      return Optional.of(root);
     } catch (RuntimeException e) {
       return Optional.empty();
     } finally {

@@ -135,6 +135,36 @@ class TokenizerApiTest {
     assertThat(chat.path("add_generation_prompt").asBoolean()).isTrue();
     assertThat(response.prompt()).isEqualTo(chat.path("prompt").asString());
     assertThat(response.ids()).isEqualTo(ids(chat.path("ids")));
+    // each message's tokens; the rest is the generation prompt, <|im_start|>assistant\n
+    assertThat(response.messageTokens()).hasSize(messages.size()).allMatch(n -> n > 0);
+    String generationPrompt = "<|im_start|>assistant\n";
+    assertThat(response.prompt()).endsWith(generationPrompt);
+    int sum = response.messageTokens().stream().mapToInt(Integer::intValue).sum();
+    assertThat(response.count() - sum)
+        .isEqualTo(
+            http.post()
+                .uri("/v1/internal/tokenize")
+                .bodyValue(
+                    new TokenizeRequest(
+                        "gqa", generationPrompt, null, null, false, null, null, null, null))
+                .exchange()
+                .expectBody(TokenizeResponse.class)
+                .returnResult()
+                .getResponseBody()
+                .count());
+  }
+
+  @Test
+  void aTextPromptHasNoMessageTokens() {
+    http.post()
+        .uri("/v1/internal/tokenize")
+        .bodyValue(TokenizeRequest.ofText("gqa", "Hello"))
+        .exchange()
+        .expectStatus()
+        .isOk()
+        .expectBody()
+        .jsonPath("$.message_tokens")
+        .doesNotExist();
   }
 
   @Test

@@ -26,6 +26,9 @@ import tools.jackson.databind.json.JsonMapper;
  *       on.
  *   <li>{@code http <base url> <golden.json> <model>}: p50/p99 latency of each endpoint, requests
  *       sent one after another.
+ *   <li>{@code chat <model dir> <name> <messages>}: mean ms of a chat prompt's render, its encode,
+ *       the encode that also counts each message's tokens, and the naive count (one render and
+ *       encode per message), on a conversation of that many messages of about 60 words each.
  * </ul>
  */
 public final class TokenizerBenchmark {
@@ -40,6 +43,7 @@ public final class TokenizerBenchmark {
     switch (args[0]) {
       case "lib" -> library(Path.of(args[1]), Path.of(args[2]), args[3]);
       case "http" -> http(args[1], Path.of(args[2]), args[3]);
+      case "chat" -> chat(Path.of(args[1]), args[2], Integer.parseInt(args[3]));
       default -> throw new IllegalArgumentException("mode lib or http");
     }
   }
@@ -93,6 +97,67 @@ public final class TokenizerBenchmark {
                 return tokens;
               }));
     }
+  }
+
+  private static void chat(Path dir, String name, int size) {
+    java.util.Random random = new java.util.Random(1);
+    String[] words = {"the", "story", "of", "a", "little", "girl", "who", "went", "to", "sea", ","};
+    List<org.llmplatform.api.tokenizer.ChatMessage> messages = new java.util.ArrayList<>();
+    messages.add(org.llmplatform.api.tokenizer.ChatMessage.of("system", "You are kind."));
+    for (int i = 1; i < size; i++) {
+      StringBuilder text = new StringBuilder();
+      for (int w = 0; w < 60; w++) {
+        text.append(words[random.nextInt(words.length)]).append(' ');
+      }
+      messages.add(
+          org.llmplatform.api.tokenizer.ChatMessage.of(
+              i % 2 == 1 ? "user" : "assistant", text.toString()));
+    }
+    try (ModelTokenizer model = TokenizerRegistry.load(name, dir, new ChatTemplateRenderer())) {
+      ChatPrompt prompt = model.renderChat(messages, true, null, null, null, null);
+      int tokens = model.encode(prompt, false).size();
+      double render = millis(() -> model.renderChat(messages, true, null, null, null, null));
+      double encode = millis(() -> model.encode(prompt, false));
+      double counted = millis(() -> model.encodeChat(prompt, false));
+      double naive =
+          millis(
+              () -> {
+                for (int i = 1; i <= messages.size(); i++) {
+                  model.encode(
+                      model.renderChat(messages.subList(0, i), false, null, null, null, null),
+                      false);
+                }
+              });
+      System.out.printf(
+          Locale.ROOT,
+          "{\"tokenizer\":\"%s\",\"messages\":%d,\"tokens\":%d,\"render_ms\":%.3f,"
+              + "\"encode_ms\":%.3f,\"encode_with_counts_ms\":%.3f,"
+              + "\"naive_counts_ms\":%.3f}%n",
+          name,
+          messages.size(),
+          tokens,
+          render,
+          encode,
+          counted,
+          naive);
+    }
+  }
+
+  /** Mean milliseconds of {@code work}, on this thread. */
+  private static double millis(Runnable work) {
+    long end = System.nanoTime() + WARMUP_NANOS;
+    while (System.nanoTime() < end) {
+      work.run();
+    }
+    long runs = 0;
+    long start = System.nanoTime();
+    long elapsed;
+    do {
+      work.run();
+      runs++;
+      elapsed = System.nanoTime() - start;
+    } while (elapsed < MEASURE_NANOS);
+    return elapsed / 1e6 / runs;
   }
 
   /** Tokens per second of {@code work} (which returns the tokens it handled), on this thread. */
