@@ -8,7 +8,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -79,7 +78,7 @@ class GenAiSharedKvTest {
       }
     }
     int first = 10;
-    var hits = new PrefixHits();
+    var hits = new PrefixReuseTest.PrefixCounts();
     try (var batched =
         engine(model, iobinding, new EngineSettings(8, 64, 1L << 30, 3, 1L << 24), hits)) {
       List<int[]> prompts = new ArrayList<>();
@@ -98,7 +97,7 @@ class GenAiSharedKvTest {
       }
       assertBatchGives(batched, prompts, expected);
     }
-    assertThat(hits.tokens.get())
+    assertThat(hits.hitTokens.get())
         .as("prompt tokens taken from the prefix cache")
         .isEqualTo(cases.stream().mapToInt(c -> c.promptIds().length + first - 1).sum());
   }
@@ -203,27 +202,5 @@ class GenAiSharedKvTest {
 
   private static int[] generate(InferenceEngine engine, int[] prompt, int maxNew) throws Exception {
     return PrefixReuseTest.generate(engine, prompt, maxNew);
-  }
-
-  /** Counts the prompt tokens found in the prefix cache. */
-  private static final class PrefixHits implements EngineMetrics {
-    final AtomicInteger tokens = new AtomicInteger();
-
-    @Override
-    public void admitted(long queueNanos) {}
-
-    @Override
-    public void firstToken(long ttftNanos) {}
-
-    @Override
-    public void nextToken(long gapNanos) {}
-
-    @Override
-    public void finished(long e2eNanos, int promptTokens, int generatedTokens) {}
-
-    @Override
-    public void prefixCacheQueried(int promptTokens, int hitTokens) {
-      tokens.addAndGet(hitTokens);
-    }
   }
 }
