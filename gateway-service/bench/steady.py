@@ -70,7 +70,7 @@ def main():
     ids = json.loads(conn.getresponse().read())["ids"]
 
     def content(line):
-        if not line.startswith(b"data:") or line.strip() == b"data:[DONE]":
+        if not line.startswith(b"data:") or line[5:].strip() == b"[DONE]":
             return False
         chunk = json.loads(line[5:])
         return any(c.get("delta", {}).get("content") for c in chunk.get("choices", []))
