@@ -19,13 +19,15 @@ import tools.jackson.databind.json.JsonMapper;
  * answers. The key is the client's {@code Idempotency-Key} header, else a random one (then only the
  * gateway's own retries of the append share it; the response's {@code Idempotency-Key} header tells
  * the client which key to retry with). Never the request id: proxies and SDK retries reuse those,
- * which made turns vanish.
+ * which made turns vanish. A request without a session appends nothing: no key is made up for it
+ * and no hash computed (a malformed header is still refused).
  *
- * @param value the key, scoped by session-service to the tenant's session
+ * @param value the key, scoped by session-service to the tenant's session; null without a session
+ *     and a header
  * @param fromClient true when the client sent it (then a stored turn is answered again on retry)
- * @param requestHash SHA-256 of what the client asked (model as named, session, messages, sampling,
- *     output format, tools, n), so that the same key with another request is refused rather than
- *     silently replayed
+ * @param requestHash null without a session, else SHA-256 of what the client asked (model as named,
+ *     session, messages, sampling, output format, tools, n), so that the same key with another
+ *     request is refused rather than silently replayed
  */
 record TurnKey(String value, boolean fromClient, String requestHash) {
 
@@ -40,6 +42,9 @@ record TurnKey(String value, boolean fromClient, String requestHash) {
           HEADER, HEADER + " must be 1 to 128 characters of A-Z a-z 0-9 _ . : ~ + = @ -");
     }
     boolean fromClient = header != null;
+    if (request.sessionId() == null) {
+      return new TurnKey(header, fromClient, null); // no turn to store: nothing to hash
+    }
     String value = fromClient ? header : "gw-" + UUID.randomUUID();
     return new TurnKey(value, fromClient, hash(request, json));
   }
