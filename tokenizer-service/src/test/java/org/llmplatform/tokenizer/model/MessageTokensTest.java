@@ -88,18 +88,23 @@ class MessageTokensTest {
       int sum = tokens.messageTokens().stream().mapToInt(Integer::intValue).sum();
       int suffix = tokens.ids().size() - prefix - sum;
       assertThat(suffix).as("suffix of %s", what).isGreaterThanOrEqualTo(0);
-      if (!generationPrompt) {
-        assertThat(prompt.text().substring(lastEnd).strip())
-            .as("what follows the last message of %s", what)
-            .hasSizeLessThan(40);
+      String after = prompt.text().substring(lastEnd);
+      for (ChatMessage message : messages) {
+        if (message.content() instanceof String content && content.strip().length() > 2) {
+          assertThat(after)
+              .as("what follows the last message of %s", what)
+              .doesNotContain(content.strip());
+        }
       }
       for (int i = 0; i < messages.size(); i++) {
         int end = parts.ends().get(i);
-        if (end < 0) {
-          assertThat(tokens.messageTokens().get(i)).isZero();
+        int start = end < 0 ? -1 : partStart(parts, i);
+        if (end < 0 || end <= start) {
+          // written outside the loop's pass over it (a system prompt before the loop, as Qwen3 and
+          // DeepSeek-V3 write it, or inside the first user turn): it counts nothing of its own
+          assertThat(tokens.messageTokens().get(i)).as("count %d of %s", i, what).isZero();
           continue;
         }
-        int start = partStart(parts, i);
         if (messages.get(i).content() instanceof String content
             && content.strip().length() > 2
             && prompt.clientSpecialTokens().isEmpty()
