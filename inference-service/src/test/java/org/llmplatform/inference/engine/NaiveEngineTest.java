@@ -163,6 +163,14 @@ class NaiveEngineTest {
       var cancelled = new CollectingListener();
       GenerationRequest[] victim = new GenerationRequest[1];
       victim[0] = new GenerationRequest(CASES.getLast().promptIds(), greedy(10), cancelled);
+      // cancelled on the engine thread right after its first chunk ran, before its second: polling
+      // from this thread raced the engine, which could finish the prompt and sample first
+      log.afterCall =
+          call -> {
+            if (call.equals("P 0-2")) {
+              engine.cancel(victim[0]);
+            }
+          };
       engine.submit(
           new GenerationRequest(
               new int[] {2},
@@ -173,11 +181,6 @@ class NaiveEngineTest {
                   () -> {
                     engine.submit(victim[0]);
                   })));
-      // cancel once its first chunk ran
-      while (!log.calls.contains("P 0-2")) {
-        Thread.sleep(1);
-      }
-      engine.cancel(victim[0]);
       assertThat(cancelled.await()).isEqualTo(FinishReason.CANCELLED);
       assertThat(cancelled.tokens).isEmpty();
       assertThat(stream.await()).isEqualTo(FinishReason.LENGTH);

@@ -3,6 +3,7 @@ package org.llmplatform.inference.engine;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 import org.llmplatform.inference.kvcache.KvCache;
 import org.llmplatform.inference.naive.NaiveModelExecutor;
 import org.llmplatform.inference.runtime.ModelSpec;
@@ -11,6 +12,9 @@ import org.llmplatform.inference.runtime.ModelSpec;
 final class StepLog implements ModelExecutor {
   final NaiveModelExecutor naive;
   final List<String> calls = new CopyOnWriteArrayList<>();
+
+  /** Runs on the engine thread after each logged call, with its entry: a test's exact moment. */
+  volatile Consumer<String> afterCall = call -> {};
 
   StepLog(Path model) throws Exception {
     this.naive = NaiveModelExecutor.open(model);
@@ -55,6 +59,7 @@ final class StepLog implements ModelExecutor {
   public void prefillChunk(int[] promptIds, int from, int to, float[] lastLogits) {
     calls.add("P " + from + "-" + to);
     naive.prefillChunk(promptIds, from, to, lastLogits);
+    afterCall.accept("P " + from + "-" + to);
   }
 
   @Override
