@@ -3,19 +3,15 @@ package org.llmplatform.tokenizer.model;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
-import java.io.IOException;
-import java.io.InputStream;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.llmplatform.api.tokenizer.ChatMessage;
 import org.llmplatform.api.tokenizer.StreamingDetokenizer;
 import org.llmplatform.tokenizer.template.ChatTemplateException;
-import org.llmplatform.tokenizer.template.ChatTemplateRenderer;
 import tools.jackson.core.type.TypeReference;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -30,28 +26,7 @@ import tools.jackson.databind.json.JsonMapper;
 class GoldenTest {
 
   private static final JsonMapper JSON = JsonMapper.shared();
-  private static final ChatTemplateRenderer RENDERER = new ChatTemplateRenderer();
-  private static final Map<String, ModelTokenizer> LOADED = new HashMap<>();
-
-  @AfterAll
-  static void close() {
-    LOADED.values().forEach(ModelTokenizer::close);
-  }
-
-  private static JsonNode golden(String name) throws IOException {
-    try (InputStream in = GoldenTest.class.getResourceAsStream("/goldens/" + name + ".json")) {
-      assertThat(in).as("golden file for %s", name).isNotNull();
-      return JSON.readTree(in);
-    }
-  }
-
-  private static ModelTokenizer load(String name, JsonNode golden) {
-    return LOADED.computeIfAbsent(
-        name,
-        n ->
-            TokenizerRegistry.load(
-                n, TestModels.resolve(golden.path("tokenizer").asString()), RENDERER));
-  }
+  @RegisterExtension static final GoldenTokenizers TOKENIZERS = new GoldenTokenizers();
 
   private static List<Integer> ids(JsonNode node) {
     return node.values().stream().map(JsonNode::asInt).toList();
@@ -70,9 +45,9 @@ class GoldenTest {
         "gemma3",
         "deepseek_v3"
       })
-  void encodesAndDecodesLikeTheReference(String name) throws IOException {
-    JsonNode golden = golden(name);
-    ModelTokenizer model = load(name, golden);
+  void encodesAndDecodesLikeTheReference(String name) {
+    JsonNode golden = GoldenTokenizers.golden(name);
+    ModelTokenizer model = TOKENIZERS.load(name);
     assertThat(golden.path("encode").size()).isGreaterThanOrEqualTo(200);
     for (JsonNode entry : golden.path("encode").values()) {
       String text = entry.path("text").asString();
@@ -100,9 +75,9 @@ class GoldenTest {
         "gemma3",
         "deepseek_v3"
       })
-  void streamingDetokenizationEqualsOneShotDecode(String name) throws IOException {
-    JsonNode golden = golden(name);
-    ModelTokenizer model = load(name, golden);
+  void streamingDetokenizationEqualsOneShotDecode(String name) {
+    JsonNode golden = GoldenTokenizers.golden(name);
+    ModelTokenizer model = TOKENIZERS.load(name);
     List<List<Integer>> sequences = new ArrayList<>();
     golden.path("encode").values().forEach(e -> sequences.add(ids(e.path("ids"))));
     golden.path("chat").values().forEach(c -> sequences.add(ids(c.path("ids"))));
@@ -135,9 +110,9 @@ class GoldenTest {
         "gemma3",
         "deepseek_v3"
       })
-  void rendersChatTemplatesLikeTheReference(String name) throws IOException {
-    JsonNode golden = golden(name);
-    ModelTokenizer model = load(name, golden);
+  void rendersChatTemplatesLikeTheReference(String name) {
+    JsonNode golden = GoldenTokenizers.golden(name);
+    ModelTokenizer model = TOKENIZERS.load(name);
     assertThat(golden.path("chat").size()).isGreaterThanOrEqualTo(32);
     for (JsonNode chat : golden.path("chat").values()) {
       List<ChatMessage> messages =

@@ -2,20 +2,16 @@ package org.llmplatform.tokenizer.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
-import java.io.InputStream;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.llmplatform.api.tokenizer.ChatMessage;
 import org.llmplatform.tokenizer.template.ChatTemplateException;
-import org.llmplatform.tokenizer.template.ChatTemplateRenderer;
 import tools.jackson.core.type.TypeReference;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -30,18 +26,7 @@ import tools.jackson.databind.json.JsonMapper;
 class MessageTokensTest {
 
   private static final JsonMapper JSON = JsonMapper.shared();
-  private static final ChatTemplateRenderer RENDERER = new ChatTemplateRenderer();
-  private static final Map<String, ModelTokenizer> LOADED = new HashMap<>();
-
-  @AfterAll
-  static void close() {
-    LOADED.values().forEach(ModelTokenizer::close);
-  }
-
-  private static ModelTokenizer load(String name) {
-    return LOADED.computeIfAbsent(
-        name, n -> TokenizerRegistry.load(n, TestModels.golden(n), RENDERER));
-  }
+  @RegisterExtension static final GoldenTokenizers TOKENIZERS = new GoldenTokenizers();
 
   @ParameterizedTest
   @ValueSource(
@@ -53,11 +38,11 @@ class MessageTokensTest {
         "gemma3",
         "deepseek_v3"
       })
-  void countsAddUpToThePromptLessTheTemplatesOwnTokens(String name) throws IOException {
-    ModelTokenizer model = load(name);
+  void countsAddUpToThePromptLessTheTemplatesOwnTokens(String name) {
+    ModelTokenizer model = TOKENIZERS.load(name);
     int checked = 0;
     int unknown = 0;
-    for (JsonNode chat : golden(name).path("chat").values()) {
+    for (JsonNode chat : GoldenTokenizers.golden(name).path("chat").values()) {
       List<ChatMessage> messages =
           JSON.convertValue(chat.path("messages"), new TypeReference<List<ChatMessage>>() {});
       List<Map<String, Object>> tools =
@@ -123,7 +108,7 @@ class MessageTokensTest {
 
   @Test
   void onChatMlEachCountIsThePromptUpToTheMessageLessThePromptBeforeIt() {
-    ModelTokenizer model = load("tiny-llama-gqa");
+    ModelTokenizer model = TOKENIZERS.load("tiny-llama-gqa");
     Random random = new Random(17);
     List<ChatMessage> messages = new ArrayList<>();
     messages.add(ChatMessage.of("system", "You are kind. Ünïcode 😀 and <|im_end|> as text."));
@@ -153,7 +138,7 @@ class MessageTokensTest {
   @Test
   void aTemplateThatFoldsTheSystemPromptIntoTheFirstTurnCountsItThere() {
     ModelTokenizer model =
-        load("ortgenai-tiny-llama"); // Llama 2: [INST] <<SYS>>…<</SYS>> q [/INST]
+        TOKENIZERS.load("ortgenai-tiny-llama"); // Llama 2: [INST] <<SYS>>…<</SYS>> q [/INST]
     List<ChatMessage> messages =
         List.of(
             ChatMessage.of("system", "Be brief."),
@@ -173,7 +158,8 @@ class MessageTokensTest {
 
   @Test
   void addedTokensBelongToNoMessage() {
-    ModelTokenizer model = load("stories260K"); // the default template; its BOS is added here
+    ModelTokenizer model =
+        TOKENIZERS.load("stories260K"); // the default template; its BOS is added here
     List<ChatMessage> messages = List.of(ChatMessage.of("user", "Tell a story."));
     ChatPrompt prompt = model.renderChat(messages, true, null, null, null, null);
     ChatTokens plain = model.encodeChat(prompt, false);
@@ -201,12 +187,5 @@ class MessageTokensTest {
       n++;
     }
     return n;
-  }
-
-  private static JsonNode golden(String name) throws IOException {
-    try (InputStream in =
-        MessageTokensTest.class.getResourceAsStream("/goldens/" + name + ".json")) {
-      return JSON.readTree(in);
-    }
   }
 }

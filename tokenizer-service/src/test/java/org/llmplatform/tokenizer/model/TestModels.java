@@ -45,25 +45,6 @@ public final class TestModels {
     return dir;
   }
 
-  /**
-   * The tokenizer folder of a golden ({@code src/test/resources/goldens/<name>.json}); skips the
-   * test when it is absent.
-   */
-  public static Path golden(String name) {
-    try (var in = TestModels.class.getResourceAsStream("/goldens/" + name + ".json")) {
-      if (in == null) {
-        throw new IllegalArgumentException("no golden " + name);
-      }
-      return resolve(
-          tools.jackson.databind.json.JsonMapper.shared()
-              .readTree(in)
-              .path("tokenizer")
-              .asString());
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    }
-  }
-
   /** The project's default test model (byte-level BPE with a ChatML template). */
   public static Path tinyLlamaGqa() {
     return resolve("repo:test-models/tiny-llama-gqa");

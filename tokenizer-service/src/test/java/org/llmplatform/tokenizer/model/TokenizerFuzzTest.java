@@ -3,17 +3,14 @@ package org.llmplatform.tokenizer.model;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.llmplatform.api.tokenizer.ChatMessage;
 import org.llmplatform.api.tokenizer.StreamingDetokenizer;
 import org.llmplatform.api.tokenizer.TokenizerInfo;
-import org.llmplatform.tokenizer.template.ChatTemplateRenderer;
 
 /**
  * Random inputs on the real tokenizers (the committed test models, stories260K from the shared
@@ -34,8 +31,7 @@ import org.llmplatform.tokenizer.template.ChatTemplateRenderer;
  */
 class TokenizerFuzzTest {
 
-  private static final ChatTemplateRenderer RENDERER = new ChatTemplateRenderer();
-  private static final Map<String, ModelTokenizer> LOADED = new HashMap<>();
+  @RegisterExtension static final GoldenTokenizers TOKENIZERS = new GoldenTokenizers();
 
   /**
    * Fragments hostile text is made of. The C0 controls were once written to the prompt as the text
@@ -82,16 +78,6 @@ class TokenizerFuzzTest {
           "\\",
           "word");
 
-  @AfterAll
-  static void close() {
-    LOADED.values().forEach(ModelTokenizer::close);
-  }
-
-  private static ModelTokenizer load(String name) {
-    return LOADED.computeIfAbsent(
-        name, n -> TokenizerRegistry.load(n, TestModels.golden(n), RENDERER));
-  }
-
   private static int runs() {
     return Integer.getInteger("fuzz.runs", 60);
   }
@@ -112,7 +98,7 @@ class TokenizerFuzzTest {
         "deepseek_v3"
       })
   void randomIdStreamsDetokenizeToTheOneShotDecode(String name) {
-    ModelTokenizer model = load(name);
+    ModelTokenizer model = TOKENIZERS.load(name);
     List<Integer> special =
         model.info().specialTokens().values().stream().map(TokenizerInfo.SpecialToken::id).toList();
     for (long seed = seed(); seed < seed() + runs(); seed++) {
@@ -157,7 +143,7 @@ class TokenizerFuzzTest {
         "deepseek_v3"
       })
   void hostileConversationsAreData(String name) {
-    ModelTokenizer model = load(name);
+    ModelTokenizer model = TOKENIZERS.load(name);
     List<TokenizerInfo.SpecialToken> special =
         List.copyOf(model.info().specialTokens().values().stream().distinct().toList());
     for (long seed = seed(); seed < seed() + runs(); seed++) {
