@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import org.llmplatform.gateway.HostileText;
 import org.llmplatform.gateway.chat.ChatResponses.Chunk;
 import org.llmplatform.gateway.chat.ChatResponses.ChunkChoice;
 import org.llmplatform.gateway.chat.ChatResponses.Delta;
@@ -37,16 +38,17 @@ class TextChunksTest {
     "</script>",
     "\t"
   };
+  private static final HostileText TEXT = new HostileText(List.of(PARTS), 6, 4);
 
   @Test
   void everyTextChunkIsByteForByteWhatJacksonWrites() {
     Random r = new Random(7);
     for (int run = 0; run < 2000; run++) {
-      String session = r.nextBoolean() ? null : text(r); // a client's session id is any text
-      String model = r.nextBoolean() ? "stories260K" : text(r);
+      String session = r.nextBoolean() ? null : TEXT.next(r); // a client's session id is any text
+      String model = r.nextBoolean() ? "stories260K" : TEXT.next(r);
       Chunk sample =
           new Chunk(
-              "chatcmpl-" + text(r),
+              "chatcmpl-" + TEXT.next(r),
               "chat.completion.chunk",
               r.nextInt(Integer.MAX_VALUE),
               model,
@@ -56,7 +58,7 @@ class TextChunksTest {
       var texts = new TextChunks(sample, JSON);
       for (int i = 0; i < 5; i++) {
         int index = r.nextInt(4) == 0 ? r.nextInt(Integer.MAX_VALUE) : r.nextInt(8);
-        String text = text(r);
+        String text = TEXT.next(r);
         byte[] spliced = texts.of(index, text).json();
         byte[] jackson = JSON.writeValueAsBytes(texts.withText(index, text));
         assertThat(new String(spliced, StandardCharsets.UTF_8))
@@ -65,18 +67,5 @@ class TextChunksTest {
         assertThat(spliced).isEqualTo(jackson);
       }
     }
-  }
-
-  private static String text(Random r) {
-    var text = new StringBuilder();
-    int n = r.nextInt(6);
-    for (int i = 0; i < n; i++) {
-      if (r.nextInt(4) == 0) {
-        text.appendCodePoint(1 + r.nextInt(0x2FFFF));
-      } else {
-        text.append(PARTS[r.nextInt(PARTS.length)]);
-      }
-    }
-    return text.toString();
   }
 }

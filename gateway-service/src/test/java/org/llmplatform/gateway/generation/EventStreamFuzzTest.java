@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import org.llmplatform.gateway.HostileText;
 import org.llmplatform.gateway.error.ApiException;
 import org.llmplatform.gateway.observability.GatewayMetricsFactory;
 import org.springframework.core.io.buffer.DataBuffer;
@@ -56,6 +57,7 @@ class EventStreamFuzzTest {
     "é",
     "\t"
   };
+  private static final HostileText TEXT = new HostileText(List.of(PARTS), 8, 5);
 
   @Test
   void everyChunkIsOneEventReadBackExactly() {
@@ -78,7 +80,7 @@ class EventStreamFuzzTest {
       Flux<List<?>> objects = Flux.fromIterable(batches);
       if (fails) {
         objects =
-            objects.concatWith(Flux.error(ApiException.timeout("inference-service", text(r))));
+            objects.concatWith(Flux.error(ApiException.timeout("inference-service", TEXT.next(r))));
       }
       List<String> events = parse(write(EventStream.of(objects, JSON, metrics(), BUFFERS)));
 
@@ -98,7 +100,7 @@ class EventStreamFuzzTest {
 
   private static Map<String, Object> chunk(Random r) {
     Map<String, Object> delta = new LinkedHashMap<>();
-    delta.put("content", text(r));
+    delta.put("content", TEXT.next(r));
     Map<String, Object> choice = new LinkedHashMap<>();
     choice.put("index", 0);
     choice.put("delta", delta);
@@ -107,19 +109,6 @@ class EventStreamFuzzTest {
     chunk.put("object", "chat.completion.chunk");
     chunk.put("choices", List.of(choice));
     return chunk;
-  }
-
-  private static String text(Random r) {
-    StringBuilder text = new StringBuilder();
-    int n = r.nextInt(8);
-    for (int i = 0; i < n; i++) {
-      if (r.nextInt(5) == 0) {
-        text.appendCodePoint(1 + r.nextInt(0x2FFFF));
-      } else {
-        text.append(PARTS[r.nextInt(PARTS.length)]);
-      }
-    }
-    return text.toString();
   }
 
   /** The bytes the gateway puts on the wire, as UTF-8 text. */
