@@ -3,8 +3,10 @@ package org.llmplatform.inference.runtime;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.assertj.core.api.AbstractThrowableAssert;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.llmplatform.inference.TestModels;
@@ -16,15 +18,12 @@ class ModelLayoutReaderTest {
 
   @Test
   void missingDirectoryNamesTheProperty(@TempDir Path tmp) {
-    assertThatThrownBy(() -> ModelLayoutReader.locate(tmp.resolve("absent")))
-        .isInstanceOf(ModelLayoutException.class)
-        .hasMessageContaining("llm.model.dir");
+    assertLocateFails(tmp.resolve("absent")).hasMessageContaining("llm.model.dir");
   }
 
   @Test
   void folderWithoutConfigNamesBothLayouts(@TempDir Path tmp) {
-    assertThatThrownBy(() -> ModelLayoutReader.locate(tmp))
-        .isInstanceOf(ModelLayoutException.class)
+    assertLocateFails(tmp)
         .hasMessageContaining("config.json")
         .hasMessageContaining("genai_config.json");
   }
@@ -32,8 +31,7 @@ class ModelLayoutReaderTest {
   @Test
   void huggingFaceFolderWithoutGraphNamesWhereItLooked(@TempDir Path tmp) throws Exception {
     Files.writeString(tmp.resolve("config.json"), "{\"num_hidden_layers\":2}");
-    assertThatThrownBy(() -> ModelLayoutReader.locate(tmp))
-        .isInstanceOf(ModelLayoutException.class)
+    assertLocateFails(tmp)
         .hasMessageContaining("onnx/model.onnx")
         .hasMessageContaining("decoder_model_merged.onnx");
   }
@@ -43,9 +41,13 @@ class ModelLayoutReaderTest {
     Files.writeString(
         tmp.resolve("genai_config.json"),
         "{\"model\":{\"decoder\":{\"filename\":\"decoder.onnx\"}}}");
-    assertThatThrownBy(() -> ModelLayoutReader.locate(tmp))
-        .isInstanceOf(ModelLayoutException.class)
-        .hasMessageContaining("decoder.onnx");
+    assertLocateFails(tmp).hasMessageContaining("decoder.onnx");
+  }
+
+  /** The start-up error of locating the model in {@code dir}. */
+  private static AbstractThrowableAssert<?, ? extends Throwable> assertLocateFails(Path dir) {
+    return assertThatThrownBy(() -> ModelLayoutReader.locate(dir))
+        .isInstanceOf(ModelLayoutException.class);
   }
 
   static final Path GENAI_SHARED_KV =
@@ -54,71 +56,57 @@ class ModelLayoutReaderTest {
   static final Path GENAI_ROW_LENGTHS =
       GENAI_SHARED_KV.resolveSibling("tiny-llama-gqa-genai-row-lengths");
 
-  /** {@code model}'s graph in {@code tmp} with its genai_config.json edited by {@code edit}. */
-  private static Path genAiCopy(Path model, Path tmp, java.util.function.UnaryOperator<String> edit)
-      throws Exception {
+  /**
+   * The start-up error of opening {@code model}'s graph, copied to {@code tmp}, with {@code from}
+   * replaced by {@code to} in its genai_config.json.
+   */
+  private static AbstractThrowableAssert<?, ? extends Throwable> assertOpenFailsWithConfigEdit(
+      Path model, Path tmp, String from, String to) throws IOException {
     Files.copy(model.resolve("model.onnx"), tmp.resolve("model.onnx"));
     String config = Files.readString(model.resolve("genai_config.json"));
-    String edited = edit.apply(config);
+    String edited = config.replace(from, to);
     assertThat(edited).isNotEqualTo(config);
     Files.writeString(tmp.resolve("genai_config.json"), edited);
-    return tmp;
+    return assertThatThrownBy(() -> DecoderSession.open(tmp, RuntimeOptions.cpuDefaults()))
+        .isInstanceOf(ModelLayoutException.class);
   }
 
   @Test
   void genAiShareBufferFlagThatIsNotABooleanIsRefused(@TempDir Path tmp) throws Exception {
-    Path dir =
-        genAiCopy(
+    assertOpenFailsWithConfigEdit(
             GENAI_SHARED_KV,
             tmp,
-            c ->
-                c.replace(
-                    "\"past_present_share_buffer\": true",
-                    "\"past_present_share_buffer\": \"yes\""));
-    assertThatThrownBy(() -> DecoderSession.open(dir, RuntimeOptions.cpuDefaults()))
-        .isInstanceOf(ModelLayoutException.class)
+            "\"past_present_share_buffer\": true",
+            "\"past_present_share_buffer\": \"yes\"")
         .hasMessageContaining("search.past_present_share_buffer must be true or false");
   }
 
   @Test
   void sharedBufferGraphWithoutTheMaskItsConfigNamesIsRefused(@TempDir Path tmp) throws Exception {
-    Path dir =
-        genAiCopy(
+    assertOpenFailsWithConfigEdit(
             GENAI_SHARED_KV,
             tmp,
-            c ->
-                c.replace(
-                    "\"attention_mask\": \"attention_mask\"", "\"attention_mask\": \"attn_mask\""));
-    assertThatThrownBy(() -> DecoderSession.open(dir, RuntimeOptions.cpuDefaults()))
-        .isInstanceOf(ModelLayoutException.class)
+            "\"attention_mask\": \"attention_mask\"",
+            "\"attention_mask\": \"attn_mask\"")
         .hasMessageContaining(
             "neither input 'attn_mask' nor 'seqlens_k' and 'total_sequence_length'");
   }
 
   @Test
   void rowLengthInputsWithoutTheShareBufferFlagAreRefused(@TempDir Path tmp) throws Exception {
-    Path dir =
-        genAiCopy(
+    assertOpenFailsWithConfigEdit(
             GENAI_ROW_LENGTHS,
             tmp,
-            c ->
-                c.replace(
-                    "\"past_present_share_buffer\": true", "\"past_present_share_buffer\": false"));
-    assertThatThrownBy(() -> DecoderSession.open(dir, RuntimeOptions.cpuDefaults()))
-        .isInstanceOf(ModelLayoutException.class)
+            "\"past_present_share_buffer\": true",
+            "\"past_present_share_buffer\": false")
         .hasMessageContaining("'seqlens_k' and 'total_sequence_length'")
         .hasMessageContaining("past_present_share_buffer: true");
   }
 
   @Test
   void rowLengthInputNamedOtherwiseInTheConfigIsRefused(@TempDir Path tmp) throws Exception {
-    Path dir =
-        genAiCopy(
-            GENAI_ROW_LENGTHS,
-            tmp,
-            c -> c.replace("\"seqlens_k\": \"seqlens_k\"", "\"seqlens_k\": \"seqlens\""));
-    assertThatThrownBy(() -> DecoderSession.open(dir, RuntimeOptions.cpuDefaults()))
-        .isInstanceOf(ModelLayoutException.class)
+    assertOpenFailsWithConfigEdit(
+            GENAI_ROW_LENGTHS, tmp, "\"seqlens_k\": \"seqlens_k\"", "\"seqlens_k\": \"seqlens\"")
         .hasMessageContaining("graph takes 'total_sequence_length' without 'seqlens'");
   }
 
