@@ -121,6 +121,24 @@ def greedy_reference(model: LlamaForCausalLM, prompt_ids, new_tokens: int):
     return ids[len(prompt_ids):], first_logits, min_margin
 
 
+def reference_cases(model: LlamaForCausalLM, tokenizer, prompts, new_tokens: int):
+    """reference.json's "cases": per prompt, its ids, the greedy continuation (greedy_reference) as ids and text,
+    the smallest top-2 margin and the prefill's last-position logits, rounded as they are written."""
+    cases = []
+    for prompt in prompts:
+        prompt_ids = tokenizer.encode(prompt)
+        greedy, logits, margin = greedy_reference(model, prompt_ids, new_tokens)
+        cases.append({
+            "prompt": prompt,
+            "prompt_ids": prompt_ids,
+            "greedy_ids": greedy,
+            "text": tokenizer.decode(greedy),
+            "min_top2_margin": round(margin, 6),
+            "first_step_logits": [round(v, 7) for v in logits],
+        })
+    return cases
+
+
 def write_model_folder(out_dir, model, tokenizer, tokenizer_config, generation_config, dtype_name,
                        reference_prompts, new_tokens, bos_id, eos_ids, shared_kv=False):
     os.makedirs(out_dir, exist_ok=True)
@@ -137,20 +155,8 @@ def write_model_folder(out_dir, model, tokenizer, tokenizer_config, generation_c
         if tokenizer_config.get(k) is not None})
     if reference_prompts is None:
         return
-    cases = []
-    for prompt in reference_prompts:
-        prompt_ids = tokenizer.encode(prompt)
-        greedy, logits, margin = greedy_reference(model, prompt_ids, new_tokens)
-        cases.append({
-            "prompt": prompt,
-            "prompt_ids": prompt_ids,
-            "greedy_ids": greedy,
-            "text": tokenizer.decode(greedy),
-            "min_top2_margin": round(margin, 6),
-            "first_step_logits": [round(v, 7) for v in logits],
-        })
     write_json(os.path.join(out_dir, "reference.json"), {
         "generator": f"model-tools (PyTorch {torch.__version__.split('+')[0].split('a')[0]}), greedy by full "
                      f"recomputation, {dtype_name}, CPU",
-        "cases": cases,
+        "cases": reference_cases(model, tokenizer, reference_prompts, new_tokens),
     })

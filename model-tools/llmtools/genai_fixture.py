@@ -36,7 +36,7 @@ import torch
 from onnx import TensorProto, helper, numpy_helper
 
 from .chatml import EOT, IM_END, tokenizer_config
-from .export import greedy_reference, write_json
+from .export import reference_cases, write_json
 from .fixtures import CHAT_PROMPT, FIXTURES, REFERENCE_PROMPTS, build_tokenizer, make_model
 
 NAME = "tiny-llama-gqa-genai-shared-kv"
@@ -225,18 +225,7 @@ def write(out_root, name, row_lengths_as_inputs):
     write_json(os.path.join(out, "special_tokens_map.json"), {
         k: tok_config[k] for k in ("bos_token", "eos_token", "pad_token", "unk_token")
         if tok_config.get(k) is not None})
-    cases = []
-    for prompt in REFERENCE_PROMPTS + [CHAT_PROMPT]:
-        prompt_ids = tokenizer.encode(prompt)
-        greedy, logits, margin = greedy_reference(model, prompt_ids, NEW_TOKENS)
-        cases.append({
-            "prompt": prompt,
-            "prompt_ids": prompt_ids,
-            "greedy_ids": greedy,
-            "text": tokenizer.decode(greedy),
-            "min_top2_margin": round(margin, 6),
-            "first_step_logits": [round(v, 7) for v in logits],
-        })
+    cases = reference_cases(model, tokenizer, REFERENCE_PROMPTS + [CHAT_PROMPT], NEW_TOKENS)
     source = os.path.join(out_root, SOURCE, "reference.json")
     if os.path.isfile(source):
         expected = [c["greedy_ids"] for c in json.load(open(source))["cases"]]
