@@ -51,10 +51,6 @@ public record ModelSpec(
     eosIds = List.copyOf(eosIds);
   }
 
-  /**
-   * Bytes of KV cache one sequence needs at full context: layers × 2 × kv_heads × context ×
-   * head_dim × dtype.
-   */
   /** Positions of logits a run over {@code seq} tokens per row outputs. */
   public int logitPositions(int seq) {
     return lastPositionLogits ? 1 : seq;
@@ -66,6 +62,10 @@ public record ModelSpec(
     return ((long) row * positions + positions - 1) * vocabSize;
   }
 
+  /**
+   * Bytes of KV cache one sequence needs at full context: layers × 2 × kv_heads × context ×
+   * head_dim × dtype.
+   */
   public long kvBytesPerSlot() {
     return (long) numLayers * 2 * kvHeads * contextLength * headDim * kvType.bytes();
   }
