@@ -151,9 +151,17 @@ class ReplicasIT {
     return created.json().path("id").asString();
   }
 
+  /**
+   * One turn, then a pause, as a person reads the answer before the next: kv-aware routing on
+   * events only (routed-ttl 0, the default) learns where the conversation's prefix is cached from
+   * the replica's KV-cache event, which reaches the gateway within ~100 ms. Turns sent back to back
+   * (100 ms apart on CI) raced it, and a turn went to another replica.
+   */
   private static Http.Answer turn(String session, String user) throws Exception {
-    return Http.post(
-        gateway.url() + "/v1/chat/completions", KEY, SessionIT.turn(session, user, ""));
+    Http.Answer answer =
+        Http.post(gateway.url() + "/v1/chat/completions", KEY, SessionIT.turn(session, user, ""));
+    Thread.sleep(500);
+    return answer;
   }
 
   /** Generations each replica has finished (NaN-free; a dead replica keeps its last count). */
