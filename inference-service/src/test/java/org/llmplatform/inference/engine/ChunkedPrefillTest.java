@@ -55,7 +55,8 @@ class ChunkedPrefillTest {
         // between chunks: what that leaves grows with the logits' scale (a trained model's reach
         // ~15-20, where 1e-4 is a few dozen fp32 ulps or one fp16 one); a chunking bug (a wrong
         // position or mask) moves them by whole units
-        float scaled = (fp16 ? 5e-5f : 2e-5f) * maxAbs(whole);
+        float reach = maxAbs(whole);
+        float scaled = (fp16 ? 5e-5f : 2e-5f) * reach;
         for (int i = 0; i < vocab; i++) {
           float tolerance =
               Math.max(
@@ -64,7 +65,7 @@ class ChunkedPrefillTest {
                       ? Math.max(1e-4f, OnnxModelExecutorParityTest.fp16Ulp(whole[i]) + 1e-6f)
                       : 1e-4f);
           assertThat(Math.abs(chunked[i] - whole[i]))
-              .as("%s: chunk %d, logit %d (max |logit| %s)", model, chunk, i, maxAbs(whole))
+              .as("%s: chunk %d, logit %d (max |logit| %s)", model, chunk, i, reach)
               .isLessThanOrEqualTo(tolerance);
         }
         assertThat(OnnxModelExecutorParityTest.greedy(executor, prompt, chunked, 8))
