@@ -152,16 +152,12 @@ class ReplicasIT {
   }
 
   /**
-   * One turn, then a pause, as a person reads the answer before the next: kv-aware routing on
-   * events only (routed-ttl 0, the default) learns where the conversation's prefix is cached from
-   * the replica's KV-cache event, which reaches the gateway within ~100 ms. Turns sent back to back
-   * (100 ms apart on CI) raced it, and a turn went to another replica.
+   * One turn. The next is sent at once, before the replica's KV-cache event for this one can reach
+   * the gateway (~100 ms): the gateway's own record of where it sent the turn (routed-ttl, 2 s by
+   * default) keeps the conversation there; on events only, such turns raced the event.
    */
   private static Http.Answer turn(String session, String user) throws Exception {
-    Http.Answer answer =
-        Http.post(gateway.url() + "/v1/chat/completions", KEY, SessionIT.turn(session, user, ""));
-    Thread.sleep(500);
-    return answer;
+    return Http.post(gateway.url() + "/v1/chat/completions", KEY, SessionIT.turn(session, user, ""));
   }
 
   /** Generations each replica has finished (NaN-free; a dead replica keeps its last count). */

@@ -283,8 +283,10 @@ public record GatewayProperties(
    *     replica without the stream: only where this gateway sent each prompt
    * @param routedTtl kv-aware with events: how long a prompt sent to a replica counts as cached
    *     there before the replica's own event says so (requests sharing a prefix that arrive
-   *     meanwhile follow it); 0, the default, counts events only (measured: no gain, as a replica
-   *     publishes a sequence within 100 ms of its end and none is reused while it runs)
+   *     meanwhile follow it: a session's next turn sent at once, as a tool result is, goes where
+   *     the last turn ran rather than to a replica holding only a shared opening); a replica
+   *     publishes a finished sequence within ~100 ms, so the default 2 s covers its event with a
+   *     margin; 0 counts events only
    */
   public record Routing(
       @NotNull
@@ -296,7 +298,7 @@ public record GatewayProperties(
       @Positive @DefaultValue("200000") int indexBlocks,
       @NotNull @DefaultValue("2s") Duration refresh,
       @DefaultValue("true") boolean kvEvents,
-      @NotNull @DefaultValue("0s") Duration routedTtl) {
+      @NotNull @DefaultValue("2s") Duration routedTtl) {
 
     public Routing {
       if (loadFactor < 1) {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import java.net.URI;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
@@ -36,7 +37,8 @@ import tools.jackson.databind.json.JsonMapper;
  * replica without the stream (404) keeps the routed guess, a replica's reported load counts in the
  * bound, hostile events change nothing and break nothing, and one replica is never followed.
  * Guesses of live replicas are off ({@code routed-ttl=0}) unless a test says otherwise, so that
- * only the events decide.
+ * only the events decide; with the default, a session's next turn sent before its replica's event
+ * stays where the turn ran.
  */
 class KvEventsRoutingTest {
 
@@ -99,6 +101,9 @@ class KvEventsRoutingTest {
       return s != null && s.currentSubscriberCount() > 0;
     }
   }
+
+  /** {@code followed}'s routed-ttl when the property is left at its default. */
+  private static final String DEFAULT_TTL = "default";
 
   private static final List<FakeReplica> FAKES =
       List.of(new FakeReplica(), new FakeReplica(), new FakeReplica());
@@ -209,6 +214,38 @@ class KvEventsRoutingTest {
   }
 
   @Test
+  void aSessionsNextTurnSentBeforeItsReplicasEventStaysWhereTheTurnRan() {
+    ReplicaSet set = followed(Map.of(), DEFAULT_TTL);
+    Replica[] firstAndNext = nextTurnBeforeTheEvent(set);
+    assertThat(firstAndNext[1]).isSameAs(firstAndNext[0]);
+  }
+
+  @Test
+  void onEventsOnlyASessionsNextTurnBeforeTheEventFollowsASharedOpening() {
+    ReplicaSet set = followed(Map.of()); // routed-ttl 0
+    Replica[] firstAndNext = nextTurnBeforeTheEvent(set);
+    assertThat(firstAndNext[1]).isNotSameAs(firstAndNext[0]);
+  }
+
+  /**
+   * A session's first turn is routed; another conversation with the same 32-token opening ran on
+   * the next replica, which published it; then the session's next turn (a tool's result sent back
+   * at once) is routed before the first turn's replica publishes. Where each went.
+   */
+  private Replica[] nextTurnBeforeTheEvent(ReplicaSet set) {
+    FAKES.forEach(FakeReplica::snapshot);
+    eventually(() -> set.replicas().stream().allMatch(r -> kv(set).feed(r).live()));
+    List<Integer> turn = prompt(6, 64);
+    Replica went = set.pick(new RouteKey("s", turn), List.of());
+    int other = (set.replicas().indexOf(went) + 1) % FAKES.size();
+    FAKES.get(other).stored(PrefixBlocks.hashes(turn.subList(0, 32), 16));
+    eventually(() -> kv(set).cached(turn, set.replicas())[other] == 2);
+    var next = new ArrayList<>(turn);
+    next.addAll(prompt(7, 40));
+    return new Replica[] {went, set.pick(new RouteKey("s", next), List.of())};
+  }
+
+  @Test
   void aReplicasReportedLoadCountsInTheBound() {
     ReplicaSet set = followed(Map.of());
     List<Replica> r = set.replicas();
@@ -297,13 +334,19 @@ class KvEventsRoutingTest {
     assertThat(kv(set).feed(set.replicas().getFirst())).isNull();
   }
 
-  /** The three fakes as one model's replicas, kv-aware with events. */
+  /** The three fakes as one model's replicas, kv-aware with events, guesses of live ones off. */
   private ReplicaSet followed(Map<String, String> extra) {
+    return followed(extra, "0s");
+  }
+
+  private ReplicaSet followed(Map<String, String> extra, String routedTtl) {
     var props = new HashMap<String, String>();
     for (int i = 0; i < FAKES.size(); i++) {
       props.put("llm.gateway.models.m.replicas[" + i + "]", FAKES.get(i).url());
     }
-    props.put("llm.gateway.routing.routed-ttl", "0s");
+    if (routedTtl != DEFAULT_TTL) {
+      props.put("llm.gateway.routing.routed-ttl", routedTtl);
+    }
     props.putAll(extra);
     ReplicaSet set = replicas(props);
     eventually(
