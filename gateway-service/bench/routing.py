@@ -12,9 +12,10 @@ only its in-flight requests may fail.
   python3 gateway-service/bench/routing.py --model-dir ../shared/models/stories260K [--rounds 2] [--kill]
 
 Policies: the gateway's (kv-aware, session-affinity, least-loaded, round-robin), "single" (kv-aware over one
-replica) and two kv-aware variants: "kv-aware-routed" (no KV-cache events: only where the gateway sent each prompt,
-the design before the replicas published their blocks) and "kv-aware-guess" (events, and a routed prompt counts
-for 30 s before the replica's own event says so).
+replica) and three kv-aware variants: "kv-aware-routed" (no KV-cache events: only where the gateway sent each prompt,
+the design before the replicas published their blocks), "kv-aware-events" (events only: routed-ttl 0, the default
+before 2026-12-03) and "kv-aware-guess" (events, and a routed prompt counts for 30 s before the replica's own event
+says so; "kv-aware" itself counts it for the default 2 s).
 
 Standard library only. Prints a Markdown table of: prefix-cache hit rate (hit tokens / looked-up tokens, all
 replicas), TTFT p50/p99 of turns >= 3, requests per replica (max / mean), failed requests.
@@ -38,6 +39,7 @@ KEY = "sk-routing-bench"
 # label -> (gateway policy, extra gateway arguments)
 VARIANTS = {
     "kv-aware-routed": ("kv-aware", ["--llm.gateway.routing.kv-events=false"]),
+    "kv-aware-events": ("kv-aware", ["--llm.gateway.routing.routed-ttl=0s"]),
     "kv-aware-guess": ("kv-aware", ["--llm.gateway.routing.routed-ttl=30s"]),
 }
 TOPICS = ["a cat", "the sea", "a red ball", "a tall tree", "the moon", "a small dog", "rain", "a big ship"]

@@ -26,6 +26,10 @@ import org.llmplatform.inference.sampling.TokenChoice;
  * each level the round of median aggregate throughput, so that a burst of load on a shared machine
  * skews one round, not the ratio between levels. {@code -Dllm.bench.naive=false} leaves the naive
  * baseline out (its recomputation takes most of a round's time; for comparing two exports' decode).
+ * {@code -Dllm.bench.between=COMMAND} runs {@code bash -c COMMAND} after each round's levels (with
+ * {@code ROUND} set) and reads the last line of its output as the other side's aggregate tokens/s:
+ * its ratio to the highest level's aggregate of the same round is printed per round and as the
+ * median with min–max ({@code bench/http-vs-engine.sh}: the HTTP service against this bare engine).
  */
 public final class EngineBenchmark {
 
@@ -52,6 +56,8 @@ public final class EngineBenchmark {
     int rounds = Integer.getInteger("llm.bench.rounds", 1);
     boolean spin = Boolean.getBoolean("llm.bench.spin");
     boolean withNaive = !"false".equals(System.getProperty("llm.bench.naive"));
+    String between = System.getProperty("llm.bench.between");
+    List<Double> betweenRatios = new ArrayList<>();
     var options = new RuntimeOptions(Device.CPU, threads, 0, "all", spin);
     int maxLevel = Arrays.stream(levels).max().orElse(1);
     List<Run> runs = new ArrayList<>();
@@ -85,6 +91,19 @@ public final class EngineBenchmark {
         for (int i = 0; i < levels.length; i++) {
           perLevel.get(i).add(runConcurrent(engine, levels[i], vocab, promptTokens, usable));
           System.err.println(perLevel.get(i).getLast());
+        }
+        if (between != null) {
+          double engineTokS = perLevel.get(levels.length - 1).getLast().aggregateTokS();
+          double otherTokS = runBetween(between, round + 1);
+          betweenRatios.add(otherTokS / engineTokS);
+          System.out.printf(
+              Locale.ROOT,
+              "round %d: other / engine at %d concurrent = %.1f / %.1f tok/s = %.3f%n",
+              round + 1,
+              levels[levels.length - 1],
+              otherTokS,
+              engineTokS,
+              otherTokS / engineTokS);
         }
         if (withNaive) {
           perLevel.get(levels.length).add(naive(naiveExecutor, promptTokens, usable));
@@ -128,6 +147,36 @@ public final class EngineBenchmark {
     for (int round = 0; round < roundRatios.size(); round++) {
       System.out.println("round " + (round + 1) + ": " + roundRatios.get(round));
     }
+    if (!betweenRatios.isEmpty()) {
+      double[] sorted = betweenRatios.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+      double median = KvBindingBenchmark.medianOf(betweenRatios);
+      System.out.printf(
+          Locale.ROOT,
+          "other / engine at %d concurrent, %d rounds: median %.3f (%.3f-%.3f)%n",
+          levels[levels.length - 1],
+          sorted.length,
+          median,
+          sorted[0],
+          sorted[sorted.length - 1]);
+    }
+  }
+
+  /** Runs the between-rounds command; the last line of its output is a tokens/s figure. */
+  private static double runBetween(String command, int round) throws Exception {
+    var process =
+        new ProcessBuilder("bash", "-c", command)
+            .redirectError(ProcessBuilder.Redirect.INHERIT)
+            .redirectOutput(ProcessBuilder.Redirect.PIPE);
+    process.environment().put("ROUND", Integer.toString(round));
+    Process p = process.start();
+    List<String> lines;
+    try (var out = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream()))) {
+      lines = out.lines().toList();
+    }
+    if (p.waitFor() != 0 || lines.isEmpty()) {
+      throw new IllegalStateException("between-rounds command failed: " + command + " " + lines);
+    }
+    return Double.parseDouble(lines.getLast().trim());
   }
 
   /**
