@@ -2,8 +2,9 @@
 # inference-service's HTTP streaming against the bare engine, in one run with the rounds interleaved: each round,
 # EngineBenchmark submits CONCURRENT requests to an engine in its own JVM, then http_streams.py sends as many
 # streamed requests (same prompt length, same number of new tokens, random prompt ids, greedy, ignore_eos) to the
-# inference-service jar started here; per round the HTTP aggregate tok/s over the engine's, and their median
-# with min-max (the target: >= 95% at 16 streams on bench-125m).
+# inference-service jar started here; per round the HTTP aggregate tok/s over the engine's and the service's CPU
+# per token over the engine process's, each as the median with min-max (the target: >= 95% of the engine's tok/s
+# at 16 streams on bench-125m).
 #   inference-service/bench/http-vs-engine.sh [MODEL_DIR]      (run under: flock -x /tmp/llm-cpu.lock)
 # Default model: build-models/bench-125m. Env: CONCURRENT (16), NEW_TOKENS (128), PROMPT_TOKENS (16), ROUNDS (5),
 # THREADS (intra-op threads of both, 0 = ORT default). The service gets a KV budget for every request, as the
@@ -25,7 +26,7 @@ for _ in $(seq 600); do curl -fs "http://127.0.0.1:$PORT/actuator/health/readine
 curl -fs "http://127.0.0.1:$PORT/actuator/health/readiness" | grep -q UP || { echo "inference-service not ready: $LOG" >&2; exit 1; }
 VOCAB=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["vocab_size"])' "$MODEL_DIR/config.json")
 CLIENT="python3 -u inference-service/bench/http_streams.py --url http://127.0.0.1:$PORT --concurrency ${CONCURRENT:-16}"
-CLIENT+=" --prompt-tokens ${PROMPT_TOKENS:-16} --new-tokens ${NEW_TOKENS:-128} --vocab $VOCAB"
+CLIENT+=" --prompt-tokens ${PROMPT_TOKENS:-16} --new-tokens ${NEW_TOKENS:-128} --vocab $VOCAB --pid $SERVICE"
 $CLIENT >/dev/null  # warm-up of the service's request path, as the engine warms up its own
 echo "commit $(git rev-parse --short HEAD), $(date -u +%FT%TZ), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Xmx4g -Dllm.bench.threads="${THREADS:-0}" \

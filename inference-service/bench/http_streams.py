@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """N streamed generations at once through inference-service's HTTP API, as EngineBenchmark submits them to the bare
-engine: random prompt ids (seeded by the round), greedy, exactly --new-tokens each (ignore_eos). Prints the
-aggregate tokens/s (all tokens over first request sent to last stream ended) as its last line.
+engine: random prompt ids (seeded by the round), greedy, exactly --new-tokens each (ignore_eos). Prints as its last
+line the aggregate tokens/s (all tokens over first request sent to last stream ended) and, with --pid, the CPU
+milliseconds the service's process (all its threads) used per token meanwhile, from /proc.
 Run by bench/http-vs-engine.sh between the engine's rounds."""
 import argparse
 import http.client
@@ -20,6 +21,7 @@ def main():
     ap.add_argument("--prompt-tokens", type=int, default=16)
     ap.add_argument("--new-tokens", type=int, default=256)
     ap.add_argument("--vocab", type=int, required=True)
+    ap.add_argument("--pid", type=int, help="the service's process id: report its CPU time per token")
     args = ap.parse_args()
     rng = random.Random(int(os.environ.get("ROUND", "0")))
     prompts = [[rng.randrange(args.vocab) for _ in range(args.prompt_tokens)] for _ in range(args.concurrency)]
@@ -46,15 +48,25 @@ def main():
     for t in threads:
         t.start()
     ready.wait()
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), cpu_seconds(args.pid)
     for t in threads:
         t.join()
-    wall = time.perf_counter() - start
+    wall, cpu = time.perf_counter() - start, cpu_seconds(args.pid) - cpu_start
     if errors:
         raise SystemExit(f"{len(errors)} requests failed: {errors[0]}")
     if sum(counts) != args.concurrency * args.new_tokens:
         raise SystemExit(f"expected {args.concurrency * args.new_tokens} tokens, got {sum(counts)}")
-    print(f"{sum(counts) / wall:.2f}")
+    tokens = sum(counts)
+    print(f"{tokens / wall:.2f}" + (f" {cpu * 1000 / tokens:.4f}" if args.pid else ""))
+
+
+def cpu_seconds(pid):
+    """User + system CPU time of a process, all threads, in seconds (0 without a pid)."""
+    if not pid:
+        return 0.0
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 if __name__ == "__main__":

@@ -27,9 +27,10 @@ import org.llmplatform.inference.sampling.TokenChoice;
  * skews one round, not the ratio between levels. {@code -Dllm.bench.naive=false} leaves the naive
  * baseline out (its recomputation takes most of a round's time; for comparing two exports' decode).
  * {@code -Dllm.bench.between=COMMAND} runs {@code bash -c COMMAND} after each round's levels (with
- * {@code ROUND} set) and reads the last line of its output as the other side's aggregate tokens/s:
- * its ratio to the highest level's aggregate of the same round is printed per round and as the
- * median with min–max ({@code bench/http-vs-engine.sh}: the HTTP service against this bare engine).
+ * {@code ROUND} set) and reads the last line of its output as the other side's aggregate tokens/s
+ * and, optionally after a space, its CPU milliseconds per token: their ratios to the highest
+ * level's figures of the same round are printed per round and as medians with min–max ({@code
+ * bench/http-vs-engine.sh}: the HTTP service against this bare engine).
  */
 public final class EngineBenchmark {
 
@@ -58,6 +59,7 @@ public final class EngineBenchmark {
     boolean withNaive = !"false".equals(System.getProperty("llm.bench.naive"));
     String between = System.getProperty("llm.bench.between");
     List<Double> betweenRatios = new ArrayList<>();
+    List<Double> betweenCpuRatios = new ArrayList<>();
     var options = new RuntimeOptions(Device.CPU, threads, 0, "all", spin);
     int maxLevel = Arrays.stream(levels).max().orElse(1);
     List<Run> runs = new ArrayList<>();
@@ -93,17 +95,27 @@ public final class EngineBenchmark {
           System.err.println(perLevel.get(i).getLast());
         }
         if (between != null) {
-          double engineTokS = perLevel.get(levels.length - 1).getLast().aggregateTokS();
-          double otherTokS = runBetween(between, round + 1);
-          betweenRatios.add(otherTokS / engineTokS);
+          Run engineRun = perLevel.get(levels.length - 1).getLast();
+          double[] other = runBetween(between, round + 1);
+          betweenRatios.add(other[0] / engineRun.aggregateTokS());
           System.out.printf(
               Locale.ROOT,
-              "round %d: other / engine at %d concurrent = %.1f / %.1f tok/s = %.3f%n",
+              "round %d: other / engine at %d concurrent = %.1f / %.1f tok/s = %.3f",
               round + 1,
               levels[levels.length - 1],
-              otherTokS,
-              engineTokS,
-              otherTokS / engineTokS);
+              other[0],
+              engineRun.aggregateTokS(),
+              other[0] / engineRun.aggregateTokS());
+          if (other.length > 1) {
+            betweenCpuRatios.add(other[1] / engineRun.cpuMsPerToken());
+            System.out.printf(
+                Locale.ROOT,
+                "; CPU ms per token %.3f / %.3f = %.3f",
+                other[1],
+                engineRun.cpuMsPerToken(),
+                other[1] / engineRun.cpuMsPerToken());
+          }
+          System.out.println();
         }
         if (withNaive) {
           perLevel.get(levels.length).add(naive(naiveExecutor, promptTokens, usable));
@@ -147,22 +159,30 @@ public final class EngineBenchmark {
     for (int round = 0; round < roundRatios.size(); round++) {
       System.out.println("round " + (round + 1) + ": " + roundRatios.get(round));
     }
-    if (!betweenRatios.isEmpty()) {
-      double[] sorted = betweenRatios.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-      double median = KvBindingBenchmark.medianOf(betweenRatios);
-      System.out.printf(
-          Locale.ROOT,
-          "other / engine at %d concurrent, %d rounds: median %.3f (%.3f-%.3f)%n",
-          levels[levels.length - 1],
-          sorted.length,
-          median,
-          sorted[0],
-          sorted[sorted.length - 1]);
-    }
+    summary("tok/s", betweenRatios, levels[levels.length - 1]);
+    summary("CPU ms per token", betweenCpuRatios, levels[levels.length - 1]);
   }
 
-  /** Runs the between-rounds command; the last line of its output is a tokens/s figure. */
-  private static double runBetween(String command, int round) throws Exception {
+  private static void summary(String figure, List<Double> ratios, int concurrency) {
+    if (ratios.isEmpty()) {
+      return;
+    }
+    System.out.printf(
+        Locale.ROOT,
+        "%s, other / engine at %d concurrent, %d rounds: median %.3f (%.3f-%.3f)%n",
+        figure,
+        concurrency,
+        ratios.size(),
+        KvBindingBenchmark.medianOf(ratios),
+        ratios.stream().mapToDouble(Double::doubleValue).min().orElseThrow(),
+        ratios.stream().mapToDouble(Double::doubleValue).max().orElseThrow());
+  }
+
+  /**
+   * Runs the between-rounds command; the last line of its output: tokens/s, optionally CPU ms per
+   * token.
+   */
+  private static double[] runBetween(String command, int round) throws Exception {
     var process =
         new ProcessBuilder("bash", "-c", command)
             .redirectError(ProcessBuilder.Redirect.INHERIT)
@@ -176,7 +196,9 @@ public final class EngineBenchmark {
     if (p.waitFor() != 0 || lines.isEmpty()) {
       throw new IllegalStateException("between-rounds command failed: " + command + " " + lines);
     }
-    return Double.parseDouble(lines.getLast().trim());
+    return Arrays.stream(lines.getLast().trim().split("\\s+"))
+        .mapToDouble(Double::parseDouble)
+        .toArray();
   }
 
   /**
