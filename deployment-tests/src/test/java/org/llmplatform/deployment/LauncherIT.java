@@ -29,10 +29,10 @@ import org.yaml.snakeyaml.Yaml;
  * The README's first command: {@code ./llm up} brings the platform up on the default model, a chat
  * request through the gateway streams an answer, the internal services refuse calls without the
  * launcher's internal token, {@code ./llm bench} runs a short sweep with no flag telling it where
- * the platform or its key is, every metric the chart's Grafana dashboard queries is one the running
- * services export, {@code ./llm down} leaves no process behind. Runs after the services are
- * packaged (failsafe, integration-test phase), on the fixed ports 8080–8083 and 9080 (the gateway's
- * actuator).
+ * the platform or its key is (and {@code --peer} refuses bad options by name), every metric the
+ * chart's Grafana dashboard queries is one the running services export, {@code ./llm down} leaves
+ * no process behind. Runs after the services are packaged (failsafe, integration-test phase), on
+ * the fixed ports 8080–8083 and 9080 (the gateway's actuator).
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class LauncherIT {
@@ -140,6 +140,22 @@ class LauncherIT {
     Map<String, Object> ttft = (Map<String, Object>) summary.get("ttft_ms");
     assertThat(ttft).containsKeys("p50", "p90", "p99");
     assertThat(Path.of((String) summary.get("result"))).exists().startsWith(out);
+  }
+
+  @Test
+  @Order(2)
+  void benchPeerRefusesAnUnknownPeerAndAMissingValueByName() throws Exception {
+    Result unknown = run(Duration.ofSeconds(30), "./llm", "bench", "--peer", "vllm");
+    assertThat(unknown.exit()).isNotZero();
+    assertThat(unknown.output()).contains("the one peer is transformers.js", "'vllm'");
+    Result missing =
+        run(Duration.ofSeconds(30), "./llm", "bench", "--peer", "transformers.js", "--rounds");
+    assertThat(missing.exit()).isNotZero();
+    assertThat(missing.output()).contains("--rounds needs a value");
+    Result notANumber =
+        run(Duration.ofSeconds(30), "./llm", "bench", "--peer", "transformers.js", "--rounds", "0");
+    assertThat(notANumber.exit()).isNotZero();
+    assertThat(notANumber.output()).contains("positive whole number", "'0'");
   }
 
   @Test
