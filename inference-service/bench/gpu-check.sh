@@ -3,7 +3,10 @@
 # outputs against IoBinding, on stories260K and a generated 125M-parameter model (exported twice: past and new
 # concatenated into a fresh present, and GroupQueryAttention updating one buffer in place).
 #
-# Two steps; the GPU machine builds nothing:
+# One command on a GPU node that holds this repository (an operator's check):
+#   inference-service/bench/gpu-check.sh check
+#      fetches the onnxruntime_gpu jar into ~/.m2 when missing (Maven Central), then prepare and run below.
+# Or two steps, where the GPU machine builds nothing:
 #   1. here (dev box):   inference-service/bench/gpu-check.sh prepare
 #      compiles, then puts the classes, the runtime jars (without the CPU onnxruntime jar) and a copy
 #      of stories260K under inference-service/target/gpu-check/ (~10 MB).
@@ -25,17 +28,20 @@ ROOT="$(pwd)"
 KIT=inference-service/target/gpu-check
 ORT_VERSION=1.24.1
 
+mvn_quiet() { ./mvnw -B -q -o "$@" 2>/dev/null || ./mvnw -B -q "$@"; }
+
 prepare() {
   export JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
-  ./mvnw -B -q -o -pl llm-api,inference-service -am test-compile -DskipTests
+  # offline when the local repository has everything, else from Maven Central (a fresh node)
+  mvn_quiet -pl llm-api,inference-service -am test-compile -DskipTests
   rm -rf "$KIT" && mkdir -p "$KIT/lib" "$KIT/models"
-  ./mvnw -B -q -o -pl inference-service dependency:copy-dependencies -DincludeScope=runtime \
+  mvn_quiet -pl inference-service dependency:copy-dependencies -DincludeScope=runtime \
     -DincludeArtifactIds=llm-api,jackson-annotations,jackson-core,jackson-databind,slf4j-api,logback-classic,logback-core,jspecify \
     -DoutputDirectory="$ROOT/$KIT/lib" >/dev/null
   cp -r inference-service/target/classes "$KIT/classes"
   mkdir -p "$KIT/test-classes/org/llmplatform/inference/engine"
   # the two mains and the helpers they use (not the test suite)
-  for c in DeviceParityCheck KvBindingBenchmark OnnxModelExecutorParityTest; do
+  for c in DeviceParityCheck KvBindingBenchmark OnnxModelExecutorParityTest EngineBenchmark ChunkedPrefillBenchmark; do
     cp inference-service/target/test-classes/org/llmplatform/inference/engine/"$c"*.class \
       "$KIT/test-classes/org/llmplatform/inference/engine/"
   done
@@ -104,9 +110,20 @@ run() {
   return $status
 }
 
+check() {
+  export JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
+  if [ -z "${ORT_GPU_JAR:-}" ] && ! find_ort_gpu_jar >/dev/null 2>&1; then
+    echo "gpu-check: fetching onnxruntime_gpu $ORT_VERSION (370+ MB) into ~/.m2"
+    ./mvnw -B -q dependency:get -Dartifact="com.microsoft.onnxruntime:onnxruntime_gpu:$ORT_VERSION"
+  fi
+  prepare
+  if [ -n "${OUT:-}" ]; then run 2>&1 | tee "$OUT/gpu-check.log"; exit "${PIPESTATUS[0]}"; else run; fi
+}
+
 case "${1:-}" in
+  check) check ;;
   prepare) prepare ;;
   run)
     if [ -n "${OUT:-}" ]; then run 2>&1 | tee "$OUT/gpu-check.log"; exit "${PIPESTATUS[0]}"; else run; fi ;;
-  *) echo "usage: $0 prepare|run" >&2; exit 2 ;;
+  *) echo "usage: $0 check|prepare|run" >&2; exit 2 ;;
 esac
