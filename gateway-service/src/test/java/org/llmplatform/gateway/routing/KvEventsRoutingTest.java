@@ -344,7 +344,7 @@ class KvEventsRoutingTest {
     for (int i = 0; i < FAKES.size(); i++) {
       props.put("llm.gateway.models.m.replicas[" + i + "]", FAKES.get(i).url());
     }
-    if (routedTtl != DEFAULT_TTL) {
+    if (!DEFAULT_TTL.equals(routedTtl)) {
       props.put("llm.gateway.routing.routed-ttl", routedTtl);
     }
     props.putAll(extra);
