@@ -157,7 +157,8 @@ class ReplicasIT {
    * default) keeps the conversation there; on events only, such turns raced the event.
    */
   private static Http.Answer turn(String session, String user) throws Exception {
-    return Http.post(gateway.url() + "/v1/chat/completions", KEY, SessionIT.turn(session, user, ""));
+    return Http.post(
+        gateway.url() + "/v1/chat/completions", KEY, SessionIT.turn(session, user, ""));
   }
 
   /** Generations each replica has finished (NaN-free; a dead replica keeps its last count). */
