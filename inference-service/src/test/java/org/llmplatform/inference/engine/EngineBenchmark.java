@@ -73,7 +73,9 @@ public final class EngineBenchmark {
                 new OnnxModelExecutor(DecoderSession.open(model, options)),
                 new EngineSettings(maxLevel, maxLevel * 2, Long.MAX_VALUE / 4),
                 EngineMetrics.NONE);
-        var naiveExecutor = new OnnxModelExecutor(DecoderSession.open(model, options))) {
+        // none without the baseline: a second copy of the weights for nothing (null is not closed)
+        var naiveExecutor =
+            withNaive ? new OnnxModelExecutor(DecoderSession.open(model, options)) : null) {
       engine.start();
       if (!engine.awaitReady(5, TimeUnit.MINUTES)) {
         throw new IllegalStateException("engine warm-up failed");
