@@ -9,9 +9,13 @@ import http.client
 import json
 import os
 import random
+import sys
 import threading
 import time
 import urllib.parse
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "gateway-service", "bench"))
+from steady import cpu_seconds  # noqa: E402  (a process's user + system CPU time from /proc)
 
 
 def main():
@@ -48,25 +52,16 @@ def main():
     for t in threads:
         t.start()
     ready.wait()
-    start, cpu_start = time.perf_counter(), cpu_seconds(args.pid)
+    start, cpu_start = time.perf_counter(), args.pid and cpu_seconds(args.pid)
     for t in threads:
         t.join()
-    wall, cpu = time.perf_counter() - start, cpu_seconds(args.pid) - cpu_start
+    wall, cpu = time.perf_counter() - start, args.pid and cpu_seconds(args.pid) - cpu_start
     if errors:
         raise SystemExit(f"{len(errors)} requests failed: {errors[0]}")
-    if sum(counts) != args.concurrency * args.new_tokens:
-        raise SystemExit(f"expected {args.concurrency * args.new_tokens} tokens, got {sum(counts)}")
     tokens = sum(counts)
+    if tokens != args.concurrency * args.new_tokens:
+        raise SystemExit(f"expected {args.concurrency * args.new_tokens} tokens, got {tokens}")
     print(f"{tokens / wall:.2f}" + (f" {cpu * 1000 / tokens:.4f}" if args.pid else ""))
-
-
-def cpu_seconds(pid):
-    """User + system CPU time of a process, all threads, in seconds (0 without a pid)."""
-    if not pid:
-        return 0.0
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 if __name__ == "__main__":
